@@ -1,0 +1,87 @@
+# hvtrace top-level Makefile.
+#
+# One non-recursive build: every directory contributes a module.mk fragment that
+# appends to the variables below, so helpers of one directory never edit another's
+# rules.  Outputs go to build/ only.
+#
+#   make              build hvtrace, hv (both hosts) and the test guests
+#   make check        build and run unit + integration tests (tests/run-tests.sh)
+#   make bench        benchmarks (not tests)
+#   make deps         install missing Debian packages (needs root)
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make sanitize     build with ASan+UBSan into build-san/ and run unit tests
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+B       ?= build
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wvla
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -MMD -MP
+LDLIBS  := -lsqlite3 -lexpat -lcapstone -lz -lm
+
+# Appended to by module.mk fragments.
+LIB_SRCS   :=           # library code linked into hvtrace and every unit test
+CLI_SRCS   :=           # hvtrace main + commands
+UNIT_TESTS :=           # tests/unit/test_*.c, each a standalone main()
+FUZZ_TARGETS :=         # tests/fuzz/fuzz_*.c, LLVMFuzzerTestOneInput
+ALL_TARGETS :=          # extra artefacts (hv images, guests)
+
+include common/module.mk
+include tracer/module.mk
+include db/module.mk
+include diffing/module.mk
+include reports/module.mk
+include hv/module.mk
+include tests/module.mk
+
+LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
+CLI_OBJS  = $(CLI_SRCS:%.c=$(B)/obj/%.o)
+UNIT_BINS = $(UNIT_TESTS:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all check unit bench deps install sanitize fuzz clean demo
+all: $(B)/hvtrace $(UNIT_BINS) $(ALL_TARGETS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libhvtrace.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/hvtrace: $(CLI_OBJS) $(B)/libhvtrace.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(B)/libhvtrace.a $(LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libhvtrace.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libhvtrace.a $(LDLIBS)
+
+# The README's test command.  Installs what is missing, builds, runs everything.
+check: deps all
+	bash tests/run-tests.sh $(B)
+
+unit: all
+	bash tests/run-tests.sh $(B) unit
+
+sanitize:
+	$(MAKE) B=build-san CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit
+
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libhvtrace.a
+	bash tests/fuzz/run-fuzz.sh build-fuzz
+
+deps:
+	@bash scripts/install-deps.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hvtrace
+	install -m 755 $(B)/hvtrace $(DESTDIR)$(PREFIX)/bin/hvtrace
+	install -m 644 db/schema.sql $(DESTDIR)$(PREFIX)/share/hvtrace/
+	for f in $(ALL_TARGETS); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/hvtrace/; done
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

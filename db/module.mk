@@ -1,0 +1,1 @@
+# db: filled in by its owner

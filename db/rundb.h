@@ -1,0 +1,110 @@
+/*
+ * rundb: the run file, one SQLite database per recorded boot.  The only module
+ * that knows db/schema.sql; every other module reads and writes runs through
+ * these functions.
+ *
+ * Writing.  rundb_create makes the file and a `run` row with status 'recording'
+ * in one transaction.  Steps are buffered and stored in chunks (one transaction
+ * per chunk), so a kill -9 of the recorder at any moment leaves a file that opens,
+ * passes PRAGMA integrity_check and holds every chunk committed so far; its status
+ * still says 'recording', which readers report as "incomplete: recorder killed".
+ * rundb_finish flushes the last chunk and sets the final status and reason.
+ *
+ * Step storage.  Target: <= 16 bytes a step.  A chunk holds up to RUNDB_CHUNK
+ * steps as one blob: the first step's full state, then per step a varint mask of
+ * changed fields plus each changed value (zigzag delta for RIP, xor otherwise),
+ * deflated.  Instruction bytes are not stored per step: table `insn` holds each
+ * distinct (linear pc, bytes) with the first step it was seen at; a reader takes
+ * the latest row for the pc at or before the step (self-modifying code gets a new
+ * row).
+ *
+ * Snapshots: 4 KiB pages stored once by content hash (table `page`); a snapshot is
+ * a list of page ids.
+ */
+#ifndef HVT_RUNDB_H
+#define HVT_RUNDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/cpu_state.h"
+#include "common/hvt_error.h"
+
+#define RUNDB_CHUNK 4096
+
+typedef struct rundb rundb;
+
+/* Run status as stored. */
+#define RUNDB_RECORDING  "recording"    /* still being written, or writer killed */
+#define RUNDB_COMPLETE   "complete"     /* stopped where asked (--steps, --until) */
+#define RUNDB_INCOMPLETE "incomplete"   /* stopped early: reason says why */
+
+/* Create a new run file.  Fails if path exists unless overwrite is set (then the
+ * old file is replaced only once the new one is created under a temporary name
+ * and renamed, so a failed create never destroys a previous run). */
+int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err);
+/* Open an existing run file for reading; checks it is an hvtrace run file of a
+ * schema version this build understands. */
+int rundb_open(rundb **out, const char *path, hvt_error *err);
+void rundb_close(rundb *db);
+
+/* Metadata: free-form key/value (qemu_cmdline, qemu_version, firmware_sha256,
+ * guest_sha256, hv_image, hv_sha256, hv_opts, engine, target_arch, ...). */
+int rundb_set_meta(rundb *db, const char *key, const char *value, hvt_error *err);
+/* Returns a malloc'd copy or NULL if absent. */
+char *rundb_get_meta(rundb *db, const char *key);
+
+/* Append the next step; s->n must equal the number of steps appended so far. */
+int rundb_append_step(rundb *db, const struct hvt_step *s, hvt_error *err);
+/* Commit buffered steps now (called on snapshot, serial line, and finish). */
+int rundb_flush(rundb *db, hvt_error *err);
+uint64_t rundb_step_count(rundb *db);
+
+/* Guest serial output: one row per line, with the step count at which it appeared. */
+int rundb_add_serial(rundb *db, uint64_t step, const char *line, hvt_error *err);
+/* Events: breakpoint hits, false hits, stops, SMM entry... kind + text. */
+int rundb_add_event(rundb *db, uint64_t step, const char *kind, const char *text,
+                    hvt_error *err);
+
+/* Physical memory snapshot of len bytes starting at phys 0 (normally 1 MiB);
+ * len must be a multiple of 4096.  Returns the snapshot id in *id. */
+int rundb_add_snapshot(rundb *db, uint64_t step, const char *label,
+                       const uint8_t *mem, size_t len, int64_t *id, hvt_error *err);
+
+/* Final status (RUNDB_COMPLETE or RUNDB_INCOMPLETE) and a one-line reason. */
+int rundb_finish(rundb *db, const char *status, const char *reason, hvt_error *err);
+
+/* ---- reading ---- */
+
+struct rundb_info {
+    char status[32];
+    char reason[256];
+    uint64_t steps;
+    int nsnapshots;
+    int nserial;
+};
+int rundb_info(rundb *db, struct rundb_info *info, hvt_error *err);
+
+/* Calls fn for steps [from, from+count) in order (count 0 = to the end); stops
+ * early if fn returns non-zero.  Instruction bytes and mode are filled in. */
+typedef int (*rundb_step_fn)(void *ctx, const struct hvt_step *s);
+int rundb_read_steps(rundb *db, uint64_t from, uint64_t count,
+                     rundb_step_fn fn, void *ctx, hvt_error *err);
+
+struct rundb_snapshot {
+    int64_t id;
+    uint64_t step;
+    char label[64];
+    size_t len;
+};
+/* Lists snapshots in step order; *n receives the count (array malloc'd). */
+int rundb_list_snapshots(rundb *db, struct rundb_snapshot **out, int *n, hvt_error *err);
+/* Reads a snapshot's bytes into a malloc'd buffer. */
+int rundb_get_snapshot(rundb *db, int64_t id, uint8_t **mem, size_t *len, hvt_error *err);
+
+/* Serial lines and events, in step order. */
+typedef int (*rundb_text_fn)(void *ctx, uint64_t step, const char *kind, const char *text);
+int rundb_read_serial(rundb *db, rundb_text_fn fn, void *ctx, hvt_error *err);
+int rundb_read_events(rundb *db, rundb_text_fn fn, void *ctx, hvt_error *err);
+
+#endif

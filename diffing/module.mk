@@ -1,0 +1,1 @@
+# diffing: filled in by its owner

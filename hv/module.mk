@@ -1,0 +1,1 @@
+# hv: filled in by its owner

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The test runner: unit binaries (build/tests/test_*) then integration scripts
+# (tests/integration/*.sh).  Every test prints lines "ok NAME", "FAIL NAME: why"
+# or "skip NAME: why"; this script echoes them and ends with the closing line
+# CI reads: "N passed, N failed, N skipped".
+#   usage: tests/run-tests.sh BUILD_DIR [unit|integration] [NAME-FILTER]
+set -u
+B=${1:-build}; which=${2:-all}; filter=${3:-}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export HVT_ROOT=$root HVT_BUILD=$(cd "$root" && cd "$B" && pwd)
+pass=0 fail=0 skip=0
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+
+tally() {   # $1 = label of the program that produced $log, $2 = its exit status
+    local p f s
+    p=$(grep -c '^ok ' "$log"); f=$(grep -c '^FAIL ' "$log"); s=$(grep -c '^skip ' "$log")
+    if [ "$2" != 0 ] && [ "$f" = 0 ]; then
+        echo "FAIL $1: exited with status $2 without reporting a failed case"
+        tail -5 "$log" | sed 's/^/    /'
+        f=1
+    fi
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+}
+
+run_one() {   # $1 label, rest: command
+    local label=$1; shift
+    "$@" > "$log" 2>&1
+    local rc=$?
+    grep -E '^(ok|FAIL|skip) ' "$log"
+    grep -q '^FAIL ' "$log" && grep -v -E '^(ok|FAIL|skip) ' "$log" | tail -20 | sed 's/^/    /'
+    tally "$label" $rc
+}
+
+if [ "$which" != integration ]; then
+    for t in "$HVT_BUILD"/tests/test_*; do
+        [ -x "$t" ] || continue
+        case "$(basename "$t")" in *"$filter"*) ;; *) continue ;; esac
+        run_one "$(basename "$t")" "$t"
+    done
+fi
+if [ "$which" != unit ]; then
+    for t in "$root"/tests/integration/*.sh; do
+        [ -f "$t" ] || continue
+        case "$(basename "$t")" in *"$filter"*) ;; *) continue ;; esac
+        run_one "$(basename "$t" .sh)" timeout 600 bash "$t"
+    done
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

@@ -1,0 +1,2 @@
+# tracer: filled in by its owner
+CLI_SRCS += tracer/main.c
