@@ -1,1 +1,1 @@
-LIB_SRCS += common/hvt_error.c common/cpu_state.c
+LIB_SRCS += $(wildcard common/*.c)

@@ -1,1 +1,1 @@
-# db: filled in by its owner
+LIB_SRCS += $(wildcard db/*.c)

@@ -1,1 +1,1 @@
-# diffing: filled in by its owner
+LIB_SRCS += $(wildcard diffing/*.c)

@@ -1,1 +1,1 @@
-# reports: filled in by its owner
+LIB_SRCS += $(wildcard reports/*.c)
