@@ -46,10 +46,12 @@ static const char *unit_current;
 #define UNIT_MAIN()                                                         \
     int main(int argc, char **argv)                                         \
     {                                                                       \
-        for (int i = 0; i < unit_ncases; i++) {                             \
+        static int i;  /* static: survives the longjmp of a failed CHECK */  \
+        for (i = 0; i < unit_ncases; i++) {                                 \
             if (argc > 1 && strcmp(argv[1], unit_cases[i].name)) continue;  \
             unit_current = unit_cases[i].name;                              \
-            int before = unit_failed;                                       \
+            static int before;                                              \
+            before = unit_failed;                                           \
             if (!setjmp(unit_jmp)) unit_cases[i].fn();                      \
             if (unit_failed == before) printf("ok %s\n", unit_current);     \
             fflush(stdout);                                                 \

@@ -1,0 +1,83 @@
+/* Unit tests for common/: mode detection, linear PC, disassembly per mode. */
+#include "common/cpu_state.h"
+#include "common/disasm.h"
+#include "tests/unit/unit.h"
+
+static struct hvt_state real_mode(uint16_t cs, uint32_t ip)
+{
+    struct hvt_state s = { .known = HVT_K_GPR | HVT_K_SEL | HVT_K_CR };
+    s.f[HVT_CS_SEL] = cs;
+    s.f[HVT_RIP] = ip;
+    s.f[HVT_CR0] = 0x10;
+    return s;
+}
+
+UNIT_TEST(real_mode_pc_is_cs_times_16_plus_ip)
+{
+    struct hvt_state s = real_mode(0x07c0, 0x0005);
+    CHECK_EQ_U64(hvt_state_pc(&s), 0x7c05);
+    CHECK_EQ_U64(hvt_state_mode(&s), HVT_MODE_16);
+}
+
+UNIT_TEST(known_base_wins_over_selector)
+{
+    /* At reset CS=f000 but CS.base=ffff0000 (Intel SDM vol 3, 9.1.4). */
+    struct hvt_state s = real_mode(0xf000, 0xfff0);
+    s.known |= HVT_K_SEGDESC;
+    s.f[HVT_CS_BASE] = 0xffff0000;
+    CHECK_EQ_U64(hvt_state_pc(&s), 0xfffffff0);
+}
+
+UNIT_TEST(protected_mode_uses_cs_d_bit)
+{
+    struct hvt_state s = real_mode(0x0008, 0x1000);
+    s.f[HVT_CR0] = 0x11;
+    CHECK_EQ_U64(hvt_state_mode(&s), HVT_MODE_32);   /* no attrs known: 32-bit */
+    s.known |= HVT_K_SEGDESC;
+    s.f[HVT_CS_ATTR] = 0x009b00;                      /* D clear: 16-bit pmode */
+    CHECK_EQ_U64(hvt_state_mode(&s), HVT_MODE_16);
+    s.f[HVT_CS_ATTR] = 0xc09b00;
+    CHECK_EQ_U64(hvt_state_mode(&s), HVT_MODE_32);
+    s.f[HVT_EFER] = 0x500;                            /* LME|LMA */
+    s.f[HVT_CS_ATTR] = 0xa09b00;                      /* L set */
+    CHECK_EQ_U64(hvt_state_mode(&s), HVT_MODE_64);
+}
+
+UNIT_TEST(vm86_is_16_bit)
+{
+    struct hvt_state s = real_mode(0x1000, 0x10);
+    s.f[HVT_CR0] = 0x11;
+    s.f[HVT_EFLAGS] = 0x20002;
+    CHECK_EQ_U64(hvt_state_mode(&s), HVT_MODE_16);
+    CHECK_EQ_U64(hvt_state_pc(&s), 0x10010);
+}
+
+UNIT_TEST(disasm_decodes_in_the_given_mode)
+{
+    /* b8 34 12 is "mov $0x1234,%ax" in 16-bit code; in 32-bit code the same
+     * opcode takes a 4-byte immediate (the seed's GDB mis-decode). */
+    const uint8_t code[] = { 0xb8, 0x34, 0x12, 0x00, 0x00 };
+    char text[64];
+    CHECK_EQ_U64(hvt_disasm(code, sizeof code, 0x7c00, HVT_MODE_16, text, sizeof text), 3);
+    CHECK_STR(text, "movw $0x1234, %ax");
+    CHECK_EQ_U64(hvt_disasm(code, sizeof code, 0x7c00, HVT_MODE_32, text, sizeof text), 5);
+    CHECK_STR(text, "movl $0x1234, %eax");
+}
+
+UNIT_TEST(disasm_reports_bad_bytes)
+{
+    const uint8_t code[] = { 0x0f };
+    char text[64];
+    CHECK_EQ_U64(hvt_disasm(code, sizeof code, 0, HVT_MODE_16, text, sizeof text), 0);
+    CHECK_STR(text, "(bad)");
+}
+
+UNIT_TEST(field_names_round_trip)
+{
+    for (int f = 0; f < HVT_NFIELDS; f++)
+        CHECK_EQ_U64(hvt_field_by_name(hvt_field_name(f)), f);
+    CHECK_EQ_U64(hvt_field_group(HVT_CS_BASE), HVT_K_SEGDESC);
+    CHECK_EQ_U64(hvt_field_group(HVT_SMM), HVT_K_SMM);
+}
+
+UNIT_MAIN()
