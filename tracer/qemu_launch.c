@@ -1,0 +1,225 @@
+/*
+ * qemu_launch: build QEMU's argument vector, start it stopped, stop it again.
+ * See qemu_launch.h.  Invariant: a qemu_proc whose pid is non-zero owns a live
+ * or unreaped child and a private directory; qemu_stop releases both.
+ */
+#include "tracer/qemu_launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LAUNCH_MAX_ARGS 96
+/* Fixed virtual clock for --deterministic: instructions, not host time, drive
+ * timers (QEMU docs, "-icount"), and the RTC starts at a fixed date. */
+#define LAUNCH_ICOUNT "shift=5,sleep=off"
+#define LAUNCH_RTC    "base=2020-01-01T00:00:00,clock=vm"
+
+struct argv_builder {
+    const char *v[LAUNCH_MAX_ARGS + 1];
+    char owned[12][512];
+    int n, nowned;
+};
+
+static void arg(struct argv_builder *a, const char *s)
+{
+    if (a->n < LAUNCH_MAX_ARGS)
+        a->v[a->n++] = s;
+}
+
+static void argf(struct argv_builder *a, const char *fmt, const char *val)
+{
+    if (a->nowned >= 12)
+        return;
+    char *buf = a->owned[a->nowned++];
+    snprintf(buf, sizeof a->owned[0], fmt, val);
+    arg(a, buf);
+}
+
+void qemu_opts_defaults(struct qemu_opts *o)
+{
+    if (!o->qemu)
+        o->qemu = "qemu-system-x86_64";
+    if (!o->cpu)
+        o->cpu = "qemu64,+svm,+npt";
+    if (!o->machine)
+        o->machine = "pc";
+    if (o->memory_mb <= 0)
+        o->memory_mb = 32;
+}
+
+static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
+                       struct argv_builder *a)
+{
+    char mem[16];
+    snprintf(mem, sizeof mem, "%d", o->memory_mb);
+    arg(a, o->qemu);
+    arg(a, "-S");
+    arg(a, "-display"); arg(a, "none");
+    arg(a, "-no-reboot");
+    arg(a, "-machine"); arg(a, o->machine);
+    arg(a, "-cpu"); arg(a, o->cpu);
+    arg(a, "-m"); argf(a, "%s", mem);
+    arg(a, "-chardev"); argf(a, "socket,id=hvtgdb,path=%s,server=on,wait=off", p->gdb_path);
+    arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
+    arg(a, "-chardev"); argf(a, "socket,id=hvtser,path=%s,server=on,wait=off", p->serial_path);
+    arg(a, "-serial"); arg(a, "chardev:hvtser");
+    arg(a, "-monitor"); arg(a, "none");
+    arg(a, "-device"); arg(a, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+    if (o->disk) { arg(a, "-drive"); argf(a, "file=%s,format=raw,if=ide,index=0", o->disk); }
+    if (o->kernel) { arg(a, "-kernel"); arg(a, o->kernel); }
+    if (o->initrd) { arg(a, "-initrd"); arg(a, o->initrd); }
+    if (o->append) { arg(a, "-append"); arg(a, o->append); }
+    if (o->deterministic) {
+        arg(a, "-icount"); arg(a, LAUNCH_ICOUNT);
+        arg(a, "-rtc"); arg(a, LAUNCH_RTC);
+    }
+    if (o->singlestep) arg(a, "-singlestep");
+    if (o->log_items) { arg(a, "-d"); arg(a, o->log_items); }
+    if (o->log_file) { arg(a, "-D"); arg(a, o->log_file); }
+    for (int i = 0; o->extra && o->extra[i]; i++)
+        arg(a, o->extra[i]);
+    a->v[a->n] = NULL;
+}
+
+/* Shell-quote argv into out so a person can paste it to reproduce the run. */
+static void quote_cmdline(const char *const *v, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (int i = 0; v[i] && n + 4 < cap; i++) {
+        int plain = strspn(v[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "0123456789-_=,.:/+@%") == strlen(v[i]);
+        n += snprintf(out + n, cap - n, plain ? "%s%s" : "%s'%s'", i ? " " : "", v[i]);
+    }
+}
+
+static int make_private_dir(struct qemu_proc *p, hvt_error *err)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(p->dir, sizeof p->dir, "%s/hvtrace-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(p->dir))
+        return hvt_error_errno(err, "cannot create a private directory in %s",
+                               tmp && *tmp ? tmp : "/tmp");
+    snprintf(p->gdb_path, sizeof p->gdb_path, "%s/gdb.sock", p->dir);
+    snprintf(p->serial_path, sizeof p->serial_path, "%s/serial.sock", p->dir);
+    snprintf(p->stderr_path, sizeof p->stderr_path, "%s/qemu.out", p->dir);
+    return 0;
+}
+
+static void exec_child(const struct qemu_proc *p, const char *const *v)
+{
+    int fd = open(p->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int null = open("/dev/null", O_RDONLY);
+    if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+    if (null >= 0) dup2(null, 0);
+    execvp(v[0], (char *const *)v);
+    dprintf(2, "cannot run %s: %s\n", v[0], strerror(errno));
+    _exit(127);
+}
+
+int qemu_launch(const struct qemu_opts *opts, struct qemu_proc *p, hvt_error *err)
+{
+    memset(p, 0, sizeof *p);
+    if (make_private_dir(p, err))
+        return -1;
+    struct argv_builder a = { .n = 0 };
+    build_argv(opts, p, &a);
+    quote_cmdline(a.v, p->cmdline, sizeof p->cmdline);
+    pid_t pid = fork();
+    if (pid < 0)
+        return hvt_error_errno(err, "fork");
+    if (pid == 0)
+        exec_child(p, a.v);
+    p->pid = pid;
+    return 0;
+}
+
+int qemu_exited(struct qemu_proc *p, int *status)
+{
+    if (p->pid <= 0)
+        return 1;
+    pid_t r = waitpid(p->pid, status, WNOHANG);
+    if (r == p->pid) {
+        p->pid = -p->pid;   /* reaped; keep the sign as "exited" */
+        return 1;
+    }
+    return 0;
+}
+
+/* The last non-empty line QEMU wrote to its stdout/stderr. */
+static void last_output_line(const char *path, char *out, size_t cap)
+{
+    out[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (line[0])
+            snprintf(out, cap, "%.380s", line);
+    }
+    fclose(f);
+}
+
+void qemu_exit_reason(struct qemu_proc *p, int status, char *out, size_t cap)
+{
+    char last[400];
+    last_output_line(p->stderr_path, last, sizeof last);
+    if (WIFSIGNALED(status))
+        snprintf(out, cap, "QEMU killed by signal %d%s%s", WTERMSIG(status),
+                 last[0] ? ": " : "", last);
+    else if (WEXITSTATUS(status) & 1 && WEXITSTATUS(status) > 1)
+        snprintf(out, cap, "guest wrote %d to isa-debug-exit", WEXITSTATUS(status) >> 1);
+    else
+        snprintf(out, cap, "QEMU exited with status %d%s%s", WEXITSTATUS(status),
+                 last[0] ? ": " : "", last);
+}
+
+void qemu_stop(struct qemu_proc *p)
+{
+    if (p->pid > 0) {
+        kill(p->pid, SIGKILL);
+        waitpid(p->pid, NULL, 0);
+    }
+    p->pid = 0;
+    if (p->dir[0]) {
+        unlink(p->gdb_path);
+        unlink(p->serial_path);
+        unlink(p->stderr_path);
+        rmdir(p->dir);
+        p->dir[0] = 0;
+    }
+}
+
+char *qemu_version(const char *qemu)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "'%s' --version 2>/dev/null", qemu);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return NULL;
+    char line[256] = "";
+    char *ok = fgets(line, sizeof line, f);
+    pclose(f);
+    if (!ok)
+        return NULL;
+    line[strcspn(line, "\n")] = 0;
+    return strdup(line);
+}
+
+const char *qemu_default_bios(void)
+{
+    static const char *const candidates[] = {
+        "/usr/share/seabios/bios-256k.bin", "/usr/share/qemu/bios-256k.bin", NULL };
+    for (int i = 0; candidates[i]; i++)
+        if (access(candidates[i], R_OK) == 0)
+            return candidates[i];
+    return NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * qemu_launch: start the QEMU that hvtrace records, and clean up after it.
+ *
+ * QEMU starts stopped (-S) with its gdbstub and the guest's COM1 on unix sockets
+ * inside a private 0700 directory (never a network port), -no-reboot so a triple
+ * fault ends the run instead of rebooting into a loop, and its own stderr kept in
+ * that directory so a failed start can be explained.  Every argument vector is
+ * built here, once, and stored in the run file as the QEMU command line.
+ *
+ * Not here: talking RSP (rsp.h), reading the serial stream (serial.h).
+ */
+#ifndef HVT_QEMU_LAUNCH_H
+#define HVT_QEMU_LAUNCH_H
+
+#include <sys/types.h>
+
+#include "common/hvt_error.h"
+
+struct qemu_opts {
+    const char *qemu;          /* binary; default qemu-system-x86_64 */
+    const char *cpu;           /* -cpu; default qemu64,+svm,+npt (same for both runs) */
+    const char *machine;       /* -machine; default "pc" */
+    int memory_mb;             /* -m; default 32 */
+    const char *disk;          /* raw disk image (-drive format=raw) or NULL */
+    const char *kernel;        /* -kernel (hv image) or NULL */
+    const char *initrd;        /* -initrd (multiboot module: the boot sector) */
+    const char *append;        /* -append (hv boot options) */
+    int deterministic;         /* -icount + fixed RTC: two runs are identical */
+    const char *log_items;     /* -d items at start (NULL: none) */
+    const char *log_file;      /* -D path */
+    int singlestep;            /* -singlestep: one instruction per TB */
+    const char **extra;        /* more raw arguments, NULL-terminated, or NULL */
+};
+
+struct qemu_proc {
+    pid_t pid;
+    char dir[128];             /* private directory holding the sockets */
+    char gdb_path[160];        /* gdbstub unix socket */
+    char serial_path[160];     /* COM1 unix socket */
+    char stderr_path[160];     /* QEMU's stdout+stderr */
+    char cmdline[4096];        /* the command line, shell-quoted, for the run file */
+};
+
+/* Fill unset fields of opts with the defaults above. */
+void qemu_opts_defaults(struct qemu_opts *opts);
+/* Start QEMU; on success proc describes it and the caller must qemu_stop it. */
+int qemu_launch(const struct qemu_opts *opts, struct qemu_proc *proc, hvt_error *err);
+/* Returns 1 and the wait status if QEMU has exited, 0 if it still runs. */
+int qemu_exited(struct qemu_proc *proc, int *status);
+/* A one-line description of why QEMU ended (exit code, signal, its last stderr
+ * line), for the run's stop reason. */
+void qemu_exit_reason(struct qemu_proc *proc, int status, char *out, size_t cap);
+/* Kill QEMU if still running, reap it and remove the private directory. */
+void qemu_stop(struct qemu_proc *proc);
+/* "QEMU emulator version 7.2.22 (...)" of a binary, malloc'd, or NULL. */
+char *qemu_version(const char *qemu);
+/* Path of the BIOS image this QEMU loads by default (for its hash), or NULL. */
+const char *qemu_default_bios(void);
+
+#endif
