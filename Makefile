@@ -28,6 +28,8 @@ UNIT_TESTS :=           # tests/unit/test_*.c, each a standalone main()
 FUZZ_TARGETS :=         # tests/fuzz/fuzz_*.c, LLVMFuzzerTestOneInput
 ALL_TARGETS :=          # extra artefacts (hv images, guests)
 
+.DEFAULT_GOAL := all
+
 include common/module.mk
 include tracer/module.mk
 include db/module.mk
