@@ -1,3 +1,47 @@
-/* hvtrace command-line entry point (placeholder until the CLI lands). */
+/*
+ * hvtrace: record x86 boots under QEMU instruction by instruction and find where
+ * a boot with a hypervisor parts from the same boot without it.  This file only
+ * dispatches to the subcommands (tracer/cli_*.c).
+ */
 #include <stdio.h>
-int main(void) { puts("hvtrace: under construction"); return 0; }
+#include <string.h>
+
+#include "tracer/cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    { "record", cmd_record, "boot a guest in QEMU and record every instruction into a run file" },
+    { "show",   cmd_show,   "print recorded steps like GDB's x/i, with changed registers" },
+    { "info",   cmd_info,   "summarise a run file: provenance, status, steps, snapshots, serial" },
+    { "mem",    cmd_mem,    "write a recorded memory snapshot out as a raw image" },
+
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hvtrace COMMAND [OPTIONS] ...\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'hvtrace COMMAND --help' describes a command.  Typical session:\n"
+               "  hvtrace record --with-hv -o with.db guest.img\n"
+               "  hvtrace record -o without.db guest.img\n"
+               "  hvtrace diff without.db with.db --html report.html\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr), CLI_TROUBLE;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+        return usage(stdout), CLI_OK;
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    return cli_usage(NULL, "unknown command '%s'", argv[1]);
+}

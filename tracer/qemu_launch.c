@@ -168,18 +168,26 @@ static void last_output_line(const char *path, char *out, size_t cap)
     fclose(f);
 }
 
+int qemu_exit_was_guest_poweroff(int status)
+{
+    /* isa-debug-exit makes QEMU exit with (value << 1) | 1. */
+    return WIFEXITED(status) && (WEXITSTATUS(status) & 1) && WEXITSTATUS(status) > 1;
+}
+
 void qemu_exit_reason(struct qemu_proc *p, int status, char *out, size_t cap)
 {
     char last[400];
     last_output_line(p->stderr_path, last, sizeof last);
+    const char *sep = last[0] ? ": " : "";
     if (WIFSIGNALED(status))
-        snprintf(out, cap, "QEMU killed by signal %d%s%s", WTERMSIG(status),
-                 last[0] ? ": " : "", last);
-    else if (WEXITSTATUS(status) & 1 && WEXITSTATUS(status) > 1)
+        snprintf(out, cap, "QEMU killed by signal %d%s%s", WTERMSIG(status), sep, last);
+    else if (qemu_exit_was_guest_poweroff(status))
         snprintf(out, cap, "guest wrote %d to isa-debug-exit", WEXITSTATUS(status) >> 1);
+    else if (WEXITSTATUS(status) == 0)
+        snprintf(out, cap, "guest reset or shut down (QEMU -no-reboot exit: "
+                           "a triple fault, or a reset request)%s%s", sep, last);
     else
-        snprintf(out, cap, "QEMU exited with status %d%s%s", WEXITSTATUS(status),
-                 last[0] ? ": " : "", last);
+        snprintf(out, cap, "QEMU exited with status %d%s%s", WEXITSTATUS(status), sep, last);
 }
 
 void qemu_stop(struct qemu_proc *p)

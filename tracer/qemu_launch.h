@@ -50,6 +50,8 @@ int qemu_exited(struct qemu_proc *proc, int *status);
 /* A one-line description of why QEMU ended (exit code, signal, its last stderr
  * line), for the run's stop reason. */
 void qemu_exit_reason(struct qemu_proc *proc, int status, char *out, size_t cap);
+/* Did the guest end QEMU through isa-debug-exit (its way to power off)? */
+int qemu_exit_was_guest_poweroff(int status);
 /* Kill QEMU if still running, reap it and remove the private directory. */
 void qemu_stop(struct qemu_proc *proc);
 /* "QEMU emulator version 7.2.22 (...)" of a binary, malloc'd, or NULL. */

@@ -1,0 +1,469 @@
+/*
+ * recorder: one recording from launch (or attach) to a finished run file; see
+ * recorder.h for the state order.  The step loop here is the RSP engine: every
+ * step is a gdbstub single-step, a `g` for the registers and an `m` for the
+ * instruction bytes.  QEMU's single-step mask is set to ENABLE only: its
+ * default also sets NOIRQ, which masks SMI, and SeaBIOS then spins forever
+ * after `out 0xb2`.  With -icount the interrupts stay deterministic anyway.
+ */
+#include "tracer/recorder.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/sha256.h"
+#include "db/rundb.h"
+#include "tracer/rsp.h"
+#include "tracer/serial.h"
+
+#define CONNECT_RETRY_MS    5000
+#define PROGRESS_EVERY      512     /* steps between progress callbacks */
+#define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
+#define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
+
+struct recorder {
+    const struct record_opts *o;
+    struct qemu_proc proc;
+    struct rsp_session *rsp;
+    int serial_fd;
+    struct serial_lines serial;
+    rundb *db;
+    struct hvt_step cur;        /* state before the next instruction */
+    uint64_t nsteps;
+    int nsnaps;
+    double deadline;
+    int qemu_gone;              /* QEMU exited or the stub hung up */
+    struct record_result *res;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- serial ---- */
+
+static int serial_to_db(void *ctx, uint64_t step, const char *line)
+{
+    struct recorder *r = ctx;
+    return rundb_add_serial(r->db, step, line, NULL);
+}
+
+static int serial_connect(struct recorder *r, hvt_error *err)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s", r->proc.serial_path) >=
+        (int)sizeof sa.sun_path)
+        return hvt_error_set(err, "serial socket path too long: %s", r->proc.serial_path);
+    for (int tries = 0; tries < 500; tries++) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return hvt_error_errno(err, "socket");
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            r->serial_fd = fd;
+            return 0;
+        }
+        close(fd);
+        int status;
+        if (qemu_exited(&r->proc, &status)) {
+            char why[300];
+            qemu_exit_reason(&r->proc, status, why, sizeof why);
+            return hvt_error_set(err, "QEMU did not start: %s", why);
+        }
+        usleep(10000);
+    }
+    return hvt_error_set(err, "QEMU's serial socket never appeared");
+}
+
+/* Drain whatever COM1 produced; lines are stamped with the current step. */
+static void serial_poll(struct recorder *r)
+{
+    char buf[4096];
+    ssize_t n;
+    if (r->serial_fd < 0)
+        return;
+    while ((n = recv(r->serial_fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+        serial_feed(&r->serial, r->nsteps, buf, (size_t)n);
+}
+
+/* ---- provenance ---- */
+
+static void meta_file(struct recorder *r, const char *key, const char *path)
+{
+    char hex[65], k[64];
+    if (!path)
+        return;
+    rundb_set_meta(r->db, key, path, NULL);
+    snprintf(k, sizeof k, "%s_sha256", key);
+    if (sha256_file_hex(path, hex) == 0)
+        rundb_set_meta(r->db, k, hex, NULL);
+}
+
+static void write_provenance(struct recorder *r)
+{
+    const struct record_opts *o = r->o;
+    char when[64];
+    time_t t = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    rundb_set_meta(r->db, "started", when, NULL);
+    rundb_set_meta(r->db, "engine", o->engine ? o->engine : "rsp", NULL);
+    rundb_set_meta(r->db, "target_arch", rsp_session_arch(r->rsp), NULL);
+    if (o->attach) {
+        rundb_set_meta(r->db, "attach", o->attach, NULL);
+    } else {
+        char *v = qemu_version(o->qemu.qemu);
+        rundb_set_meta(r->db, "qemu_cmdline", r->proc.cmdline, NULL);
+        if (v)
+            rundb_set_meta(r->db, "qemu_version", v, NULL);
+        free(v);
+        meta_file(r, "firmware", qemu_default_bios());
+    }
+    meta_file(r, "guest", o->guest_image);
+    meta_file(r, "hv", o->hv_image);
+    if (o->hv_image)
+        rundb_set_meta(r->db, "hv_opts", o->hv_opts ? o->hv_opts : "", NULL);
+}
+
+/* ---- snapshots ---- */
+
+/* Local QEMU: pmemsave through the monitor (~2 ms a MiB); attached: `m` reads,
+ * which see linear addresses (equal to physical below 1 MiB in real mode). */
+static int read_low_memory(struct recorder *r, uint8_t *mem, hvt_error *err)
+{
+    if (r->o->attach)
+        return rsp_read_mem(r->rsp, 0, mem, RECORD_SNAP_BYTES, err);
+    char path[200], cmd[300], out[512];
+    snprintf(path, sizeof path, "%s/snap.bin", r->proc.dir);
+    snprintf(cmd, sizeof cmd, "pmemsave 0 0x%x \"%s\"", RECORD_SNAP_BYTES, path);
+    if (rsp_monitor(r->rsp, cmd, out, sizeof out, err))
+        return -1;
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(mem, 1, RECORD_SNAP_BYTES, f) : 0;
+    if (f)
+        fclose(f);
+    unlink(path);
+    if (got != RECORD_SNAP_BYTES)
+        return hvt_error_set(err, "pmemsave produced %zu bytes, not %u (QEMU said: %s)",
+                             got, RECORD_SNAP_BYTES, out);
+    return 0;
+}
+
+static int take_snapshot(struct recorder *r, const char *label, hvt_error *err)
+{
+    uint8_t *mem = malloc(RECORD_SNAP_BYTES);
+    int64_t id;
+    if (!mem)
+        return hvt_error_set(err, "out of memory for a snapshot");
+    int rc = read_low_memory(r, mem, err);
+    if (!rc)
+        rc = rundb_add_snapshot(r->db, r->nsteps, label, mem, RECORD_SNAP_BYTES, &id, err);
+    free(mem);
+    if (!rc)
+        r->nsnaps++;
+    return rc;
+}
+
+/* ---- state ---- */
+
+static int read_current(struct recorder *r, hvt_error *err)
+{
+    struct hvt_step *s = &r->cur;
+    if (rsp_read_regs(r->rsp, &s->st, err))
+        return -1;
+    s->n = r->nsteps;
+    s->mode = (uint8_t)hvt_state_mode(&s->st);
+    s->insn_len = sizeof s->insn;
+    hvt_error ignored = { "" };
+    if (rsp_read_mem(r->rsp, hvt_state_pc(&s->st), s->insn, sizeof s->insn, &ignored))
+        s->insn_len = 0;        /* unreadable code: recorded as such, not fatal */
+    return 0;
+}
+
+/* QEMU ended (the stub said W/X or hung up): a guest that powered off through
+ * isa-debug-exit finished; anything else (-no-reboot turning a triple fault
+ * into an exit, a QEMU crash) leaves the run incomplete, with QEMU's reason. */
+static void note_qemu_end(struct recorder *r)
+{
+    int status = 0;
+    r->qemu_gone = 1;
+    if (r->o->attach) {
+        snprintf(r->res->reason, sizeof r->res->reason, "the gdbstub ended the session");
+    } else {
+        for (int i = 0; i < 200 && !qemu_exited(&r->proc, &status); i++)
+            usleep(10000);
+        qemu_exit_reason(&r->proc, status, r->res->reason, sizeof r->res->reason);
+        r->res->complete = qemu_exit_was_guest_poweroff(status);
+    }
+    rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
+}
+
+static void note_stuck(struct recorder *r)
+{
+    char text[200];
+    snprintf(text, sizeof text, "guest stuck: no progress at %04" PRIx64 ":%08" PRIx64
+             " for %d steps (halted with interrupts off?)", r->cur.st.f[HVT_CS_SEL],
+             r->cur.st.f[HVT_RIP], STUCK_STEPS);
+    r->res->complete = 0;
+    snprintf(r->res->reason, sizeof r->res->reason, "%s", text);
+    rundb_add_event(r->db, r->nsteps, "stuck", text, NULL);
+}
+
+/* ---- stop conditions ---- */
+
+static void set_reason(struct recorder *r, int complete, const char *fmt, const char *arg)
+{
+    r->res->complete = complete;
+    if (snprintf(r->res->reason, sizeof r->res->reason, fmt, arg) >=
+        (int)sizeof r->res->reason)
+        strcpy(r->res->reason + sizeof r->res->reason - 4, "...");
+}
+
+/* Should recording stop before the instruction in r->cur?  Sets the reason. */
+static int should_stop(struct recorder *r)
+{
+    const struct record_opts *o = r->o;
+    char num[32];
+    if (o->interrupted && *o->interrupted) {
+        snprintf(num, sizeof num, "%d", (int)*o->interrupted);
+        set_reason(r, 0, "interrupted by signal %s", num);
+    } else if (r->deadline && now_s() > r->deadline) {
+        snprintf(num, sizeof num, "%g", o->timeout);
+        set_reason(r, 0, "timeout after %s s", num);
+    } else if (o->max_steps && r->nsteps >= o->max_steps) {
+        snprintf(num, sizeof num, "%" PRIu64, o->max_steps);
+        set_reason(r, 1, "recorded --steps %s", num);
+    } else if (o->has_until && addr_matches(&o->until, &r->cur.st)) {
+        set_reason(r, 1, "reached --until %s", o->until.text);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* An RSP failure while QEMU is gone is the end of the guest, not an error. */
+static int rsp_failed(struct recorder *r, hvt_error *err)
+{
+    int status;
+    if (!r->o->attach && qemu_exited(&r->proc, &status)) {
+        note_qemu_end(r);
+        return 1;
+    }
+    return -1;
+}
+
+/* ---- free run to --from ---- */
+
+static int set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_error *err)
+{
+    if (rsp_hwbreak(r->rsp, a->linear, insert, err))
+        return -1;
+    if (a->has_seg && a->off != a->linear)
+        return rsp_hwbreak(r->rsp, a->off, insert, err);
+    return 0;
+}
+
+/* Continue until a breakpoint stops the VM, in slices so that SIGINT and the
+ * timeout are honoured.  Returns 0 stopped, 1 ended, -1 error. */
+static int continue_to_stop(struct recorder *r, hvt_error *err)
+{
+    struct rsp_stop st;
+    if (rsp_resume(r->rsp, err))
+        return rsp_failed(r, err);
+    int rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, &st, err);
+    while (rc == RSP_TIMEOUT) {
+        serial_poll(r);
+        if (should_stop(r)) {
+            if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, 2000, &st, err))
+                return rsp_failed(r, err);
+            return 1;
+        }
+        rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, &st, err);
+    }
+    if (rc)
+        return rsp_failed(r, err);
+    if (st.kind != RSP_STOP_SIGNAL)
+        return note_qemu_end(r), 1;
+    return 0;
+}
+
+static int run_to_from(struct recorder *r, hvt_error *err)
+{
+    const struct hvt_addr *a = &r->o->from;
+    if (addr_matches(a, &r->cur.st))
+        return 0;
+    if (set_pair(r, a, 1, err))
+        return -1;
+    for (;;) {
+        int rc = continue_to_stop(r, err);
+        if (rc)
+            return rc;
+        serial_poll(r);
+        if (read_current(r, err))
+            return rsp_failed(r, err);
+        char text[160];
+        int via_linear = hvt_state_pc(&r->cur.st) == a->linear;
+        snprintf(text, sizeof text, "%s at %04" PRIx64 ":%04" PRIx64 " via the %s breakpoint",
+                 a->text, r->cur.st.f[HVT_CS_SEL], r->cur.st.f[HVT_RIP],
+                 via_linear ? "linear" : "offset");
+        int hit = addr_matches(a, &r->cur.st);
+        rundb_add_event(r->db, 0, hit ? "from-hit" : "false-hit", text, NULL);
+        if (hit)
+            return set_pair(r, a, 0, err);
+        /* QEMU does not move on `c` while sitting on a breakpoint: step off it. */
+        struct rsp_stop st;
+        if (rsp_step(r->rsp, &st, err))
+            return rsp_failed(r, err);
+    }
+}
+
+/* ---- the step loop (RSP engine) ---- */
+
+static int snapshot_if_asked(struct recorder *r, hvt_error *err)
+{
+    for (int i = 0; i < r->o->nsnap_at; i++) {
+        if (!addr_matches(&r->o->snap_at[i], &r->cur.st))
+            continue;
+        char label[64];
+        snprintf(label, sizeof label, "at %s", r->o->snap_at[i].text);
+        return take_snapshot(r, label, err);
+    }
+    return 0;
+}
+
+/* Does this instruction jump to itself (`jmp $`)?  Only then may a step leave
+ * the state unchanged and still have executed something. */
+static int jumps_to_itself(const struct hvt_step *s)
+{
+    const uint8_t *b = s->insn;
+    if (s->insn_len >= 2 && b[0] == 0xeb && b[1] == 0xfe)
+        return 1;
+    if (s->insn_len >= 3 && s->mode == HVT_MODE_16 && b[0] == 0xe9)
+        return b[1] == 0xfd && b[2] == 0xff;
+    return s->insn_len >= 5 && b[0] == 0xe9 && b[1] == 0xfb && b[2] == 0xff &&
+           b[3] == 0xff && b[4] == 0xff;
+}
+
+/* A gdbstub step that returns with the state unchanged executed nothing: QEMU
+ * does that on the first step after reset and while the CPU sits halted.  Such
+ * steps are not recorded; too many in a row means the guest is stuck. */
+static int made_progress(const struct hvt_step *before, const struct hvt_step *after)
+{
+    return memcmp(&before->st, &after->st, sizeof before->st) != 0 ||
+           jumps_to_itself(before);
+}
+
+static int step_loop(struct recorder *r, hvt_error *err)
+{
+    struct rsp_stop st;
+    struct hvt_step executed;
+    unsigned idle = 0;
+    while (!should_stop(r)) {
+        if (idle == 0 && snapshot_if_asked(r, err))
+            return -1;
+        executed = r->cur;
+        if (rsp_step(r->rsp, &st, err))
+            return rsp_failed(r, err);
+        serial_poll(r);
+        if (st.kind != RSP_STOP_SIGNAL)
+            return note_qemu_end(r), 1;
+        if (read_current(r, err))
+            return rsp_failed(r, err);
+        if (!made_progress(&executed, &r->cur)) {
+            if (++idle < STUCK_STEPS)
+                continue;
+            return note_stuck(r), 1;
+        }
+        idle = 0;
+        executed.n = r->nsteps;
+        if (rundb_append_step(r->db, &executed, err))
+            return -1;
+        r->cur.n = ++r->nsteps;
+        if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
+            r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+    }
+    return 0;
+}
+
+/* ---- session ---- */
+
+static int connect_target(struct recorder *r, hvt_error *err)
+{
+    const char *addr = r->o->attach;
+    char unix_addr[200];
+    if (!addr) {
+        struct qemu_opts q = r->o->qemu;
+        qemu_opts_defaults(&q);
+        if (qemu_launch(&q, &r->proc, err) || serial_connect(r, err))
+            return -1;
+        snprintf(unix_addr, sizeof unix_addr, "unix:%s", r->proc.gdb_path);
+        addr = unix_addr;
+    }
+    if (rsp_open(&r->rsp, addr, CONNECT_RETRY_MS, err))
+        return -1;
+    return rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE, err);
+}
+
+static int record_body(struct recorder *r, hvt_error *err)
+{
+    int rc = read_current(r, err);
+    if (!rc && r->o->has_from)
+        rc = run_to_from(r, err);
+    if (rc)
+        return rc;
+    if (take_snapshot(r, "start", err))
+        return -1;
+    rc = step_loop(r, err);
+    if (rc == 0 && !r->qemu_gone)
+        rc = take_snapshot(r, "end", err);
+    return rc < 0 ? -1 : 0;
+}
+
+static void release(struct recorder *r)
+{
+    if (r->rsp)
+        rsp_close(r->rsp);
+    if (r->serial_fd >= 0)
+        close(r->serial_fd);
+    if (!r->o->attach)
+        qemu_stop(&r->proc);
+}
+
+int record_run(const struct record_opts *o, struct record_result *res, hvt_error *err)
+{
+    struct recorder r = { .o = o, .serial_fd = -1, .res = res };
+    memset(res, 0, sizeof *res);
+    serial_init(&r.serial, serial_to_db, &r);
+    if (o->timeout > 0)
+        r.deadline = now_s() + o->timeout;
+    int rc = connect_target(&r, err);
+    if (!rc)
+        rc = rundb_create(&r.db, o->out, o->overwrite, err);
+    if (rc) {
+        release(&r);
+        return -1;
+    }
+    write_provenance(&r);
+    rc = record_body(&r, err);
+    serial_poll(&r);
+    serial_flush(&r.serial, r.nsteps);
+    if (rc)
+        set_reason(&r, 0, "recording failed: %s", err->msg);
+    res->steps = r.nsteps;
+    res->snapshots = r.nsnaps;
+    hvt_error ferr = { "" };
+    int frc = rundb_finish(r.db, res->complete ? RUNDB_COMPLETE : RUNDB_INCOMPLETE,
+                           res->reason, rc ? &ferr : err);
+    rundb_close(r.db);
+    release(&r);
+    return rc || frc ? -1 : 0;
+}
