@@ -3,6 +3,7 @@
  * boot-sector module for --with-hv, SIGINT handling and the progress line.
  * The recording itself is recorder.c's.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -175,6 +176,9 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         return cli_usage("record", "unexpected argument '%s'", argv[optind]);
     if (!ra->o.qemu.disk && !ra->o.attach)
         return cli_usage("record", "missing DISK (or --attach)");
+    if (ra->o.qemu.disk && access(ra->o.qemu.disk, R_OK))
+        return cli_fail("record", "cannot read disk image %s: %s", ra->o.qemu.disk,
+                        strerror(errno));
     if (ra->with_hv && ra->o.attach)
         return cli_usage("record", "--with-hv starts QEMU itself; it cannot --attach");
     return 0;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,13 +66,18 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
     arg(a, "-machine"); arg(a, o->machine);
     arg(a, "-cpu"); arg(a, o->cpu);
     arg(a, "-m"); argf(a, "%s", mem);
-    arg(a, "-chardev"); argf(a, "socket,id=hvtgdb,path=%s,server=on,wait=off", p->gdb_path);
-    arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
-    arg(a, "-chardev"); argf(a, "socket,id=hvtser,path=%s,server=on,wait=off", p->serial_path);
+    /* wait=on: QEMU blocks at each socket until the recorder connected, serial
+     * first, then the gdbstub.  A client that connects to a wait=off socket
+     * before QEMU has attached the front end can be dropped (seen as a reset). */
+    arg(a, "-chardev"); argf(a, "socket,id=hvtser,path=%s,server=on,wait=on", p->serial_path);
     arg(a, "-serial"); arg(a, "chardev:hvtser");
+    arg(a, "-chardev"); argf(a, "socket,id=hvtgdb,path=%s,server=on,wait=on", p->gdb_path);
+    arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
     arg(a, "-monitor"); arg(a, "none");
     arg(a, "-device"); arg(a, "isa-debug-exit,iobase=0xf4,iosize=0x04");
-    if (o->disk) { arg(a, "-drive"); argf(a, "file=%s,format=raw,if=ide,index=0", o->disk); }
+    /* snapshot=on: guest writes go to a temporary overlay, so recording never
+     * changes the image and two recordings boot the same bytes. */
+    if (o->disk) { arg(a, "-drive"); argf(a, "file=%s,format=raw,if=ide,index=0,snapshot=on", o->disk); }
     if (o->kernel) { arg(a, "-kernel"); arg(a, o->kernel); }
     if (o->initrd) { arg(a, "-initrd"); arg(a, o->initrd); }
     if (o->append) { arg(a, "-append"); arg(a, o->append); }
@@ -114,6 +120,8 @@ static int make_private_dir(struct qemu_proc *p, hvt_error *err)
 
 static void exec_child(const struct qemu_proc *p, const char *const *v)
 {
+    /* QEMU must not outlive a recorder killed with -9: nobody would stop it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int fd = open(p->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int null = open("/dev/null", O_RDONLY);
     if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
@@ -142,14 +150,11 @@ int qemu_launch(const struct qemu_opts *opts, struct qemu_proc *p, hvt_error *er
 
 int qemu_exited(struct qemu_proc *p, int *status)
 {
-    if (p->pid <= 0)
-        return 1;
-    pid_t r = waitpid(p->pid, status, WNOHANG);
-    if (r == p->pid) {
-        p->pid = -p->pid;   /* reaped; keep the sign as "exited" */
-        return 1;
-    }
-    return 0;
+    if (!p->exited && p->pid > 0 && waitpid(p->pid, &p->status, WNOHANG) == p->pid)
+        p->exited = 1;
+    if (p->exited && status)
+        *status = p->status;
+    return p->exited || p->pid <= 0;
 }
 
 /* The last non-empty line QEMU wrote to its stdout/stderr. */
@@ -192,7 +197,7 @@ void qemu_exit_reason(struct qemu_proc *p, int status, char *out, size_t cap)
 
 void qemu_stop(struct qemu_proc *p)
 {
-    if (p->pid > 0) {
+    if (p->pid > 0 && !p->exited) {
         kill(p->pid, SIGKILL);
         waitpid(p->pid, NULL, 0);
     }

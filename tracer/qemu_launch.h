@@ -34,6 +34,7 @@ struct qemu_opts {
 
 struct qemu_proc {
     pid_t pid;
+    int exited, status;        /* reaped, and its wait status */
     char dir[128];             /* private directory holding the sockets */
     char gdb_path[160];        /* gdbstub unix socket */
     char serial_path[160];     /* COM1 unix socket */

@@ -27,10 +27,12 @@
 #define CONNECT_RETRY_MS    5000
 #define PROGRESS_EVERY      512     /* steps between progress callbacks */
 #define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
+#define QEMU_EXIT_WAIT_MS   2000    /* after the stub hangs up */
 #define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
 
 struct recorder {
     const struct record_opts *o;
+    struct qemu_opts qemu;      /* o->qemu with defaults filled in */
     struct qemu_proc proc;
     struct rsp_session *rsp;
     int serial_fd;
@@ -52,6 +54,26 @@ static double now_s(void)
 }
 
 /* ---- serial ---- */
+
+/* If QEMU died while we connected, its own message is the real error (a locked
+ * disk image, a bad -cpu), not the socket's. */
+static int explain_qemu_start_failure(struct recorder *r, hvt_error *err)
+{
+    int status;
+    if (r->o->attach)
+        return -1;
+    for (int i = 0; i < QEMU_EXIT_WAIT_MS / 10; i++) {
+        if (qemu_exited(&r->proc, &status)) {
+            char why[400];
+            qemu_exit_reason(&r->proc, status, why, sizeof why);
+            hvt_error_clear(err);
+            return hvt_error_set(err, "QEMU did not start: %s", why);
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
 
 static int serial_to_db(void *ctx, uint64_t step, const char *line)
 {
@@ -75,11 +97,8 @@ static int serial_connect(struct recorder *r, hvt_error *err)
         }
         close(fd);
         int status;
-        if (qemu_exited(&r->proc, &status)) {
-            char why[300];
-            qemu_exit_reason(&r->proc, status, why, sizeof why);
-            return hvt_error_set(err, "QEMU did not start: %s", why);
-        }
+        if (qemu_exited(&r->proc, &status))
+            return explain_qemu_start_failure(r, err);
         usleep(10000);
     }
     return hvt_error_set(err, "QEMU's serial socket never appeared");
@@ -121,7 +140,7 @@ static void write_provenance(struct recorder *r)
     if (o->attach) {
         rundb_set_meta(r->db, "attach", o->attach, NULL);
     } else {
-        char *v = qemu_version(o->qemu.qemu);
+        char *v = qemu_version(r->qemu.qemu);
         rundb_set_meta(r->db, "qemu_cmdline", r->proc.cmdline, NULL);
         if (v)
             rundb_set_meta(r->db, "qemu_version", v, NULL);
@@ -250,13 +269,17 @@ static int should_stop(struct recorder *r)
     return 1;
 }
 
-/* An RSP failure while QEMU is gone is the end of the guest, not an error. */
+/* An RSP failure because QEMU went away is the end of the guest, not an error.
+ * QEMU closes the gdbstub socket a moment before its process exits: wait. */
 static int rsp_failed(struct recorder *r, hvt_error *err)
 {
     int status;
-    if (!r->o->attach && qemu_exited(&r->proc, &status)) {
-        note_qemu_end(r);
-        return 1;
+    for (int i = 0; i < QEMU_EXIT_WAIT_MS / 10 && !r->o->attach; i++) {
+        if (qemu_exited(&r->proc, &status)) {
+            note_qemu_end(r);
+            return 1;
+        }
+        usleep(10000);
     }
     return -1;
 }
@@ -358,8 +381,9 @@ static int jumps_to_itself(const struct hvt_step *s)
  * steps are not recorded; too many in a row means the guest is stuck. */
 static int made_progress(const struct hvt_step *before, const struct hvt_step *after)
 {
-    return memcmp(&before->st, &after->st, sizeof before->st) != 0 ||
-           jumps_to_itself(before);
+    /* Compare the fields, not the struct: its tail padding is not copied. */
+    return memcmp(before->st.f, after->st.f, sizeof before->st.f) != 0 ||
+           before->st.known != after->st.known || jumps_to_itself(before);
 }
 
 static int step_loop(struct recorder *r, hvt_error *err)
@@ -371,11 +395,17 @@ static int step_loop(struct recorder *r, hvt_error *err)
         if (idle == 0 && snapshot_if_asked(r, err))
             return -1;
         executed = r->cur;
-        if (rsp_step(r->rsp, &st, err))
-            return rsp_failed(r, err);
+        executed.n = r->nsteps;
+        if (rsp_step(r->rsp, &st, err) || st.kind != RSP_STOP_SIGNAL) {
+            /* QEMU ended inside this instruction (isa-debug-exit's `out`, a
+             * triple fault under -no-reboot): it is the run's last step. */
+            int rc = st.kind != RSP_STOP_SIGNAL && !err->msg[0] ? (note_qemu_end(r), 1)
+                                                               : rsp_failed(r, err);
+            if (rc == 1 && rundb_append_step(r->db, &executed, err) == 0)
+                r->nsteps++;
+            return rc;
+        }
         serial_poll(r);
-        if (st.kind != RSP_STOP_SIGNAL)
-            return note_qemu_end(r), 1;
         if (read_current(r, err))
             return rsp_failed(r, err);
         if (!made_progress(&executed, &r->cur)) {
@@ -384,7 +414,6 @@ static int step_loop(struct recorder *r, hvt_error *err)
             return note_stuck(r), 1;
         }
         idle = 0;
-        executed.n = r->nsteps;
         if (rundb_append_step(r->db, &executed, err))
             return -1;
         r->cur.n = ++r->nsteps;
@@ -401,15 +430,13 @@ static int connect_target(struct recorder *r, hvt_error *err)
     const char *addr = r->o->attach;
     char unix_addr[200];
     if (!addr) {
-        struct qemu_opts q = r->o->qemu;
-        qemu_opts_defaults(&q);
-        if (qemu_launch(&q, &r->proc, err) || serial_connect(r, err))
+        if (qemu_launch(&r->qemu, &r->proc, err) || serial_connect(r, err))
             return -1;
         snprintf(unix_addr, sizeof unix_addr, "unix:%s", r->proc.gdb_path);
         addr = unix_addr;
     }
     if (rsp_open(&r->rsp, addr, CONNECT_RETRY_MS, err))
-        return -1;
+        return explain_qemu_start_failure(r, err);
     return rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE, err);
 }
 
@@ -440,7 +467,8 @@ static void release(struct recorder *r)
 
 int record_run(const struct record_opts *o, struct record_result *res, hvt_error *err)
 {
-    struct recorder r = { .o = o, .serial_fd = -1, .res = res };
+    struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res };
+    qemu_opts_defaults(&r.qemu);
     memset(res, 0, sizeof *res);
     serial_init(&r.serial, serial_to_db, &r);
     if (o->timeout > 0)

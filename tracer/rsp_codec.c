@@ -115,14 +115,16 @@ static void decode_repeat(struct rsp_decoder *d, uint8_t c)
 static enum rsp_event decode_csum(struct rsp_decoder *d, uint8_t c)
 {
     int v = rsp_hex_digit(c);
-    if (v < 0)
+    if (v < 0) {
         d->csum_bad = 1;
+        v = 0;
+    }
     if (d->state == D_CSUM1) {
         d->csum = (uint8_t)(v << 4);
         d->state = D_CSUM2;
         return RSP_EV_NONE;
     }
-    d->csum |= (uint8_t)(v & 0xf);
+    d->csum |= (uint8_t)v;
     return end_frame(d);
 }
 

@@ -28,6 +28,7 @@ struct tdesc_parser {
     void *priv;
     hvt_error *err;
     int depth;
+    int nannexes;
     int failed;
     int in_arch;
     size_t arch_len;
@@ -101,6 +102,10 @@ static int follow_include(struct tdesc_parser *tp, const char *annex,
     if (tp->depth >= TDESC_MAX_DEPTH)
         return hvt_error_set(tp->err, "%s: includes nested deeper than %d "
                              "(a loop?)", annex, TDESC_MAX_DEPTH);
+    /* Without a total, a document including itself k times costs k^depth. */
+    if (tp->nannexes >= TDESC_MAX_ANNEXES)
+        return hvt_error_set(tp->err, "%s: more than %d included documents",
+                             annex, TDESC_MAX_ANNEXES);
     return parse_annex(tp, href);
 }
 
@@ -143,6 +148,7 @@ static int parse_annex(struct tdesc_parser *tp, const char *annex)
 {
     char *data = NULL;
     size_t len = 0;
+    tp->nannexes++;
     if (tp->fetch(tp->priv, annex, &data, &len, tp->err) < 0)
         return -1;
     struct tdesc_doc doc = { tp, XML_ParserCreate(NULL), annex };

@@ -18,6 +18,7 @@
 
 #define TDESC_MAX_REGS 512
 #define TDESC_MAX_DEPTH 8       /* xi:include nesting; deeper is taken as a loop */
+#define TDESC_MAX_ANNEXES 64    /* documents in all: QEMU uses 2 */
 
 struct tdesc_reg {
     char name[32];

@@ -41,7 +41,7 @@ static int unit_failed;
              UNIT_FAIL("%s == %s (\"%s\" != \"%s\")", #a, #b,               \
                        a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } while (0)
 
-static const char *unit_current;
+static const char *unit_current = "";
 
 #define UNIT_MAIN()                                                         \
     int main(int argc, char **argv)                                         \

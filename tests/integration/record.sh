@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# hvtrace record (RSP engine) against independent truth: QEMU's own exec log for
+# the instruction sequence, the guest's serial output from a plain QEMU boot, the
+# boot sector file for the snapshot, the guest's documented instruction count,
+# and SQLite's integrity check after a kill -9.
+. "$(dirname "$0")/../lib.sh"
+hvt_need qemu-system-x86_64 qemu-system-i386 sqlite3 gdb
+HVT=$HVT_BUILD/hvtrace
+t=$(hvt_tmpdir)
+
+# Linear PC of every recorded step (column 3 of `hvtrace show`).
+run_pcs() { "$HVT" show "$1" --count 0 | awk '/^ *[0-9]+  /{ sub(/:$/, "", $3); sub(/^0+/, "", $3); print "0x" ($3 == "" ? "0" : $3) }'; }
+
+check_against_qemu_log() {   # $1 qemu binary, $2 test name
+    local q=$1 name=$2 run=$t/$2.db
+    if ! "$HVT" record --qemu "$q" --no-deterministic --from 0000:7c00 -o "$run" \
+            "$(hvt_guest_img hello)" > "$t/$name.out" 2>&1; then
+        hvt_fail "$name" "record failed: $(tail -1 "$t/$name.out")"; return
+    fi
+    HVT_QEMU=$q hvt_qemu_trace hello "$t/$name-q" -cpu qemu64,+svm,+npt > /dev/null 2>&1
+    hvt_qemu_eips_from "$t/$name-q/qemu.log" 0x7c00 > "$t/$name.want"
+    run_pcs "$run" > "$t/$name.got"
+    local n_got n_want count
+    n_got=$(wc -l < "$t/$name.got"); n_want=$(wc -l < "$t/$name.want")
+    count=$(awk '/HELLO_COUNT,/{ gsub(/[^0-9]/, "", $3); print $3 }' "$HVT_ROOT/tests/guests/hello.S")
+    if [ "$n_want" -lt 100 ]; then
+        hvt_fail "$name" "QEMU's own log has only $n_want instructions from 0x7c00"
+    elif ! diff -q "$t/$name.want" "$t/$name.got" > /dev/null; then
+        hvt_fail "$name" "PC sequence differs from QEMU's exec log ($n_got vs $n_want steps): $(diff "$t/$name.want" "$t/$name.got" | head -3 | tr '\n' ' ')"
+    elif [ "$n_got" != "$count" ]; then
+        hvt_fail "$name" "recorded $n_got steps from 0x7c00, hello.S documents $count"
+    else
+        hvt_ok "$name"
+    fi
+}
+
+check_against_qemu_log qemu-system-x86_64 pc_sequence_equals_qemu_log_x86_64
+check_against_qemu_log qemu-system-i386 pc_sequence_equals_qemu_log_i386
+
+# Serial text: what a plain QEMU boot of the guest printed.
+run=$t/pc_sequence_equals_qemu_log_x86_64.db
+hvt_qemu_run hello "$t/plain" > /dev/null 2>&1
+tr -d '\r' < "$t/plain/serial.txt" > "$t/plain.serial"
+sqlite3 "$run" "SELECT line FROM serial_lines" > "$t/rec.serial" 2>"$t/sqlerr"
+if [ ! -s "$t/plain.serial" ]; then
+    hvt_fail serial_matches_plain_boot "plain boot printed nothing"
+elif diff -q "$t/plain.serial" "$t/rec.serial" > /dev/null; then
+    hvt_ok serial_matches_plain_boot
+else
+    hvt_fail serial_matches_plain_boot "$(diff "$t/plain.serial" "$t/rec.serial" | head -4 | tr '\n' ' ') $(cat "$t/sqlerr")"
+fi
+
+# The start snapshot (taken at --from 0000:7c00) holds the boot sector at 0x7c00.
+"$HVT" mem "$run" start -o "$t/start.bin"
+if cmp -s <(dd if="$t/start.bin" bs=512 skip=62 count=1 2>/dev/null) "$HVT_BUILD/guests/hello.bin"; then
+    hvt_ok snapshot_holds_boot_sector
+else
+    hvt_fail snapshot_holds_boot_sector "bytes at 0x7c00 of snapshot 'start' differ from hello.bin"
+fi
+
+# A guest that powers off ends the run complete, with the reason.
+if "$HVT" info "$run" | grep -q '^status *complete: guest wrote 32 to isa-debug-exit'; then
+    hvt_ok poweroff_is_complete
+else
+    hvt_fail poweroff_is_complete "$("$HVT" info "$run" | grep ^status)"
+fi
+
+# --until stops before the instruction; --steps exactly.
+"$HVT" record --from 7c00 --until 0000:7c12 -o "$t/until.db" "$(hvt_guest_img hello)" > /dev/null 2>&1
+"$HVT" record --steps 37 -o "$t/steps.db" "$(hvt_guest_img hello)" > /dev/null 2>&1
+u=$(run_pcs "$t/until.db" | tail -1); s=$(run_pcs "$t/steps.db" | wc -l)
+if [ "$u" = 0x7c11 ] && [ "$s" = 37 ]; then hvt_ok until_and_steps_are_exact
+else hvt_fail until_and_steps_are_exact "last step before --until 7c12: $u (want 0x7c11); --steps 37 gave $s"; fi
+
+# kill -9 mid-recording: the file opens, passes integrity_check, keeps its steps.
+"$HVT" record -o "$t/killed.db" "$(hvt_guest_img hello)" > /dev/null 2>&1 &
+pid=$!
+sleep 3
+kill -9 $pid; wait $pid 2>/dev/null
+ic=$(sqlite3 "$t/killed.db" 'PRAGMA integrity_check' 2>&1)
+info=$("$HVT" info "$t/killed.db" 2>&1)
+steps=$(echo "$info" | awk '/^steps/{print $2}')
+if [ "$ic" = ok ] && [ "${steps:-0}" -gt 0 ] && echo "$info" | grep -q '^status.*\(recording\|killed\)'; then
+    hvt_ok kill_9_leaves_valid_file
+else
+    hvt_fail kill_9_leaves_valid_file "integrity: $ic; steps: $steps; $(echo "$info" | grep ^status)"
+fi
+pgrep -f "hvtrace-.*/gdb.sock" > /dev/null && hvt_fail qemu_dies_with_recorder "a QEMU outlived its killed recorder" || hvt_ok qemu_dies_with_recorder
+
+# Bad input: one line, exit 2, and an existing run is not overwritten.
+cp "$t/steps.db" "$t/keep.db"
+"$HVT" record --steps 5 -o "$t/keep.db" "$(hvt_guest_img hello)" > "$t/o1" 2>&1; rc1=$?
+"$HVT" record --steps 5 -o "$t/x.db" /nonexistent.img > "$t/o2" 2>&1; rc2=$?
+"$HVT" record --from 12345:0 -o "$t/y.db" "$(hvt_guest_img hello)" > "$t/o3" 2>&1; rc3=$?
+"$HVT" show /etc/passwd > "$t/o4" 2>&1; rc4=$?
+if [ $rc1$rc2$rc3$rc4 = 2222 ] && cmp -s "$t/keep.db" "$t/steps.db" && [ ! -e "$t/x.db" ] &&
+   [ "$(cat "$t/o1" "$t/o2" "$t/o3" "$t/o4" | wc -l)" = 4 ]; then
+    hvt_ok bad_input_is_one_line_exit_2
+else
+    hvt_fail bad_input_is_one_line_exit_2 "statuses $rc1 $rc2 $rc3 $rc4: $(cat "$t/o1" "$t/o2" "$t/o3" "$t/o4" | tr '\n' '|')"
+fi
