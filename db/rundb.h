@@ -7,14 +7,16 @@
  * in one transaction.  Steps are buffered and stored in chunks (one transaction
  * per chunk), so a kill -9 of the recorder at any moment leaves a file that opens,
  * passes PRAGMA integrity_check and holds every chunk committed so far; its status
- * still says 'recording', which readers report as "incomplete: recorder killed".
+ * still says 'recording', which rundb_info (on a handle from rundb_open) reports
+ * with the reason "recorder was killed".
  * rundb_finish flushes the last chunk and sets the final status and reason.
  *
  * Step storage.  Target: <= 16 bytes a step.  A chunk holds up to RUNDB_CHUNK
  * steps as one blob: the first step's full state, then per step a varint mask of
- * changed fields plus each changed value (zigzag delta for RIP, xor otherwise),
- * deflated.  Instruction bytes are not stored per step: table `insn` holds each
- * distinct (linear pc, bytes) with the first step it was seen at; a reader takes
+ * changed fields plus each changed value (zigzag delta for RIP and the GPRs, xor
+ * otherwise), deflated (format: db/stepcodec.c).  Instruction bytes are not
+ * stored per step: table `insn` holds each distinct (linear pc, bytes, mode)
+ * with the first step it was seen at; a reader takes
  * the latest row for the pc at or before the step (self-modifying code gets a new
  * row).
  *
