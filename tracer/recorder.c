@@ -117,15 +117,16 @@ static void serial_poll(struct recorder *r)
 
 /* ---- provenance ---- */
 
-static void meta_file(struct recorder *r, const char *key, const char *path)
+/* A file the run depends on: its path under key, its SHA-256 under hash_key. */
+static void meta_file(struct recorder *r, const char *key, const char *hash_key,
+                      const char *path)
 {
-    char hex[65], k[64];
+    char hex[65];
     if (!path)
         return;
     rundb_set_meta(r->db, key, path, NULL);
-    snprintf(k, sizeof k, "%s_sha256", key);
     if (sha256_file_hex(path, hex) == 0)
-        rundb_set_meta(r->db, k, hex, NULL);
+        rundb_set_meta(r->db, hash_key, hex, NULL);
 }
 
 static void write_provenance(struct recorder *r)
@@ -145,10 +146,10 @@ static void write_provenance(struct recorder *r)
         if (v)
             rundb_set_meta(r->db, "qemu_version", v, NULL);
         free(v);
-        meta_file(r, "firmware", qemu_default_bios());
+        meta_file(r, "firmware", "firmware_sha256", qemu_default_bios());
     }
-    meta_file(r, "guest", o->guest_image);
-    meta_file(r, "hv", o->hv_image);
+    meta_file(r, "guest_image", "guest_sha256", o->guest_image);
+    meta_file(r, "hv_image", "hv_sha256", o->hv_image);
     if (o->hv_image)
         rundb_set_meta(r->db, "hv_opts", o->hv_opts ? o->hv_opts : "", NULL);
 }
