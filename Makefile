@@ -74,6 +74,10 @@ fuzz:
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libhvtrace.a
 	bash tests/fuzz/run-fuzz.sh build-fuzz
 
+bench: all
+	bash bench/run-bench.sh $(B)
+	@for b in bench/*-bench.sh; do [ -f "$$b" ] && bash "$$b" $(B); done; true
+
 deps:
 	@bash scripts/install-deps.sh
 

@@ -226,7 +226,8 @@ int cmd_record(int argc, char **argv)
         unlink(module);
     if (rc)
         return cli_fail("record", "%s", err.msg);
-    printf("%s: %" PRIu64 " steps, %d snapshots, %s: %s\n", ra.o.out, res.steps,
+    printf("%s: %" PRIu64 " steps (%.0f steps/s), %d snapshots, %s: %s\n", ra.o.out,
+           res.steps, res.step_seconds > 0 ? res.steps / res.step_seconds : 0.0,
            res.snapshots, res.complete ? "complete" : "incomplete", res.reason);
     return CLI_OK;
 }

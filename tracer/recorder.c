@@ -450,7 +450,9 @@ static int record_body(struct recorder *r, hvt_error *err)
         return rc;
     if (take_snapshot(r, "start", err))
         return -1;
+    double t0 = now_s();
     rc = step_loop(r, err);
+    r->res->step_seconds = now_s() - t0;
     if (rc == 0 && !r->qemu_gone)
         rc = take_snapshot(r, "end", err);
     return rc < 0 ? -1 : 0;

@@ -49,6 +49,7 @@ struct record_opts {
 struct record_result {
     uint64_t steps;
     int snapshots;
+    double step_seconds;        /* wall time of the step loop alone */
     int complete;               /* stopped where asked */
     char reason[256];
 };

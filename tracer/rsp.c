@@ -56,9 +56,14 @@ static int command_ok(struct rsp_session *s, const char *payload, hvt_error *err
 static const char *supported_feature(const char *reply, const char *name)
 {
     size_t nl = strlen(name);
-    for (const char *p = reply; p && *p; p = strchr(p, ';'), p = p ? p + 1 : NULL)
+    for (const char *p = reply; *p;) {
         if (strncmp(p, name, nl) == 0 && (p[nl] == '=' || p[nl] == '+'))
             return p + nl;
+        const char *semi = strchr(p, ';');
+        if (!semi)
+            break;
+        p = semi + 1;
+    }
     return NULL;
 }
 
@@ -146,59 +151,47 @@ void rsp_close(struct rsp_session *s)
 
 /* ---- data transfer ------------------------------------------------------- */
 
-static int append_bytes(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+/* One qXfer read at offset: the reply is `m` + data (more follows), `l` + data
+ * (the end), `E..`, or empty (object not supported).  Returns 1 at the end. */
+static int xfer_chunk(struct rsp_session *s, const char *object, const char *annex,
+                      char **buf, size_t *len, hvt_error *err)
 {
-    if (*len + n + 1 > *cap) {
-        size_t ncap = (*len + n + 1) * 2;
-        char *nb = realloc(*buf, ncap);
-        if (!nb)
-            return -1;
-        *buf = nb;
-        *cap = ncap;
-    }
-    memcpy(*buf + *len, p, n);
-    *len += n;
-    (*buf)[*len] = 0;
-    return 0;
+    char req[RSP_REQ_MAX];
+    const char *reply;
+    size_t n;
+    if (snprintf(req, sizeof req, "qXfer:%s:read:%s:%zx,%zx", object, annex, *len,
+                 s->packet_size - 5) >= (int)sizeof req)
+        return hvt_error_set(err, "qXfer annex name too long: %.40s", annex);
+    if (rsp_command(s, req, &reply, &n, err) < 0)
+        return -1;
+    if (n == 0 || (reply[0] != 'm' && reply[0] != 'l'))
+        return hvt_error_set(err, "qXfer:%s:read:%s: %s", object, annex,
+                             n ? reply : "not supported");
+    char *nb = realloc(*buf, *len + n);     /* n - 1 bytes of data and a NUL */
+    if (!nb)
+        return hvt_error_set(err, "out of memory");
+    memcpy(nb + *len, reply + 1, n - 1);
+    *len += n - 1;
+    nb[*len] = 0;
+    *buf = nb;
+    return reply[0] == 'l' || n == 1;       /* an empty `m` would never end */
 }
 
-/* qXfer replies: `m` + data (more follows), `l` + data (last), `E..`, or empty
- * (unsupported object).  Offsets advance by the data actually returned. */
 int rsp_xfer_read(struct rsp_session *s, const char *object, const char *annex,
                   char **data, size_t *len, hvt_error *err)
 {
-    char req[RSP_REQ_MAX];
     char *buf = NULL;
-    size_t blen = 0, cap = 0;
-    for (;;) {
-        const char *reply;
-        size_t n;
-        if (snprintf(req, sizeof req, "qXfer:%s:read:%s:%zx,%zx", object, annex,
-                     blen, s->packet_size - 5) >= (int)sizeof req) {
-            hvt_error_set(err, "qXfer annex name too long: %.40s", annex);
-            break;
-        }
-        if (rsp_command(s, req, &reply, &n, err) < 0)
-            break;
-        if (n == 0 || (reply[0] != 'm' && reply[0] != 'l')) {
-            hvt_error_set(err, "qXfer:%s:read:%s: %s", object, annex,
-                          n ? reply : "not supported");
-            break;
-        }
-        if (append_bytes(&buf, &blen, &cap, reply + 1, n - 1) < 0) {
-            hvt_error_set(err, "out of memory");
-            break;
-        }
-        if (reply[0] == 'l' || n == 1) {
-            if (!buf && append_bytes(&buf, &blen, &cap, "", 0) < 0)
-                break;
-            *data = buf;
-            *len = blen;
-            return 0;
-        }
+    size_t blen = 0;
+    int rc;
+    while ((rc = xfer_chunk(s, object, annex, &buf, &blen, err)) == 0)
+        ;
+    if (rc < 0) {
+        free(buf);
+        return -1;
     }
-    free(buf);
-    return -1;
+    *data = buf;
+    *len = blen;
+    return 0;
 }
 
 int rsp_read_regs(struct rsp_session *s, struct hvt_state *st, hvt_error *err)

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# make bench: recording speed, measured in one run on one guest so the ratios
+# mean something.  Not a test: it prints a table and never fails on a number.
+#
+#   GDB 13 scripted `si` + $pc/$cs + 16 bytes   the seed's way
+#   minimal RSP client (`s` + `g`)              the gdbstub's limit
+#   hvtrace --engine rsp                        ours, through the gdbstub
+#   QEMU -singlestep -d cpu,nochain, no storage the emulator's limit
+#
+# Every row steps SeaBIOS from reset on the hello guest (same code, same state).
+set -u
+B=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+B=$(cd "$root" && cd "$B" && pwd)
+N=${BENCH_STEPS:-20000}
+NGDB=${BENCH_GDB_STEPS:-3000}
+IMG=$B/guests/hello.img
+QEMU=${BENCH_QEMU:-qemu-system-x86_64}
+QARGS=(-display none -no-reboot -net none -m 32 -cpu qemu64,+svm,+npt
+       -drive "file=$IMG,format=raw,snapshot=on" -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+cc -O2 -o "$tmp/rsp_minimal" "$root/bench/rsp_minimal.c" || exit 2
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'; }
+
+start_stub() {   # QEMU stopped at reset with its gdbstub on $tmp/g.sock
+    rm -f "$tmp/g.sock"
+    "$QEMU" "${QARGS[@]}" -S -gdb "unix:$tmp/g.sock,server=on,wait=off" 2>/dev/null &
+    stub=$!
+    while [ ! -S "$tmp/g.sock" ]; do sleep 0.05; done
+}
+stop_stub() { kill "$stub" 2>/dev/null; wait "$stub" 2>/dev/null; }
+
+# GDB: the seed's loop, scripted.
+start_stub
+cat > "$tmp/gdb.cmds" <<GDB
+set pagination off
+set confirm off
+target remote $tmp/g.sock
+set \$i = 0
+while \$i < $NGDB
+  si
+  p/x \$pc
+  p/x \$cs
+  x/16xb \$cs * 16 + \$pc
+  set \$i = \$i + 1
+end
+GDB
+t0=$(now); gdb -q -batch -nx -x "$tmp/gdb.cmds" > /dev/null 2>&1; t1=$(now)
+stop_stub
+gdb_rate=$(awk -v a="$t0" -v b="$t1" -v n="$NGDB" 'BEGIN { printf "%.0f", n / (b - a) }')
+
+# Minimal RSP client.
+start_stub
+min_rate=$("$tmp/rsp_minimal" "$tmp/g.sock" "$N" 2>&1 | sed -n 's/.*: \([0-9]*\) steps\/s.*/\1/p')
+stop_stub
+
+# hvtrace, RSP engine (its own step-loop rate, startup excluded like the others).
+out=$("$B/hvtrace" record --steps "$N" -o "$tmp/rsp.db" "$IMG" 2>&1)
+rsp_rate=$(echo "$out" | sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p')
+# Bytes a step costs: its chunk share plus the instruction table (snapshots apart).
+rsp_bytes=$(sqlite3 "$tmp/rsp.db" "SELECT ((SELECT sum(length(data)) FROM chunk) +
+    (SELECT sum(length(bytes) + length(disasm) + 16) FROM insn)) * 1.0 / $N" 2>/dev/null)
+rsp_file=$(stat -c %s "$tmp/rsp.db")
+
+# QEMU's own full-state log, counted and thrown away: 5 s of SeaBIOS.
+mkfifo "$tmp/fifo"
+grep -c '^EIP=\|^RIP=' < "$tmp/fifo" > "$tmp/count" &
+counter=$!
+timeout 5 "$QEMU" "${QARGS[@]}" -singlestep -d cpu,nochain -D "$tmp/fifo" 2>/dev/null
+wait "$counter"
+qemu_rate=$(( $(cat "$tmp/count") / 5 ))
+
+printf '\nRecording speed, %s, %s, SeaBIOS from reset (hello guest)\n' "$(nproc) cpus" "$("$QEMU" --version | head -1)"
+printf '%-38s %12s %10s %14s\n' "engine" "steps/s" "x GDB" "bytes/step"
+row() { printf '%-38s %12s %10s %14s\n' "$1" "$2" "$(awk -v a="$2" -v g="$gdb_rate" 'BEGIN { printf "%.1f", a / g }')" "$3"; }
+row "GDB 13 si + \$pc/\$cs + 16 bytes ($NGDB)" "$gdb_rate" "-"
+row "minimal RSP client (s + g)" "$min_rate" "-"
+row "hvtrace --engine rsp" "$rsp_rate" "$(printf '%.2f' "$rsp_bytes") (file $(( rsp_file / N )))"
+row "QEMU -singlestep -d cpu (no storage)" "$qemu_rate" "~830 (text)"
+printf '\nhvtrace rsp / minimal client: %s%%   (goal >= 90%%)\n' "$(awk -v a="$rsp_rate" -v b="$min_rate" 'BEGIN { printf "%.0f", 100 * a / b }')"
