@@ -60,6 +60,10 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libhvtrace.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libhvtrace.a $(LDLIBS)
 
+# The README's demo command (tests/demo.sh does the work and prints the verdict).
+demo: deps all
+	bash tests/demo.sh $(B)
+
 # The README's test command.  Installs what is missing, builds, runs everything.
 check: deps all
 	bash tests/run-tests.sh $(B)
