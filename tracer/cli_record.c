@@ -37,8 +37,9 @@ static void record_help(void)
 "      --until ADDR        stop recording when ADDR is about to execute\n"
 "      --snapshot-at ADDR  also snapshot memory each time ADDR is reached (repeatable)\n"
 "      --timeout SECONDS   stop after this much wall time\n"
-"      --with-hv[=IMAGE]   boot the hypervisor hv (default: hv-i386.elf installed with\n"
-"                          hvtrace) with DISK's first sector as its guest\n"
+"      --with-hv[=IMAGE]   boot the hypervisor hv with DISK's first sector as its\n"
+"                          guest; IMAGE is a path, or i386 (default) / x86_64 for\n"
+"                          the hv-ARCH.elf installed with hvtrace\n"
 "      --hv-opts OPTS      hv boot options, e.g. \"smi=host tpm=absent\"\n"
 "      --attach HOST:PORT  record from a QEMU you started with -s/-gdb (e.g. on KVM)\n"
 "      --engine rsp        recording engine (rsp: gdbstub single-step)\n"
@@ -52,7 +53,7 @@ static void record_help(void)
 }
 
 /* hv-ARCH.elf next to the hvtrace binary (build tree) or in ../share/hvtrace. */
-static const char *default_hv_image(char *buf, size_t cap)
+static const char *installed_hv_image(const char *arch, char *buf, size_t cap)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -63,11 +64,10 @@ static const char *default_hv_image(char *buf, size_t cap)
     if (!slash)
         return NULL;
     *slash = 0;
-    const char *const rel[] = { "%s/hv-i386.elf", "%s/../share/hvtrace/hv-i386.elf" };
-    for (size_t i = 0; i < 2; i++) {
-        if (snprintf(buf, cap, rel[i], exe) < (int)cap && access(buf, R_OK) == 0)
+    const char *const rel[] = { "%s/hv-%s.elf", "%s/../share/hvtrace/hv-%s.elf" };
+    for (size_t i = 0; i < 2; i++)
+        if (snprintf(buf, cap, rel[i], exe, arch) < (int)cap && access(buf, R_OK) == 0)
             return buf;
-    }
     return NULL;
 }
 
@@ -187,9 +187,13 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
 static int prepare_hv(struct record_args *ra, char *module, size_t cap, hvt_error *err)
 {
     static char found[PATH_MAX];
-    const char *image = ra->hv_image ? ra->hv_image : default_hv_image(found, sizeof found);
+    const char *want = ra->hv_image ? ra->hv_image : "i386";
+    const char *image = want;
+    if (!strcmp(want, "i386") || !strcmp(want, "x86_64"))
+        image = installed_hv_image(want, found, sizeof found);
     if (!image)
-        return hvt_error_set(err, "no hv image found next to hvtrace; give --with-hv=IMAGE");
+        return hvt_error_set(err, "no hv-%s.elf found next to hvtrace; give --with-hv=IMAGE",
+                             want);
     if (access(image, R_OK))
         return hvt_error_errno(err, "cannot read hv image %s", image);
     if (extract_boot_sector(ra->o.qemu.disk, module, cap, err))

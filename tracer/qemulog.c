@@ -49,6 +49,7 @@ struct qemulog {
     int cur;
     int have_prev;
     int in_block;               /* an EAX=/RAX= line opened a block not yet closed */
+    int discarding;             /* the rest of a bad block: dropped without counting */
     uint32_t seen;              /* L_* lines of the open block */
     struct qemulog_event pending;  /* event whose dump is the next block */
     int have_pending;
@@ -158,10 +159,12 @@ static void count_error(struct qemulog *q, const char *what)
     hvt_error_set(&q->err, "line %llu: %s", (unsigned long long)q->stats.lines, what);
 }
 
+/* One error per bad block: its remaining lines are dropped silently. */
 static void block_error(struct qemulog *q, const char *what)
 {
     count_error(q, what);
     q->in_block = 0;
+    q->discarding = 1;
 }
 
 static void deliver_event(struct qemulog *q, struct qemulog_event *ev)
@@ -323,6 +326,7 @@ static void block_open(struct qemulog *q, struct cursor *c, int wide)
     memset(cpu, 0, sizeof *cpu);
     cpu->wide = (uint8_t)wide;
     q->in_block = 1;
+    q->discarding = 0;
     q->seen = L_GPR1;
     if (parse_quad(cpu, c, wide ? &quad_rax : &quad_eax))
         block_error(q, "malformed EAX/RAX line");
@@ -333,7 +337,9 @@ static void block_close(struct qemulog *q, struct cursor *c)
     struct qemulog_cpu *cpu = &q->cpu[q->cur];
     uint32_t need = L_NEEDED | (cpu->wide ? L_WIDE : 0);
     if (!q->in_block) {
-        count_error(q, "EFER line outside a state block");
+        if (!q->discarding)
+            count_error(q, "EFER line outside a state block");
+        q->discarding = 0;
         return;
     }
     q->in_block = 0;
@@ -397,7 +403,8 @@ static int block_line(struct qemulog *q, const char *p, size_t n)
     if (!kind)
         return 0;
     if (!q->in_block) {
-        count_error(q, "state line outside a state block");
+        if (!q->discarding)
+            block_error(q, "state line outside a state block");
         return 1;
     }
     struct cursor c = { p, p + n };
@@ -509,7 +516,9 @@ static void handle_line(struct qemulog *q, const char *p, size_t n)
         /* handled */
     } else if (q->in_block) {
         block_error(q, "unexpected line inside a state block");
-    } else if (!event_line(q, p, n)) {
+    } else if (event_line(q, p, n)) {
+        q->discarding = 0;
+    } else {
         q->stats.skipped++;     /* FPU rows, -d exec "Trace", anything else */
     }
 }
@@ -532,17 +541,23 @@ static size_t carry_more(struct qemulog *q, const char *buf, size_t len, int *do
     return nl ? take + 1 : take;
 }
 
+/* A line longer than QEMULOG_MAX_LINE is dropped whether it arrived whole or
+ * in pieces, so that the result never depends on how the stream was cut. */
+static void overlong_line(struct qemulog *q)
+{
+    q->stats.lines++;
+    if (q->in_block)
+        block_error(q, "overlong line inside a state block");
+    else
+        q->stats.skipped++;
+}
+
 static void carry_line_done(struct qemulog *q)
 {
-    if (q->overlong) {
-        q->stats.lines++;
-        if (q->in_block)
-            block_error(q, "overlong line inside a state block");
-        else
-            q->stats.skipped++;
-    } else {
+    if (q->overlong)
+        overlong_line(q);
+    else
         handle_line(q, q->carry, q->carry_len);
-    }
     q->carry_len = 0;
     q->overlong = 0;
 }
@@ -566,7 +581,10 @@ int qemulog_feed(struct qemulog *q, const void *data, size_t len)
             carry_more(q, buf, len, &done);
             break;
         }
-        handle_line(q, buf, (size_t)(nl - buf));
+        if ((size_t)(nl - buf) > QEMULOG_MAX_LINE)
+            overlong_line(q);
+        else
+            handle_line(q, buf, (size_t)(nl - buf));
         len -= (size_t)(nl - buf) + 1;
         buf = nl + 1;
     }

@@ -24,10 +24,14 @@
 #include "tracer/rsp.h"
 #include "tracer/serial.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 #define CONNECT_RETRY_MS    5000
 #define PROGRESS_EVERY      512     /* steps between progress callbacks */
 #define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
 #define QEMU_EXIT_WAIT_MS   2000    /* after the stub hangs up */
+#define STEP_STALL_MS       2000    /* a step taking longer: the CPU is halted */
 #define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
 
 struct recorder {
@@ -227,15 +231,29 @@ static void note_qemu_end(struct recorder *r)
     rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
 }
 
-static void note_stuck(struct recorder *r)
+static void note_stuck(struct recorder *r, const char *why)
 {
-    char text[200];
-    snprintf(text, sizeof text, "guest stuck: no progress at %04" PRIx64 ":%08" PRIx64
-             " for %d steps (halted with interrupts off?)", r->cur.st.f[HVT_CS_SEL],
-             r->cur.st.f[HVT_RIP], STUCK_STEPS);
+    char text[240];
+    snprintf(text, sizeof text, "guest stuck at %04" PRIx64 ":%08" PRIx64 ": %s",
+             r->cur.st.f[HVT_CS_SEL], r->cur.st.f[HVT_RIP], why);
     r->res->complete = 0;
     snprintf(r->res->reason, sizeof r->res->reason, "%s", text);
     rundb_add_event(r->db, r->nsteps, "stuck", text, NULL);
+}
+
+/* One `s`, but a CPU that never finishes the instruction (halted with nothing
+ * to wake it: the seed's BIOS call that never returns) is reported as
+ * RSP_TIMEOUT after stopping the VM, instead of waiting forever. */
+static int step_or_stall(struct recorder *r, struct rsp_stop *st, hvt_error *err)
+{
+    if (rsp_conn_send(r->rsp->conn, "s", 1, err))
+        return -1;
+    int rc = rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err);
+    if (rc != RSP_TIMEOUT)
+        return rc;
+    if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err))
+        return -1;
+    return RSP_TIMEOUT;
 }
 
 /* ---- stop conditions ---- */
@@ -397,7 +415,11 @@ static int step_loop(struct recorder *r, hvt_error *err)
             return -1;
         executed = r->cur;
         executed.n = r->nsteps;
-        if (rsp_step(r->rsp, &st, err) || st.kind != RSP_STOP_SIGNAL) {
+        int srt = step_or_stall(r, &st, err);
+        if (srt == RSP_TIMEOUT)
+            return note_stuck(r, "a single step did not finish in " STR(STEP_STALL_MS)
+                                 " ms: the CPU is halted (hlt with interrupts off?)"), 1;
+        if (srt || st.kind != RSP_STOP_SIGNAL) {
             /* QEMU ended inside this instruction (isa-debug-exit's `out`, a
              * triple fault under -no-reboot): it is the run's last step. */
             int rc = st.kind != RSP_STOP_SIGNAL && !err->msg[0] ? (note_qemu_end(r), 1)
@@ -412,7 +434,8 @@ static int step_loop(struct recorder *r, hvt_error *err)
         if (!made_progress(&executed, &r->cur)) {
             if (++idle < STUCK_STEPS)
                 continue;
-            return note_stuck(r), 1;
+            return note_stuck(r, STR(STUCK_STEPS) " single steps in a row left the "
+                                 "state unchanged"), 1;
         }
         idle = 0;
         if (rundb_append_step(r->db, &executed, err))

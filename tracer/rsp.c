@@ -200,8 +200,8 @@ int rsp_read_regs(struct rsp_session *s, struct hvt_state *st, hvt_error *err)
     size_t n;
     if (rsp_command(s, "g", &reply, &n, err) < 0)
         return -1;
-    if (n > 0 && reply[0] == 'E')
-        return hvt_error_set(err, "gdbstub: g failed: %.20s", reply);
+    if (n == 3 && reply[0] == 'E')                  /* "Exx"; hex is never 3 long */
+        return hvt_error_set(err, "gdbstub: g failed: %s", reply);
     return tdesc_decode_g(&s->td, reply, n, st, err);
 }
 
@@ -279,7 +279,7 @@ int rsp_continue(struct rsp_session *s, int timeout_ms, struct rsp_stop *stop,
 {
     if (rsp_resume(s, err) < 0)
         return -1;
-    int rc = rsp_wait_stop(s, timeout_ms < 0 ? -1 : timeout_ms, stop, err);
+    int rc = rsp_wait_stop(s, timeout_ms, stop, err);
     if (rc != RSP_TIMEOUT)
         return rc;
     if (rsp_interrupt(s, err) < 0)
@@ -287,7 +287,11 @@ int rsp_continue(struct rsp_session *s, int timeout_ms, struct rsp_stop *stop,
     rc = rsp_wait_stop(s, RSP_INTERRUPT_WAIT_MS, stop, err);
     if (rc == RSP_TIMEOUT)
         return hvt_error_set(err, "gdbstub: VM did not stop on interrupt");
-    return rc < 0 ? -1 : RSP_TIMEOUT;
+    if (rc < 0)
+        return -1;
+    /* A breakpoint may have won the race with the interrupt byte: QEMU then
+     * reports SIGTRAP and ignores the 0x03 of a stopped VM. */
+    return stop->kind == RSP_STOP_SIGNAL && stop->code == RSP_SIGINT ? RSP_TIMEOUT : 0;
 }
 
 /* ---- breakpoints, QEMU extensions, monitor -------------------------------- */

@@ -28,6 +28,10 @@
 #define RSP_SSTEP_NOIRQ   0x2u
 #define RSP_SSTEP_NOTIMER 0x4u
 
+/* GDB's signal numbers in stop replies (include/gdb/signals.def). */
+#define RSP_SIGINT  2           /* stopped by an interrupt (0x03) */
+#define RSP_SIGTRAP 5           /* single step or breakpoint */
+
 struct rsp_session {
     struct rsp_conn *conn;
     struct tdesc td;            /* registers as the stub describes them */
@@ -61,8 +65,10 @@ int rsp_read_mem(struct rsp_session *s, uint64_t addr, void *buf, size_t len,
 
 /* `s`: execute one instruction and wait for the stop reply. */
 int rsp_step(struct rsp_session *s, struct rsp_stop *stop, hvt_error *err);
-/* `c`, then wait up to timeout_ms (< 0: forever) for a stop.  If none came, stop
- * the VM with an interrupt and return RSP_TIMEOUT with that stop in *stop. */
+/* `c`, then wait up to timeout_ms (< 0: forever; 0: the connection's default,
+ * 10 s) for a stop.  If none came, stop the VM with an interrupt and return
+ * RSP_TIMEOUT with that stop (RSP_SIGINT) in *stop; 0 if the VM stopped by
+ * itself (breakpoint, exit), even when that raced the interrupt. */
 int rsp_continue(struct rsp_session *s, int timeout_ms, struct rsp_stop *stop,
                  hvt_error *err);
 /* The two halves of rsp_continue, for engines that watch other things (serial

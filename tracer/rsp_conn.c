@@ -6,8 +6,11 @@
  * Invariants: bytes read from the transport but not yet decoded stay in rbuf
  * (rpos..rlen) and are decoded before the next read, so a `+` and the reply that
  * follows it in one TCP segment are both seen; one packet is in flight at a time
- * (send waits for its ack before returning).  Deadlines use CLOCK_MONOTONIC so a
- * timeout covers the whole call, not each read.
+ * (send waits for its ack before returning).  The ack of a received packet is
+ * owed (ack_owed) until the next write, which carries it in front ("+$g#67"),
+ * or until the next rsp_conn_recv, which sends it alone first: the stub always
+ * has its ack before we wait for more, and a step costs two writes, not four.
+ * Deadlines use CLOCK_MONOTONIC so a timeout covers the whole call.
  */
 #include "tracer/rsp_conn.h"
 
@@ -35,10 +38,11 @@ struct rsp_conn {
     void *ctx;
     int timeout_ms;
     int noack;
+    int ack_owed;                       /* a received packet is not acked yet */
     struct rsp_conn_stats stats;
     size_t rpos, rlen;
     uint8_t rbuf[16384];
-    char tx[2 * RSP_PAYLOAD_MAX + 8];   /* worst case: every byte escaped */
+    char tx[1 + 2 * RSP_PAYLOAD_MAX + 8];   /* owed ack + fully escaped frame */
     struct rsp_decoder dec;
 };
 
@@ -207,6 +211,7 @@ struct rsp_conn *rsp_conn_new(const struct rsp_transport *ops, void *ctx,
     c->ctx = ctx;
     c->timeout_ms = CONN_DEFAULT_TIMEOUT_MS;
     c->noack = 0;
+    c->ack_owed = 0;
     memset(&c->stats, 0, sizeof c->stats);
     c->rpos = c->rlen = 0;
     rsp_decoder_init(&c->dec);
@@ -217,6 +222,8 @@ void rsp_conn_close(struct rsp_conn *c)
 {
     if (!c)
         return;
+    if (c->ack_owed)
+        c->ops->write_all(c->ctx, "+", 1);
     c->ops->close(c->ctx);
     free(c);
 }
@@ -241,6 +248,14 @@ static int write_bytes(struct rsp_conn *c, const void *buf, size_t n, hvt_error 
     if (c->ops->write_all(c->ctx, buf, n) < 0)
         return hvt_error_errno(err, "gdbstub: write");
     return 0;
+}
+
+static int pay_ack(struct rsp_conn *c, hvt_error *err)
+{
+    if (!c->ack_owed)
+        return 0;
+    c->ack_owed = 0;
+    return write_bytes(c, "+", 1, err);
 }
 
 /* Decode buffered bytes, reading more when they run out, until one event.
@@ -297,11 +312,15 @@ static int wait_ack(struct rsp_conn *c, hvt_error *err)
 
 int rsp_conn_send(struct rsp_conn *c, const void *payload, size_t n, hvt_error *err)
 {
-    size_t len = rsp_encode(payload, n, c->tx, sizeof c->tx);
+    char *frame = c->tx + 1;
+    size_t len = rsp_encode(payload, n, frame, sizeof c->tx - 1);
     if (!len)
         return hvt_error_set(err, "gdbstub: packet of %zu bytes too long", n);
     for (int attempt = 0; attempt <= CONN_MAX_RESENDS; attempt++) {
-        if (write_bytes(c, c->tx, len, err) < 0)
+        size_t owed = attempt == 0 && c->ack_owed;
+        c->tx[0] = '+';
+        c->ack_owed = 0;
+        if (write_bytes(c, frame - owed, len + owed, err) < 0)
             return -1;
         c->stats.packets_sent++;
         if (c->noack)
@@ -312,7 +331,7 @@ int rsp_conn_send(struct rsp_conn *c, const void *payload, size_t n, hvt_error *
         c->stats.resends++;
     }
     return hvt_error_set(err, "gdbstub: packet '%.40s' refused %d times",
-                         c->tx, CONN_MAX_RESENDS + 1);
+                         frame, CONN_MAX_RESENDS + 1);
 }
 
 int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
@@ -320,6 +339,8 @@ int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
 {
     int64_t deadline = deadline_after(timeout_ms ? timeout_ms : c->timeout_ms);
     int bad = 0;
+    if (pay_ack(c, err) < 0)
+        return -1;
     for (;;) {
         enum rsp_event ev;
         int rc = next_event(c, deadline, &ev, err);
@@ -327,8 +348,7 @@ int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
             return rc;
         if (ev == RSP_EV_PACKET) {
             c->stats.packets_received++;
-            if (!c->noack && write_bytes(c, "+", 1, err) < 0)
-                return -1;
+            c->ack_owed = !c->noack;
             *payload = c->dec.payload;
             *n = c->dec.len;
             return 0;
@@ -345,6 +365,7 @@ int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
 
 int rsp_conn_interrupt(struct rsp_conn *c, hvt_error *err)
 {
-    static const char intr = 0x03;
-    return write_bytes(c, &intr, 1, err);
+    if (pay_ack(c, err) < 0)
+        return -1;
+    return write_bytes(c, "\x03", 1, err);
 }

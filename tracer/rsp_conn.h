@@ -2,8 +2,10 @@
  * rsp_conn: one RSP connection: a byte transport plus the ack discipline.
  *
  * Sending a packet waits for the peer's `+` and resends on `-`; every packet
- * received is acknowledged with `+` (QEMU 7.2 refuses QStartNoAckMode, so acks
- * stay on unless rsp_conn_set_noack is called after the stub agreed).  Requests
+ * received is acknowledged with `+`, sent in front of our next packet or before
+ * we next wait for a packet, whichever comes first (QEMU 7.2 refuses
+ * QStartNoAckMode, so acks stay on unless rsp_conn_set_noack is called after the
+ * stub agreed).  Requests
  * are strictly one at a time: any byte sent while QEMU's VM runs stops it, so a
  * caller never writes behind an `s` or `c` before the stop reply arrived.
  *
@@ -51,7 +53,8 @@ void rsp_conn_set_noack(struct rsp_conn *c, int noack);
 
 /* Send one packet and wait for its ack (resending on nak, up to 3 times). */
 int rsp_conn_send(struct rsp_conn *c, const void *payload, size_t n, hvt_error *err);
-/* Wait up to timeout_ms (0: the default, < 0: forever) for one packet; ack it.
+/* Wait up to timeout_ms (0: the default, < 0: forever) for one packet (its ack
+ * goes out with the next write, see above).
  * On 0 *payload points into the connection (NUL-terminated) until the next call.
  * Returns 0, RSP_TIMEOUT, or -1 with err filled. */
 int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
