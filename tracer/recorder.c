@@ -234,7 +234,7 @@ static void note_qemu_end(struct recorder *r)
 static void note_stuck(struct recorder *r, const char *why)
 {
     char text[240];
-    snprintf(text, sizeof text, "guest stuck at %04" PRIx64 ":%08" PRIx64 ": %s",
+    snprintf(text, sizeof text, "stuck at %04" PRIx64 ":%08" PRIx64 ": %s",
              r->cur.st.f[HVT_CS_SEL], r->cur.st.f[HVT_RIP], why);
     r->res->complete = 0;
     snprintf(r->res->reason, sizeof r->res->reason, "%s", text);

@@ -45,7 +45,7 @@ fi
 "$HVT" record --with-hv --hv-opts "smi=host" --from 0000:7c00 --timeout 120 -o "$t/smihost.db" \
     "$(hvt_guest_img tpm)" > "$t/out-smi" 2>&1
 status=$("$HVT" info "$t/smihost.db" | grep '^status')
-if echo "$status" | grep -q 'incomplete: guest stuck' &&
+if echo "$status" | grep -q 'incomplete: stuck at' &&
    sqlite3 "$t/smihost.db" "SELECT line FROM serial_lines" | grep -qi 'smi'; then
     hvt_ok smi_host_run_ends_stuck
 else
