@@ -61,7 +61,7 @@ static int protected_mode(const struct hvt_state *s)
 uint64_t hvt_state_pc(const struct hvt_state *s)
 {
     uint64_t rip = s->f[HVT_RIP];
-    if (s->known & HVT_K_SEGDESC)
+    if (s->known & (HVT_K_SEGDESC | HVT_K_CSBASE))
         return s->f[HVT_CS_BASE] + rip;
     if (!protected_mode(s) || (s->f[HVT_EFLAGS] & EFLAGS_VM))
         return (s->f[HVT_CS_SEL] << 4) + (rip & 0xffff);

@@ -43,6 +43,8 @@ enum hvt_field {
 #define HVT_K_CR     0x08u  /* CR0, CR2, CR3, CR4, EFER */
 #define HVT_K_DT     0x10u  /* GDTR, IDTR */
 #define HVT_K_SMM    0x20u  /* SMM flag */
+#define HVT_K_CSBASE 0x40u  /* CS base alone (tracked by the RSP engine, whose `g`
+                             * has no descriptors); implied by HVT_K_SEGDESC */
 
 struct hvt_state {
     uint64_t f[HVT_NFIELDS];    /* indexed by enum hvt_field */

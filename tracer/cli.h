@@ -36,6 +36,7 @@ int cmd_record(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_mem(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 
 #endif

@@ -19,6 +19,7 @@ static const struct command commands[] = {
     { "show",   cmd_show,   "print recorded steps like GDB's x/i, with changed registers" },
     { "info",   cmd_info,   "summarise a run file: provenance, status, steps, snapshots, serial" },
     { "mem",    cmd_mem,    "write a recorded memory snapshot out as a raw image" },
+    { "diff",   cmd_diff,   "find where two runs part, and why" },
 
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

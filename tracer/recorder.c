@@ -43,6 +43,7 @@ struct recorder {
     struct serial_lines serial;
     rundb *db;
     struct hvt_step cur;        /* state before the next instruction */
+    uint64_t rm_cs_sel, rm_cs_base; /* CS as of the last real-mode step */
     uint64_t nsteps;
     int nsnaps;
     double deadline;
@@ -199,13 +200,41 @@ static int take_snapshot(struct recorder *r, const char *label, hvt_error *err)
 
 /* ---- state ---- */
 
+/* `g` has no segment bases, but the linear PC needs CS's.  Real mode: CS*16,
+ * except before the first CS load after reset, when the base is 0xffff0000
+ * (Intel SDM vol 3, 9.1.4).  Protected mode with the CS loaded in real mode
+ * still in place (between setting CR0.PE and the far jump): that base.  Any
+ * other protected-mode CS is taken as flat (SeaBIOS, GRUB, hv all use flat
+ * code segments).  Returns 1 while a real-mode CS runs in protected mode. */
+static int track_cs_base(struct recorder *r, struct hvt_state *st)
+{
+    uint64_t sel = st->f[HVT_CS_SEL];
+    int real = !(st->f[HVT_CR0] & 1) || (st->f[HVT_EFLAGS] & (1u << 17));
+    if (st->known & HVT_K_SEGDESC)
+        return 0;
+    if (real) {
+        int at_reset = r->nsteps == 0 && sel == 0xf000 && st->f[HVT_RIP] == 0xfff0;
+        st->f[HVT_CS_BASE] = at_reset ? 0xffff0000 : sel << 4;
+        r->rm_cs_sel = sel;
+        r->rm_cs_base = st->f[HVT_CS_BASE];
+    } else {
+        if (sel != r->rm_cs_sel)
+            r->rm_cs_sel = UINT64_MAX;  /* reloaded in protected mode: flat from now */
+        st->f[HVT_CS_BASE] = sel == r->rm_cs_sel ? r->rm_cs_base : 0;
+    }
+    st->known |= HVT_K_CSBASE;
+    return !real && sel == r->rm_cs_sel;
+}
+
 static int read_current(struct recorder *r, hvt_error *err)
 {
     struct hvt_step *s = &r->cur;
     if (rsp_read_regs(r->rsp, &s->st, err))
         return -1;
+    int real_mode_cs = track_cs_base(r, &s->st);
     s->n = r->nsteps;
-    s->mode = (uint8_t)hvt_state_mode(&s->st);
+    /* A CS loaded in real mode is a 16-bit segment even once CR0.PE is set. */
+    s->mode = real_mode_cs ? HVT_MODE_16 : (uint8_t)hvt_state_mode(&s->st);
     s->insn_len = sizeof s->insn;
     hvt_error ignored = { "" };
     if (rsp_read_mem(r->rsp, hvt_state_pc(&s->st), s->insn, sizeof s->insn, &ignored))
@@ -252,7 +281,7 @@ static int step_or_stall(struct recorder *r, struct rsp_stop *st, hvt_error *err
     if (rc != RSP_TIMEOUT)
         return rc;
     if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err))
-        return -1;
+        return hvt_error_set(err, "QEMU did not stop when interrupted");
     return RSP_TIMEOUT;
 }
 
@@ -325,8 +354,10 @@ static int continue_to_stop(struct recorder *r, hvt_error *err)
     while (rc == RSP_TIMEOUT) {
         serial_poll(r);
         if (should_stop(r)) {
-            if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, 2000, &st, err))
+            if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, &st, err)) {
+                hvt_error_set(err, "QEMU did not stop when interrupted");
                 return rsp_failed(r, err);
+            }
             return 1;
         }
         rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, &st, err);

@@ -28,6 +28,18 @@ UNIT_TEST(known_base_wins_over_selector)
     CHECK_EQ_U64(hvt_state_pc(&s), 0xfffffff0);
 }
 
+UNIT_TEST(tracked_cs_base_alone_gives_the_pc)
+{
+    /* Between `mov %eax,%cr0` (PE=1) and the far jump, CS still has its
+     * real-mode base: SeaBIOS's f000:ec40 is linear 0xfec40, not 0xec40. */
+    struct hvt_state s = real_mode(0xf000, 0xec40);
+    s.f[HVT_CR0] = 0x11;
+    CHECK_EQ_U64(hvt_state_pc(&s), 0xec40);
+    s.known |= HVT_K_CSBASE;
+    s.f[HVT_CS_BASE] = 0xf0000;
+    CHECK_EQ_U64(hvt_state_pc(&s), 0xfec40);
+}
+
 UNIT_TEST(protected_mode_uses_cs_d_bit)
 {
     struct hvt_state s = real_mode(0x0008, 0x1000);
