@@ -1,0 +1,87 @@
+/*
+ * report: `hvtrace diff` output.  report_diff_compute reads two open run files
+ * (db/rundb.h), aligns them (diffing/align.h), groups register differences at
+ * aligned steps, compares snapshot pairs with the same label, and names BIOS
+ * calls; report_text / report_html / report_json print the result.  The CLI
+ * opens the runs, picks the output and turns report_diff_status into the exit
+ * status (0 no meaningful difference, 1 differences, 2 trouble: the CLI's own
+ * failure paths).
+ */
+#ifndef HVT_REPORT_H
+#define HVT_REPORT_H
+
+#include <stdio.h>
+
+#include "common/hvt_error.h"
+#include "db/rundb.h"
+#include "diffing/align.h"
+#include "diffing/memdiff.h"
+#include "diffing/regdiff.h"
+
+#define REPORT_MAX_EXCLUDE 8
+#define REPORT_CALL_TEXT   160
+
+struct report_opts {
+    int anchor_set;             /* 0: the first 0x7c00 on both sides */
+    uint64_t anchor_pc;
+    struct align_range exclude[REPORT_MAX_EXCLUDE];    /* --exclude LO-HI */
+    size_t nexclude;
+    unsigned context;           /* steps of context around hunks (0: 3) */
+    unsigned max_lines;         /* steps shown per side and hunk (0: 12) */
+    unsigned max_hunks;         /* hunks shown in text/HTML (0: 200); JSON has all */
+};
+
+struct report_call {            /* one `int N` and its BIOS call name */
+    uint64_t step;
+    char text[REPORT_CALL_TEXT];
+};
+
+struct report_mem {             /* one labelled memory difference */
+    char snapshot[64];          /* the snapshot label both runs share */
+    struct memdiff_item it;
+    uint8_t a[16], b[16];       /* first bytes of each side, for hexdumps */
+};
+
+struct report_side {
+    const char *name;           /* as given on the command line */
+    struct rundb_info info;
+    struct align_token *tok;    /* one per recorded step */
+    size_t ntok;
+    uint64_t anchor;
+    struct report_call *calls;
+    size_t ncalls;
+    struct hvt_step last, next; /* at the divergence: last common step, first after */
+    int has_last, has_next;
+};
+
+struct report_diff {
+    struct report_side side[2]; /* A, B */
+    int anchored;               /* the anchor pc was found on both sides */
+    uint64_t anchor_pc;
+    struct align_range exclude[REPORT_MAX_EXCLUDE + 2];  /* opts + hv's */
+    size_t nexclude;
+    struct align_result res;
+    struct align_hunk *hunks;
+    size_t nhunks;
+    struct regdiff regs;        /* over every aligned (equal) pair */
+    int has_div;
+    struct align_hunk div;      /* res.first, else res.first_loop */
+    struct report_mem *mem;
+    size_t nmem;
+    struct report_opts opts;
+};
+
+/* Fills d (free with report_diff_free).  names label the runs in output. */
+int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, rundb *b,
+                        const char *b_name, const struct report_opts *opts,
+                        hvt_error *err);
+void report_diff_free(struct report_diff *d);
+/* 0: no meaningful difference; 1: differences (diff(1) convention). */
+int report_diff_status(const struct report_diff *d);
+
+/* Outputs.  The runs are read again for the steps shown around hunks. */
+int report_text(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
+int report_html(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
+int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
+
+#endif

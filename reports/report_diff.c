@@ -1,0 +1,379 @@
+/*
+ * report_diff: everything a diff report shows, computed once from two runs.
+ *
+ * Passes: (1) each run's steps become alignment tokens, and each `int N` is
+ * named as a BIOS call once execution is back at the instruction after it;
+ * (2) align_diff; (3) the states of every aligned pair feed regdiff, read in
+ * chunks so memory stays bounded; (4) the steps around the first divergence;
+ * (5) snapshots with the same label on both sides go through memdiff.
+ * Steps inside hv's own range are excluded by default when a run names its
+ * image (meta hv_image) or range (meta hv_range "LO-HI", hex).
+ * Does not print.  Memory for BIOS call buffers (int 13h packets, E820
+ * entries) comes only from a snapshot taken at exactly that step; otherwise
+ * the call is named without it.
+ */
+#include "reports/report.h"
+#include "diffing/bioscall.h"
+#include "diffing/insnclass.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPORT_MAX_CALLS  20000     /* BIOS calls kept per run */
+#define REPORT_MAX_MEM    4096      /* memory differences kept per snapshot pair */
+#define REPORT_NEST       8         /* nested `int`s awaiting their return */
+#define REPORT_CHUNK      4096      /* aligned pairs read at a time for regdiff */
+#define REPORT_ANCHOR_PC  0x7c00    /* where boot sectors start (FACTS.md) */
+
+static uint64_t le_read(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    while (n-- > 0)
+        v = v << 8 | p[n];
+    return v;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(*p, ncap * size);
+    if (!n)
+        return -1;
+    *p = n;
+    *cap = ncap;
+    return 0;
+}
+
+/* ---- pass 1: tokens and BIOS calls ---- */
+
+struct pending {
+    uint64_t step, ret_pc;
+    uint8_t vector;
+    struct hvt_state before;
+};
+
+struct reader {
+    align_builder *b;
+    struct report_side *s;
+    size_t capcalls;
+    struct pending pend[REPORT_NEST];
+    int npend;
+    hvt_error *err;
+};
+
+static void call_done(struct reader *r, const struct pending *p, const struct hvt_state *after)
+{
+    struct report_side *s = r->s;
+    if (s->ncalls >= REPORT_MAX_CALLS ||
+        grow((void **)&s->calls, &r->capcalls, s->ncalls + 1, sizeof *s->calls) < 0)
+        return;
+    struct report_call *c = &s->calls[s->ncalls++];
+    c->step = p->step;
+    bioscall_describe(p->vector, &p->before, after, NULL, NULL, c->text, sizeof c->text);
+}
+
+static void track_calls(struct reader *r, const struct hvt_step *s, const struct align_token *t)
+{
+    for (int k = r->npend - 1; k >= 0; k--)
+        if (r->pend[k].ret_pc == t->pc) {
+            call_done(r, &r->pend[k], &s->st);
+            r->npend = k;
+            break;
+        }
+    struct insn_class c;
+    if (t->cf != INSN_CF_INT || insnclass_decode(s->insn, t->len, t->mode, &c) < 0)
+        return;
+    if (r->npend == REPORT_NEST) {          /* never returned: name it without */
+        call_done(r, &r->pend[0], NULL);
+        memmove(r->pend, r->pend + 1, (REPORT_NEST - 1) * sizeof r->pend[0]);
+        r->npend--;
+    }
+    r->pend[r->npend++] = (struct pending){ s->n, t->pc + t->len, c.vector, s->st };
+}
+
+static int on_step(void *ctx, const struct hvt_step *s)
+{
+    struct reader *r = ctx;
+    if (align_builder_add(r->b, s, r->err) < 0)
+        return 1;
+    track_calls(r, s, &r->s->tok[align_builder_count(r->b) - 1]);
+    return 0;
+}
+
+static int call_cmp(const void *x, const void *y)
+{
+    const struct report_call *a = x, *b = y;
+    return a->step < b->step ? -1 : a->step > b->step;
+}
+
+static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
+{
+    struct report_side *s = &d->side[i];
+    if (rundb_info(db, &s->info, err) < 0)
+        return -1;
+    s->ntok = rundb_step_count(db);
+    s->tok = calloc(s->ntok ? s->ntok : 1, sizeof *s->tok);
+    if (!s->tok)
+        return hvt_error_set(err, "%s: out of memory for %zu steps", s->name, s->ntok);
+    struct reader r = { .s = s, .err = err };
+    if (align_builder_new(&r.b, s->tok, s->ntok, d->exclude, d->nexclude, err) < 0)
+        return -1;
+    int rc = rundb_read_steps(db, 0, 0, on_step, &r, err);
+    s->ntok = align_builder_count(r.b);
+    align_builder_free(r.b);
+    while (r.npend > 0)
+        call_done(&r, &r.pend[--r.npend], NULL);
+    qsort(s->calls, s->ncalls, sizeof *s->calls, call_cmp);
+    return rc;
+}
+
+/* ---- pass 2: alignment ---- */
+
+struct hunks {
+    struct report_diff *d;
+    size_t cap;
+};
+
+static int on_hunk(void *priv, const struct align_hunk *h)
+{
+    struct hunks *hs = priv;
+    struct report_diff *d = hs->d;
+    if (grow((void **)&d->hunks, &hs->cap, d->nhunks + 1, sizeof *d->hunks) < 0)
+        return 1;
+    d->hunks[d->nhunks++] = *h;
+    return 0;
+}
+
+/* A hypervisor range stored by the recorder as meta hv_range "LO-HI". */
+static void meta_exclude(struct report_diff *d, rundb *db)
+{
+    char *v = rundb_get_meta(db, "hv_range");
+    unsigned long long lo, hi;
+    if (v && sscanf(v, "%llx-%llx", &lo, &hi) == 2 && lo <= hi &&
+        d->nexclude < REPORT_MAX_EXCLUDE + 2)
+        d->exclude[d->nexclude++] = (struct align_range){ lo, hi };
+    free(v);
+}
+
+/* hv's own linear range from its ELF image (meta hv_image): the span of its
+ * PT_LOAD segments' virtual addresses (System V gABI, "Program Header"). */
+static void hv_image_exclude(struct report_diff *d, rundb *db)
+{
+    char *path = rundb_get_meta(db, "hv_image");
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    unsigned char eh[64], ph[56];
+    uint64_t lo = UINT64_MAX, hi = 0;
+    if (f && fread(eh, 1, sizeof eh, f) == sizeof eh && !memcmp(eh, "\177ELF", 4)) {
+        int is64 = eh[4] == 2;
+        uint64_t phoff = is64 ? le_read(eh + 32, 8) : le_read(eh + 28, 4);
+        unsigned phsz = (unsigned)le_read(eh + (is64 ? 54 : 42), 2);
+        unsigned phn = (unsigned)le_read(eh + (is64 ? 56 : 44), 2);
+        for (unsigned i = 0; i < phn && phsz <= sizeof ph; i++) {
+            if (fseek(f, (long)(phoff + (uint64_t)i * phsz), SEEK_SET) ||
+                fread(ph, 1, phsz, f) != phsz || le_read(ph, 4) != 1)   /* PT_LOAD */
+                continue;
+            uint64_t va = is64 ? le_read(ph + 16, 8) : le_read(ph + 8, 4);
+            uint64_t msz = is64 ? le_read(ph + 40, 8) : le_read(ph + 20, 4);
+            if (msz && va < lo)
+                lo = va;
+            if (msz && va + msz - 1 > hi)
+                hi = va + msz - 1;
+        }
+    }
+    if (lo <= hi && d->nexclude < REPORT_MAX_EXCLUDE + 2)
+        d->exclude[d->nexclude++] = (struct align_range){ lo, hi };
+    if (f)
+        fclose(f);
+    free(path);
+}
+
+static int align_sides(struct report_diff *d, hvt_error *err)
+{
+    struct report_side *a = &d->side[0], *b = &d->side[1];
+    size_t ia = align_find_pc(a->tok, a->ntok, d->anchor_pc);
+    size_t ib = align_find_pc(b->tok, b->ntok, d->anchor_pc);
+    d->anchored = ia < a->ntok && ib < b->ntok;
+    a->anchor = d->anchored ? ia : 0;
+    b->anchor = d->anchored ? ib : 0;
+    struct align_opts o = { a->anchor, b->anchor };
+    struct hunks hs = { d, 0 };
+    if (align_diff(a->tok, a->ntok, b->tok, b->ntok, &o, on_hunk, &hs, &d->res, err) < 0)
+        return -1;
+    d->has_div = d->res.has_first || d->res.has_first_loop;
+    d->div = d->res.has_first ? d->res.first : d->res.first_loop;
+    return 0;
+}
+
+/* ---- pass 3: registers at aligned steps ---- */
+
+struct states {
+    struct hvt_state st[REPORT_CHUNK];
+    size_t n;
+};
+
+static int on_state(void *ctx, const struct hvt_step *s)
+{
+    struct states *c = ctx;
+    c->st[c->n++] = s->st;
+    return c->n == REPORT_CHUNK;
+}
+
+static int regs_hunk(struct report_diff *d, rundb *da, rundb *db, const struct align_hunk *h,
+                     struct states *sa, struct states *sb, hvt_error *err)
+{
+    uint64_t len = h->a_end - h->a_begin;
+    for (uint64_t off = 0; off < len; off += REPORT_CHUNK) {
+        uint64_t m = len - off < REPORT_CHUNK ? len - off : REPORT_CHUNK;
+        sa->n = sb->n = 0;
+        if (rundb_read_steps(da, h->a_begin + off, m, on_state, sa, err) < 0 ||
+            rundb_read_steps(db, h->b_begin + off, m, on_state, sb, err) < 0)
+            return -1;
+        for (size_t k = 0; k < sa->n && k < sb->n; k++)
+            regdiff_add(&d->regs, h->a_begin + off + k, &sa->st[k],
+                        h->b_begin + off + k, &sb->st[k]);
+    }
+    return 0;
+}
+
+static int regs_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
+{
+    struct states *sa = malloc(sizeof *sa), *sb = malloc(sizeof *sb);
+    int rc = sa && sb ? 0 : hvt_error_set(err, "out of memory");
+    regdiff_init(&d->regs);
+    for (size_t i = 0; !rc && i < d->nhunks; i++)
+        if (d->hunks[i].kind == ALIGN_EQUAL)
+            rc = regs_hunk(d, da, db, &d->hunks[i], sa, sb, err);
+    free(sa);
+    free(sb);
+    return rc;
+}
+
+/* ---- pass 4: the steps around the divergence ---- */
+
+static int on_one(void *ctx, const struct hvt_step *s)
+{
+    *(struct hvt_step *)ctx = *s;
+    return 1;
+}
+
+static int read_div(struct report_diff *d, int i, rundb *db, hvt_error *err)
+{
+    struct report_side *s = &d->side[i];
+    uint64_t begin = i ? d->div.b_begin : d->div.a_begin;
+    s->has_last = begin > s->anchor;
+    s->has_next = begin < s->ntok;
+    if (s->has_last && rundb_read_steps(db, begin - 1, 1, on_one, &s->last, err) < 0)
+        return -1;
+    if (s->has_next && rundb_read_steps(db, begin, 1, on_one, &s->next, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- pass 5: memory ---- */
+
+struct memcol {
+    struct report_diff *d;
+    size_t cap, count;
+    const char *label;
+    const uint8_t *a, *b;
+};
+
+static int on_mem(void *priv, const struct memdiff_item *it)
+{
+    struct memcol *m = priv;
+    if (m->count++ >= REPORT_MAX_MEM)
+        return 0;
+    if (grow((void **)&m->d->mem, &m->cap, m->d->nmem + 1, sizeof *m->d->mem) < 0)
+        return 1;
+    struct report_mem *r = &m->d->mem[m->d->nmem++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->snapshot, sizeof r->snapshot, "%s", m->label);
+    r->it = *it;
+    memcpy(r->a, m->a + it->addr, it->len < 16 ? it->len : 16);
+    memcpy(r->b, m->b + it->addr, it->len < 16 ? it->len : 16);
+    return 0;
+}
+
+static int mem_pair(struct memcol *m, rundb *da, rundb *db, int64_t ia, int64_t ib,
+                    hvt_error *err)
+{
+    uint8_t *a = NULL, *b = NULL;
+    size_t la, lb;
+    int rc = -1;
+    if (rundb_get_snapshot(da, ia, &a, &la, err) == 0 &&
+        rundb_get_snapshot(db, ib, &b, &lb, err) == 0) {
+        m->a = a;
+        m->b = b;
+        m->count = 0;
+        rc = memdiff_compare(a, b, la < lb ? la : lb, on_mem, m) ? -1 : 0;
+        if (rc)
+            hvt_error_set(err, "out of memory comparing snapshots");
+    }
+    free(a);
+    free(b);
+    return rc;
+}
+
+static int mem_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
+{
+    struct rundb_snapshot *sa = NULL, *sb = NULL;
+    int na = 0, nb = 0, rc = 0;
+    struct memcol m = { d, 0, 0, NULL, NULL, NULL };
+    if (rundb_list_snapshots(da, &sa, &na, err) < 0 ||
+        rundb_list_snapshots(db, &sb, &nb, err) < 0)
+        rc = -1;
+    for (int i = 0; !rc && i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (!strcmp(sa[i].label, sb[j].label)) {
+                m.label = sa[i].label;
+                rc = mem_pair(&m, da, db, sa[i].id, sb[j].id, err);
+                break;
+            }
+    free(sa);
+    free(sb);
+    return rc;
+}
+
+int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, rundb *b,
+                        const char *b_name, const struct report_opts *opts,
+                        hvt_error *err)
+{
+    memset(d, 0, sizeof *d);
+    if (opts)
+        d->opts = *opts;
+    d->side[0].name = a_name;
+    d->side[1].name = b_name;
+    d->anchor_pc = d->opts.anchor_set ? d->opts.anchor_pc : REPORT_ANCHOR_PC;
+    memcpy(d->exclude, d->opts.exclude, d->opts.nexclude * sizeof d->exclude[0]);
+    d->nexclude = d->opts.nexclude;
+    meta_exclude(d, b);
+    hv_image_exclude(d, b);
+    hv_image_exclude(d, a);
+    if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
+        align_sides(d, err) < 0 || regs_all(d, a, b, err) < 0)
+        return -1;
+    if (d->has_div && (read_div(d, 0, a, err) < 0 || read_div(d, 1, b, err) < 0))
+        return -1;
+    return mem_all(d, a, b, err);
+}
+
+void report_diff_free(struct report_diff *d)
+{
+    for (int i = 0; i < 2; i++) {
+        free(d->side[i].tok);
+        free(d->side[i].calls);
+    }
+    free(d->hunks);
+    free(d->mem);
+    memset(d, 0, sizeof *d);
+}
+
+int report_diff_status(const struct report_diff *d)
+{
+    return d->res.differ ? 1 : 0;
+}

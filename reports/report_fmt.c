@@ -1,0 +1,191 @@
+/*
+ * report_fmt: shared wording and escaping for the diff reports.
+ *
+ * Escaping rule: everything that came from the guest or a run file (bytes,
+ * disassembly, serial text, names, labels) passes report_html_escape or
+ * report_json_string on its way out; these functions only build plain text.
+ */
+#include "reports/report_fmt.h"
+#include "common/disasm.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+size_t report_fmt_addr(const struct hvt_step *s, char *buf, size_t n)
+{
+    const struct hvt_state *st = &s->st;
+    if (s->mode == HVT_MODE_16 && !(st->known & HVT_K_SEGDESC && st->f[HVT_CR0] & 1))
+        return (size_t)snprintf(buf, n, "%04" PRIx64 ":%04" PRIx64, st->f[HVT_CS_SEL],
+                                st->f[HVT_RIP] & 0xffff);
+    return (size_t)snprintf(buf, n, "%04" PRIx64 ":%08" PRIx64, st->f[HVT_CS_SEL],
+                            st->f[HVT_RIP]);
+}
+
+size_t report_fmt_bytes(const struct hvt_step *s, char *buf, size_t n)
+{
+    char dis[8];
+    size_t len = hvt_disasm(s->insn, s->insn_len, hvt_state_pc(&s->st),
+                            (enum hvt_mode)s->mode, dis, sizeof dis);
+    if (!len)
+        len = s->insn_len < 4 ? s->insn_len : 4;
+    size_t o = 0;
+    if (n)
+        buf[0] = 0;
+    for (size_t i = 0; i < len && o + 4 < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, i ? " %02x" : "%02x", s->insn[i]);
+    return o;
+}
+
+size_t report_fmt_disasm(const struct hvt_step *s, char *buf, size_t n)
+{
+    if (!s->insn_len)
+        return (size_t)snprintf(buf, n, "(unreadable)");
+    hvt_disasm(s->insn, s->insn_len, hvt_state_pc(&s->st), (enum hvt_mode)s->mode, buf, n);
+    return strlen(buf);
+}
+
+size_t report_fmt_step(const struct hvt_step *s, char *buf, size_t n)
+{
+    char addr[32], bytes[64], dis[128];
+    report_fmt_addr(s, addr, sizeof addr);
+    report_fmt_bytes(s, bytes, sizeof bytes);
+    report_fmt_disasm(s, dis, sizeof dis);
+    return (size_t)snprintf(buf, n, "#%-9" PRIu64 " %s  %-20s  %s", s->n, addr, bytes, dis);
+}
+
+static size_t fmt_range(const char *side, uint64_t b, uint64_t e, char *buf, size_t n)
+{
+    if (b == e)
+        return (size_t)snprintf(buf, n, "%s at #%" PRIu64 " (none)", side, b);
+    return (size_t)snprintf(buf, n, "%s #%" PRIu64 "-#%" PRIu64 " (%" PRIu64 " steps)", side,
+                            b, e - 1, e - b);
+}
+
+size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n)
+{
+    char ra[64], rb[64];
+    fmt_range("A", h->a_begin, h->a_end, ra, sizeof ra);
+    fmt_range("B", h->b_begin, h->b_end, rb, sizeof rb);
+    if (h->kind == ALIGN_LOOP)
+        return (size_t)snprintf(buf, n, "loop: body of %" PRIu64 " steps x %" PRIu64
+                                " in A vs x %" PRIu64 " in B; %s, %s", h->body_len,
+                                h->count_a, h->count_b, ra, rb);
+    if (h->kind == ALIGN_ASYNC || h->kind == ALIGN_EXCLUDED) {
+        int sb = (h->flags & ALIGN_HF_SIDE_B) != 0;
+        const char *peer = !(h->flags & ALIGN_HF_PEER) ? ", no counterpart"
+                           : h->flags & ALIGN_HF_PEER_EQUAL ? ", same steps as the other's"
+                                                           : ", differs from the other's";
+        return (size_t)snprintf(buf, n, "%s%s: %s%s%s", align_kind_name(h->kind),
+                                h->kind == ALIGN_ASYNC ? " interrupt" : "", sb ? rb : ra,
+                                h->kind == ALIGN_ASYNC ? peer : "",
+                                h->flags & ALIGN_HF_NESTED ? " (inside the hunk above)" : "");
+    }
+    return (size_t)snprintf(buf, n, "%s: %s, %s%s", align_kind_name(h->kind), ra, rb,
+                            h->flags & ALIGN_HF_TAIL ? " (to the end: no later match)" : "");
+}
+
+size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
+{
+    const struct align_hunk *h = &d->div;
+    if (!d->res.differ)
+        return (size_t)snprintf(buf, n, "no meaningful difference: the instruction streams "
+                                "match from the anchor to the end");
+    if (!d->res.has_first)
+        return (size_t)snprintf(buf, n, "the runs differ only in loop counts; first at "
+                                "A #%" PRIu64 " / B #%" PRIu64, h->a_begin, h->b_begin);
+    return (size_t)snprintf(buf, n, "the runs part at A #%" PRIu64 " / B #%" PRIu64
+                            " (%s)", h->a_begin, h->b_begin, align_kind_name(h->kind));
+}
+
+size_t report_fmt_reg(const struct report_diff *d, enum hvt_field f, char *buf, size_t n)
+{
+    const struct regdiff_field *r = &d->regs.f[f];
+    char bits[128] = "";
+    regdiff_bits_change(f, r->a, r->b, bits, sizeof bits);
+    switch (regdiff_classify(r)) {
+    case REGDIFF_PERSISTENT:
+        return (size_t)snprintf(buf, n, "%s: 0x%" PRIx64 " vs 0x%" PRIx64 "%s%s%s",
+                                hvt_field_name(f), r->a, r->b, bits[0] ? " (B " : "", bits,
+                                bits[0] ? ")" : "");
+    case REGDIFF_OFFSET:
+        return (size_t)snprintf(buf, n, "%s: B = A %+" PRId64 " at every aligned step",
+                                hvt_field_name(f), (int64_t)(r->b - r->a));
+    case REGDIFF_TRANSIENT:
+        return (size_t)snprintf(buf, n, "%s: first at A #%" PRIu64 " / B #%" PRIu64
+                                " (0x%" PRIx64 " vs 0x%" PRIx64 "), %" PRIu64 " of %" PRIu64
+                                " aligned steps", hvt_field_name(f), r->first_a, r->first_b,
+                                r->a, r->b, r->differ, r->compared);
+    default:
+        return (size_t)snprintf(buf, n, "%s: same", hvt_field_name(f));
+    }
+}
+
+size_t report_fmt_state_diff(const struct hvt_state *a, const struct hvt_state *b,
+                             char *buf, size_t n)
+{
+    uint32_t known = a->known & b->known;
+    size_t o = 0;
+    if (n)
+        buf[0] = 0;
+    for (int i = 0; i < HVT_NFIELDS && o < n; i++) {
+        if (!(known & (uint32_t)hvt_field_group((enum hvt_field)i)) || a->f[i] == b->f[i])
+            continue;
+        char bits[96] = "";
+        regdiff_bits_change((enum hvt_field)i, a->f[i], b->f[i], bits, sizeof bits);
+        o += (size_t)snprintf(buf + o, n - o, "%s%s 0x%" PRIx64 " vs 0x%" PRIx64 "%s%s%s",
+                              o ? ", " : "", hvt_field_name((enum hvt_field)i), a->f[i],
+                              b->f[i], bits[0] ? " (B " : "", bits, bits[0] ? ")" : "");
+    }
+    return o < n ? o : n - 1;
+}
+
+struct collect {
+    struct hvt_step *out;
+    size_t n, cap;
+};
+
+static int on_step(void *ctx, const struct hvt_step *s)
+{
+    struct collect *c = ctx;
+    c->out[c->n++] = *s;
+    return c->n == c->cap;
+}
+
+int report_read_steps(rundb *db, uint64_t from, uint64_t count, struct hvt_step *out,
+                      size_t *got, hvt_error *err)
+{
+    struct collect c = { out, 0, count };
+    *got = 0;
+    if (!count)
+        return 0;
+    if (rundb_read_steps(db, from, count, on_step, &c, err) < 0)
+        return -1;
+    *got = c.n;
+    return 0;
+}
+
+void report_html_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '<') fputs("&lt;", f);
+        else if (c == '>') fputs("&gt;", f);
+        else if (c == '&') fputs("&amp;", f);
+        else if (c == '"') fputs("&quot;", f);
+        else if (c == '\'') fputs("&#39;", f);
+        else if (c < 0x20 && c != '\n' && c != '\t') fprintf(f, "&#%u;", 0x2400 + c);
+        else fputc(c, f);
+    }
+}
+
+void report_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}

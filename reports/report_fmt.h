@@ -1,0 +1,40 @@
+/*
+ * report_fmt: the wording shared by the text, HTML and JSON reports, so the
+ * three say the same thing: one step as CS:IP, bytes and disassembly; hunk
+ * titles; the verdict; register lines; reading a range of steps back; and the
+ * escaping of guest-derived text for HTML and JSON.
+ */
+#ifndef HVT_REPORT_FMT_H
+#define HVT_REPORT_FMT_H
+
+#include "reports/report.h"
+
+#define REPORT_LINE 256
+
+/* "f000:e05b" (real/v86: CS:IP) or "0008:000f7d0b". */
+size_t report_fmt_addr(const struct hvt_step *s, char *buf, size_t n);
+/* "eb 52 90" (the instruction's own bytes). */
+size_t report_fmt_bytes(const struct hvt_step *s, char *buf, size_t n);
+/* "jmp 0x7c54", in the mode the step ran in. */
+size_t report_fmt_disasm(const struct hvt_step *s, char *buf, size_t n);
+/* "#123 0000:7c00  eb 52 90              jmp 0x7c54" */
+size_t report_fmt_step(const struct hvt_step *s, char *buf, size_t n);
+
+/* "replace: A #101-#131 (31 steps), B #101-#121 (21 steps)", "loop: ...". */
+size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n);
+/* One sentence: where the runs part, or that they do not. */
+size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n);
+/* "cr0: 0x10 vs 0x20 (+NE -ET)" for a field regdiff found different. */
+size_t report_fmt_reg(const struct report_diff *d, enum hvt_field f, char *buf, size_t n);
+/* Registers that differ between two states, "cr0 0x10/0x20, rsp ..."; "" if none. */
+size_t report_fmt_state_diff(const struct hvt_state *a, const struct hvt_state *b,
+                             char *buf, size_t n);
+
+/* Reads steps [from, from+count) into out (count <= cap); *got receives how many. */
+int report_read_steps(rundb *db, uint64_t from, uint64_t count, struct hvt_step *out,
+                      size_t *got, hvt_error *err);
+
+void report_html_escape(FILE *f, const char *s);
+void report_json_string(FILE *f, const char *s);
+
+#endif

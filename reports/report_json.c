@@ -1,0 +1,207 @@
+/*
+ * report_json: the whole diff for other tools, one JSON object: runs, verdict,
+ * the divergence with both sides' steps, statistics, every hunk (not cut like
+ * the text and HTML), registers, BIOS calls and memory differences.  Step
+ * numbers are JSON numbers (exact below 2^53); strings pass report_json_string.
+ */
+#include "reports/report_fmt.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static void jkey(FILE *f, const char *k, int first)
+{
+    fprintf(f, "%s\"%s\":", first ? "" : ",", k);
+}
+
+static void jstr(FILE *f, const char *k, const char *v, int first)
+{
+    jkey(f, k, first);
+    report_json_string(f, v);
+}
+
+static void json_step(FILE *f, const struct hvt_step *s)
+{
+    char b[REPORT_LINE];
+    fprintf(f, "{\"step\":%" PRIu64 ",\"pc\":%" PRIu64, s->n, hvt_state_pc(&s->st));
+    report_fmt_addr(s, b, sizeof b);
+    jstr(f, "addr", b, 0);
+    report_fmt_bytes(s, b, sizeof b);
+    jstr(f, "bytes", b, 0);
+    report_fmt_disasm(s, b, sizeof b);
+    jstr(f, "disasm", b, 0);
+    fputc('}', f);
+}
+
+static void json_runs(FILE *f, const struct report_diff *d)
+{
+    fprintf(f, "\"runs\":[");
+    for (int i = 0; i < 2; i++) {
+        const struct report_side *s = &d->side[i];
+        fprintf(f, "%s{", i ? "," : "");
+        jstr(f, "name", s->name, 1);
+        fprintf(f, ",\"steps\":%zu,\"anchor\":%" PRIu64, s->ntok, s->anchor);
+        jstr(f, "status", s->info.status, 0);
+        jstr(f, "reason", s->info.reason, 0);
+        fputc('}', f);
+    }
+    fprintf(f, "],\"anchor_pc\":%" PRIu64 ",\"anchored\":%s,\"exclude\":[", d->anchor_pc,
+            d->anchored ? "true" : "false");
+    for (size_t i = 0; i < d->nexclude; i++)
+        fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "", d->exclude[i].lo,
+                d->exclude[i].hi);
+    fputc(']', f);
+}
+
+static void json_hunk(FILE *f, const struct align_hunk *h)
+{
+    fprintf(f, "{\"kind\":\"%s\",\"a\":[%" PRIu64 ",%" PRIu64 "],\"b\":[%" PRIu64 ",%" PRIu64
+            "]", align_kind_name(h->kind), h->a_begin, h->a_end, h->b_begin, h->b_end);
+    if (h->kind == ALIGN_LOOP)
+        fprintf(f, ",\"body\":[%" PRIu64 ",%" PRIu64 "],\"count_a\":%" PRIu64
+                ",\"count_b\":%" PRIu64, h->body_begin, h->body_begin + h->body_len,
+                h->count_a, h->count_b);
+    if (h->kind == ALIGN_ASYNC || h->kind == ALIGN_EXCLUDED)
+        fprintf(f, ",\"side\":\"%c\"", h->flags & ALIGN_HF_SIDE_B ? 'b' : 'a');
+    if (h->flags & ALIGN_HF_PEER)
+        fprintf(f, ",\"peer\":[%" PRIu64 ",%" PRIu64 "],\"peer_equal\":%s", h->peer_begin,
+                h->peer_end, h->flags & ALIGN_HF_PEER_EQUAL ? "true" : "false");
+    fprintf(f, ",\"tail\":%s,\"nested\":%s}", h->flags & ALIGN_HF_TAIL ? "true" : "false",
+            h->flags & ALIGN_HF_NESTED ? "true" : "false");
+}
+
+static void json_divergence(FILE *f, const struct report_diff *d)
+{
+    char b[REPORT_LINE * 4];
+    report_fmt_verdict(d, b, sizeof b);
+    fprintf(f, ",\"differ\":%s", d->res.differ ? "true" : "false");
+    jstr(f, "verdict", b, 0);
+    fprintf(f, ",\"divergence\":");
+    if (!d->has_div) {
+        fprintf(f, "null");
+        return;
+    }
+    fprintf(f, "{\"hunk\":");
+    json_hunk(f, &d->div);
+    for (int i = 0; i < 2; i++) {
+        const struct report_side *s = &d->side[i];
+        fprintf(f, ",\"%c\":{\"last\":", 'a' + i);
+        s->has_last ? json_step(f, &s->last) : (void)fprintf(f, "null");
+        fprintf(f, ",\"next\":");
+        s->has_next ? json_step(f, &s->next) : (void)fprintf(f, "null");
+        fputc('}', f);
+    }
+    b[0] = 0;
+    if (d->side[0].has_next && d->side[1].has_next)
+        report_fmt_state_diff(&d->side[0].next.st, &d->side[1].next.st, b, sizeof b);
+    jstr(f, "registers", b, 0);
+    fputc('}', f);
+}
+
+static void json_stats(FILE *f, const struct report_diff *d)
+{
+    fprintf(f, ",\"stats\":{");
+    for (int k = 0; k < ALIGN_NKINDS; k++)
+        fprintf(f, "%s\"%s\":{\"hunks\":%" PRIu64 ",\"a_steps\":%" PRIu64 ",\"b_steps\":%"
+                PRIu64 "}", k ? "," : "", align_kind_name((enum align_kind)k),
+                d->res.hunks[k], d->res.steps[k][0], d->res.steps[k][1]);
+    fprintf(f, ",\"resyncs\":%" PRIu64 ",\"async_unpaired\":%" PRIu64 "}", d->res.resyncs,
+            d->res.async_unpaired);
+}
+
+static void json_regs(FILE *f, const struct report_diff *d)
+{
+    static const char *const kinds[] = { "same", "persistent", "offset", "transient" };
+    int first = 1;
+    fprintf(f, ",\"aligned_pairs\":%" PRIu64 ",\"registers\":[", d->regs.pairs);
+    for (int i = 0; i < HVT_NFIELDS; i++) {
+        const struct regdiff_field *r = &d->regs.f[i];
+        enum regdiff_kind k = regdiff_classify(r);
+        if (k == REGDIFF_SAME)
+            continue;
+        char bits[128];
+        regdiff_bits_change((enum hvt_field)i, r->a, r->b, bits, sizeof bits);
+        fprintf(f, "%s{\"field\":\"%s\",\"kind\":\"%s\",\"a\":%" PRIu64 ",\"b\":%" PRIu64
+                ",\"first_a\":%" PRIu64 ",\"first_b\":%" PRIu64 ",\"differ\":%" PRIu64
+                ",\"compared\":%" PRIu64, first ? "" : ",", hvt_field_name((enum hvt_field)i),
+                kinds[k], r->a, r->b, r->first_a, r->first_b, r->differ, r->compared);
+        jstr(f, "bits", bits, 0);
+        fputc('}', f);
+        first = 0;
+    }
+    fputc(']', f);
+}
+
+static void json_calls(FILE *f, const struct report_diff *d)
+{
+    fprintf(f, ",\"bios_calls\":{");
+    for (int i = 0; i < 2; i++) {
+        const struct report_side *s = &d->side[i];
+        fprintf(f, "%s\"%c\":[", i ? "," : "", 'a' + i);
+        for (size_t k = 0; k < s->ncalls; k++) {
+            fprintf(f, "%s{\"step\":%" PRIu64, k ? "," : "", s->calls[k].step);
+            jstr(f, "text", s->calls[k].text, 0);
+            fputc('}', f);
+        }
+        fputc(']', f);
+    }
+    fputc('}', f);
+}
+
+static void json_hex(FILE *f, const char *k, const uint8_t *p, uint32_t len)
+{
+    fprintf(f, ",\"%s\":\"", k);
+    for (uint32_t i = 0; i < len && i < 16; i++)
+        fprintf(f, "%02x", p[i]);
+    fputc('"', f);
+}
+
+static void json_mem_item(FILE *f, const struct report_mem *m)
+{
+    const struct memdiff_item *it = &m->it;
+    char b[32];
+    jstr(f, "snapshot", m->snapshot, 1);
+    fprintf(f, ",\"addr\":%u,\"len\":%u", it->addr, it->len);
+    jstr(f, "region", memlabel_region_name(it->region), 0);
+    if (it->kind == MEMDIFF_IVT) {
+        fprintf(f, ",\"kind\":\"ivt\",\"vector\":%d", it->vector);
+        snprintf(b, sizeof b, "%04x:%04x", it->a_seg, it->a_off);
+        jstr(f, "a", b, 0);
+        snprintf(b, sizeof b, "%04x:%04x", it->b_seg, it->b_off);
+        jstr(f, "b", b, 0);
+        jstr(f, "a_target", it->a_desc, 0);
+        jstr(f, "b_target", it->b_desc, 0);
+    } else if (it->kind == MEMDIFF_BDA) {
+        fprintf(f, ",\"kind\":\"bda\",\"a\":%" PRIu64 ",\"b\":%" PRIu64, it->a_val, it->b_val);
+        jstr(f, "field", it->field->name, 0);
+    } else {
+        fprintf(f, ",\"kind\":\"range\"");
+        json_hex(f, "a_hex", m->a, it->len);
+        json_hex(f, "b_hex", m->b, it->len);
+    }
+}
+
+int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err)
+{
+    fputc('{', f);
+    json_runs(f, d);
+    json_divergence(f, d);
+    json_stats(f, d);
+    fprintf(f, ",\"hunks\":[");
+    for (size_t i = 0; i < d->nhunks; i++) {
+        if (i)
+            fputc(',', f);
+        json_hunk(f, &d->hunks[i]);
+    }
+    fputc(']', f);
+    json_regs(f, d);
+    json_calls(f, d);
+    fprintf(f, ",\"memory\":[");
+    for (size_t i = 0; i < d->nmem; i++) {
+        fprintf(f, "%s{", i ? "," : "");
+        json_mem_item(f, &d->mem[i]);
+        fputc('}', f);
+    }
+    fprintf(f, "]}\n");
+    return ferror(f) ? hvt_error_set(err, "write error") : 0;
+}

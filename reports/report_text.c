@@ -1,0 +1,239 @@
+/*
+ * report_text: the terminal report, summary first, then hunks like diff(1).
+ *
+ * Order: runs and anchor, verdict with both sides' steps at the divergence
+ * and the registers that differ there, statistics, registers over aligned
+ * steps, BIOS calls, memory, hunks.  Hunk lines: ' ' context (from A), '-'
+ * A's steps, '+' B's, '~' a loop body, '>' an excursion's first steps; long
+ * sides are cut at max_lines with a count.  Equal hunks are not listed.
+ * Does not compute anything the other outputs lack (see report_diff.c).
+ */
+#include "reports/report_fmt.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_CALLS     40       /* BIOS calls listed per run */
+#define TEXT_MEM_BYTES 16       /* bytes shown per changed range */
+
+struct tctx {
+    FILE *f;
+    rundb *db[2];
+    const struct report_diff *d;
+    struct hvt_step *buf;
+    size_t cap;
+    unsigned context, lines, hunks;
+    hvt_error *err;
+};
+
+static int print_steps(struct tctx *t, int side, uint64_t from, uint64_t count, char mark)
+{
+    uint64_t show = count < t->lines ? count : t->lines;
+    size_t got;
+    char line[REPORT_LINE];
+    if (report_read_steps(t->db[side], from, show, t->buf, &got, t->err) < 0)
+        return -1;
+    for (size_t i = 0; i < got; i++) {
+        report_fmt_step(&t->buf[i], line, sizeof line);
+        fprintf(t->f, "%c %s\n", mark, line);
+    }
+    if (count > got)
+        fprintf(t->f, "%c ... %" PRIu64 " more steps\n", mark, count - got);
+    return 0;
+}
+
+static void print_runs(struct tctx *t)
+{
+    const struct report_diff *d = t->d;
+    for (int i = 0; i < 2; i++) {
+        const struct report_side *s = &d->side[i];
+        fprintf(t->f, "%c: %s: %zu steps, %s%s%s\n", 'A' + i, s->name, s->ntok,
+                s->info.status, s->info.reason[0] ? ": " : "", s->info.reason);
+    }
+    if (d->anchored)
+        fprintf(t->f, "anchor: pc 0x%" PRIx64 " at A #%" PRIu64 ", B #%" PRIu64 "\n",
+                d->anchor_pc, d->side[0].anchor, d->side[1].anchor);
+    else
+        fprintf(t->f, "anchor: pc 0x%" PRIx64 " not in both runs; compared from step 0\n",
+                d->anchor_pc);
+    for (size_t i = 0; i < d->nexclude; i++)
+        fprintf(t->f, "excluded: 0x%" PRIx64 "-0x%" PRIx64 "\n", d->exclude[i].lo,
+                d->exclude[i].hi);
+}
+
+static void print_verdict(struct tctx *t)
+{
+    const struct report_diff *d = t->d;
+    char line[REPORT_LINE * 4];
+    report_fmt_verdict(d, line, sizeof line);
+    fprintf(t->f, "\nverdict: %s\n", line);
+    if (!d->has_div)
+        return;
+    for (int i = 0; i < 2; i++) {
+        const struct report_side *s = &d->side[i];
+        if (s->has_last && (report_fmt_step(&s->last, line, sizeof line), 1))
+            fprintf(t->f, "  %c last common  %s\n", 'A' + i, line);
+        if (s->has_next && (report_fmt_step(&s->next, line, sizeof line), 1))
+            fprintf(t->f, "  %c then         %s\n", 'A' + i, line);
+    }
+    const struct report_side *a = &d->side[0], *b = &d->side[1];
+    if (a->has_next && b->has_next &&
+        report_fmt_state_diff(&a->next.st, &b->next.st, line, sizeof line))
+        fprintf(t->f, "  registers differing there: %s\n", line);
+}
+
+static void print_stats(struct tctx *t)
+{
+    const struct align_result *r = &t->d->res;
+    fprintf(t->f, "\nstatistics (hunks, steps in A, steps in B):\n");
+    for (int k = 0; k < ALIGN_NKINDS; k++)
+        if (r->hunks[k])
+            fprintf(t->f, "  %-10s %8" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
+                    align_kind_name((enum align_kind)k), r->hunks[k], r->steps[k][0],
+                    r->steps[k][1]);
+    fprintf(t->f, "  resyncs %" PRIu64 ", interrupt excursions without an identical "
+            "counterpart %" PRIu64 "\n", r->resyncs, r->async_unpaired);
+}
+
+static void print_regs(struct tctx *t)
+{
+    static const char *const titles[] = { NULL, "persistent", "offset", "transient" };
+    const struct report_diff *d = t->d;
+    char line[REPORT_LINE];
+    int any = 0;
+    fprintf(t->f, "\nregisters over %" PRIu64 " aligned steps:\n", d->regs.pairs);
+    for (int f = 0; f < HVT_NFIELDS; f++)
+        any |= regdiff_classify(&d->regs.f[f]) != REGDIFF_SAME;
+    if (!any)
+        fprintf(t->f, "  none differ\n");
+    for (int kind = REGDIFF_PERSISTENT; kind <= REGDIFF_TRANSIENT; kind++)
+        for (int f = 0; f < HVT_NFIELDS; f++)
+            if ((int)regdiff_classify(&d->regs.f[f]) == kind) {
+                report_fmt_reg(d, (enum hvt_field)f, line, sizeof line);
+                fprintf(t->f, "  %-10s %s\n", titles[kind], line);
+            }
+}
+
+static void print_calls(struct tctx *t)
+{
+    const struct report_side *a = &t->d->side[0], *b = &t->d->side[1];
+    size_t n = a->ncalls > b->ncalls ? a->ncalls : b->ncalls;
+    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B ('*': differs at this position)\n",
+            a->ncalls, b->ncalls);
+    for (size_t i = 0; i < n && i < TEXT_CALLS; i++) {
+        const struct report_call *ca = i < a->ncalls ? &a->calls[i] : NULL;
+        const struct report_call *cb = i < b->ncalls ? &b->calls[i] : NULL;
+        int same = ca && cb && !strcmp(ca->text, cb->text);
+        if (ca)
+            fprintf(t->f, "%c A #%-9" PRIu64 " %s\n", same ? ' ' : '*', ca->step, ca->text);
+        if (cb && !same)
+            fprintf(t->f, "* B #%-9" PRIu64 " %s\n", cb->step, cb->text);
+    }
+    if (n > TEXT_CALLS)
+        fprintf(t->f, "  ... %zu more\n", n - TEXT_CALLS);
+}
+
+static void hex(FILE *f, const uint8_t *p, uint32_t len)
+{
+    for (uint32_t i = 0; i < len && i < TEXT_MEM_BYTES; i++)
+        fprintf(f, " %02x", p[i]);
+    if (len > TEXT_MEM_BYTES)
+        fprintf(f, " ...");
+}
+
+static void print_mem(struct tctx *t)
+{
+    const struct report_diff *d = t->d;
+    const char *label = NULL;
+    char line[REPORT_LINE];
+    fprintf(t->f, "\nmemory: %zu differences in snapshots both runs have\n", d->nmem);
+    for (size_t i = 0; i < d->nmem; i++) {
+        const struct report_mem *m = &d->mem[i];
+        if (!label || strcmp(label, m->snapshot))
+            fprintf(t->f, " snapshot \"%s\":\n", label = m->snapshot);
+        if (m->it.kind == MEMDIFF_IVT) {
+            memdiff_format_ivt(&m->it, line, sizeof line);
+            fprintf(t->f, "  %s\n", line);
+        } else if (m->it.kind == MEMDIFF_BDA) {
+            fprintf(t->f, "  BDA %03x %s: 0x%" PRIx64 " -> 0x%" PRIx64 "\n", m->it.addr,
+                    m->it.field->name, m->it.a_val, m->it.b_val);
+        } else {
+            fprintf(t->f, "  %05x-%05x %s (%u bytes)\n    A", m->it.addr,
+                    m->it.addr + m->it.len - 1, memlabel_region_name(m->it.region), m->it.len);
+            hex(t->f, m->a, m->it.len);
+            fprintf(t->f, "\n    B");
+            hex(t->f, m->b, m->it.len);
+            fprintf(t->f, "\n");
+        }
+    }
+}
+
+static int print_hunk(struct tctx *t, const struct align_hunk *h)
+{
+    char title[REPORT_LINE * 2];
+    report_fmt_hunk(h, title, sizeof title);
+    fprintf(t->f, "\n@@ %s @@\n", title);
+    if (h->kind == ALIGN_UNANCHORED)
+        return 0;
+    if (h->kind == ALIGN_ASYNC || h->kind == ALIGN_EXCLUDED) {
+        int sb = (h->flags & ALIGN_HF_SIDE_B) != 0;
+        uint64_t b = sb ? h->b_begin : h->a_begin, e = sb ? h->b_end : h->a_end;
+        return print_steps(t, sb, b, e - b < 4 ? e - b : 4, '>');
+    }
+    const struct report_side *a = &t->d->side[0];
+    uint64_t cb = h->a_begin >= a->anchor + t->context ? h->a_begin - t->context : a->anchor;
+    if (print_steps(t, 0, cb, h->a_begin - cb, ' ') < 0)
+        return -1;
+    if (h->kind == ALIGN_LOOP) {
+        if (print_steps(t, 0, h->body_begin, h->body_len, '~') < 0)
+            return -1;
+    } else if (print_steps(t, 0, h->a_begin, h->a_end - h->a_begin, '-') < 0 ||
+               print_steps(t, 1, h->b_begin, h->b_end - h->b_begin, '+') < 0) {
+        return -1;
+    }
+    uint64_t ce = h->a_end + t->context < a->ntok ? h->a_end + t->context : a->ntok;
+    return print_steps(t, 0, h->a_end, ce - h->a_end, ' ');
+}
+
+static int print_hunks(struct tctx *t)
+{
+    unsigned shown = 0;
+    for (size_t i = 0; i < t->d->nhunks; i++) {
+        const struct align_hunk *h = &t->d->hunks[i];
+        if (h->kind == ALIGN_EQUAL ||
+            (h->kind == ALIGN_ASYNC && (h->flags & ALIGN_HF_PEER_EQUAL)))
+            continue;
+        if (shown++ == t->hunks) {
+            fprintf(t->f, "\n(more hunks not shown; --json lists all)\n");
+            break;
+        }
+        if (print_hunk(t, h) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int report_text(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err)
+{
+    struct tctx t = { f, { a, b }, d, NULL, 0, d->opts.context ? d->opts.context : 3,
+                      d->opts.max_lines ? d->opts.max_lines : 12,
+                      d->opts.max_hunks ? d->opts.max_hunks : 200, err };
+    t.cap = t.context > t.lines ? t.context : t.lines;
+    if (t.lines < 4)
+        t.cap = 4;
+    t.buf = malloc(t.cap * sizeof *t.buf);
+    if (!t.buf)
+        return hvt_error_set(err, "out of memory");
+    print_runs(&t);
+    print_verdict(&t);
+    print_stats(&t);
+    print_regs(&t);
+    print_calls(&t);
+    print_mem(&t);
+    int rc = print_hunks(&t);
+    free(t.buf);
+    if (!rc && ferror(f))
+        rc = hvt_error_set(err, "write error");
+    return rc;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# hvtrace diff on real recordings of the e820 test guest, with and without hv.
+# Independent truth: FACTS.md (SeaBIOS's fixed int 15h entry is F000:F859; hv
+# hooks int 15h through IVT entry 0x15 -> 0040:00AC, where its stub starts
+# with VMMCALL 0f 01 d9), the guest's own code (its int 15h is `cd 15`), and
+# determinism (two recordings of the same boot must diff empty).  The HTML
+# page is rendered by headless Chromium: screenshot taken, verdict in the DOM.
+. "$(dirname "$0")/../lib.sh"
+hvt_need qemu-system-x86_64 python3
+HVT=$HVT_BUILD/hvtrace
+t=$(hvt_tmpdir)
+
+if ! "$HVT" diff --help > /dev/null 2>&1; then
+    hvt_skip diff_cli "hvtrace has no diff command in this build"
+    exit 0
+fi
+img=$(hvt_guest_img e820) || { hvt_fail record_pair "e820 guest not built"; exit 0; }
+for run in a1 a2; do
+    "$HVT" record --from 0000:7c00 -o "$t/$run.db" "$img" > "$t/$run.out" 2>&1
+done
+"$HVT" record --from 0000:7c00 --with-hv -o "$t/b.db" "$img" > "$t/b.out" 2>&1
+if [ ! -s "$t/a1.db" ] || [ ! -s "$t/a2.db" ] || [ ! -s "$t/b.db" ]; then
+    hvt_fail record_pair "recording failed: $(tail -1 "$t/b.out")"
+    exit 0
+fi
+
+"$HVT" diff "$t/a1.db" "$t/a1.db" > "$t/self.txt" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q '^verdict: no meaningful difference' "$t/self.txt"; then
+    hvt_ok self_diff_is_empty
+else
+    hvt_fail self_diff_is_empty "exit $rc: $(grep ^verdict "$t/self.txt")"
+fi
+
+"$HVT" diff "$t/a1.db" "$t/a2.db" > "$t/twice.txt" 2>&1; rc=$?
+if [ $rc = 0 ]; then hvt_ok deterministic_runs_diff_empty
+else hvt_fail deterministic_runs_diff_empty "exit $rc: $(grep ^verdict "$t/twice.txt")"; fi
+
+"$HVT" diff "$t/a1.db" "$t/b.db" --html "$t/r.html" > "$t/hv.txt" 2>&1; rc=$?
+last=$(grep '^  A last common' "$t/hv.txt"); a_then=$(grep '^  A then' "$t/hv.txt")
+b_then=$(grep '^  B then' "$t/hv.txt")
+if [ $rc = 1 ] && [[ $last == *" cd 15 "* ]] && [[ $a_then == *" f000:f859 "* ]] &&
+   [[ $b_then == *" 0040:00ac  0f 01 d9 "*vmmcall* ]]; then
+    hvt_ok first_divergence_is_int15_hook
+else
+    hvt_fail first_divergence_is_int15_hook "exit $rc; $last | $a_then | $b_then"
+fi
+if grep -q '^  int 15h: f000:f859 (BIOS int 15h entry) -> 0040:00ac (BDA reserved)$' "$t/hv.txt"
+then hvt_ok ivt_difference_labelled
+else hvt_fail ivt_difference_labelled "$(grep -m1 'int 15h:' "$t/hv.txt")"; fi
+
+"$HVT" diff "$t/a1.db" "$t/b.db" --json > "$t/r.json" 2>/dev/null
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["differ"] and d["divergence"]["b"]["next"]["addr"] == "0040:00ac" else 1)' "$t/r.json"
+then hvt_ok json_parses_and_agrees
+else hvt_fail json_parses_and_agrees "$(head -c 200 "$t/r.json")"; fi
+
+browser=$(command -v chromium || command -v chromium-browser)
+if [ -z "$browser" ]; then
+    hvt_skip html_verdict_visible "chromium not installed"
+elif [ ! -s "$t/r.html" ]; then
+    hvt_fail html_verdict_visible "no HTML written"
+else
+    flags=(--headless --no-sandbox --disable-gpu --window-size=1200,900)
+    timeout 60 "$browser" "${flags[@]}" --screenshot="$t/shot.png" "file://$t/r.html" \
+        > /dev/null 2>&1
+    timeout 60 "$browser" "${flags[@]}" --dump-dom "file://$t/r.html" 2> /dev/null > "$t/dom.html"
+    if [ -s "$t/shot.png" ] && grep -q 'id="verdict" class="verdict differ"><h2>Verdict</h2><p><b>the runs part at' "$t/dom.html" &&
+       ! grep -qi '<script' "$t/r.html"; then
+        hvt_ok html_verdict_visible
+    else
+        hvt_fail html_verdict_visible "screenshot $(stat -c %s "$t/shot.png" 2>/dev/null) bytes; verdict not in DOM"
+    fi
+fi

@@ -1,0 +1,120 @@
+/*
+ * test_bioscall: BIOS call names from register states built by hand after the
+ * interfaces they model: the int 13h AH=42h disk address packet (16 bytes:
+ * size, 0, count, offset, segment, LBA), the E820 entry at ES:DI (base, length,
+ * type), the seed's int 1Ah AX=BB00h with SeaBIOS's 0x23 answer, and FACTS.md's
+ * table.  Memory comes through the callback; the tests check which moment
+ * (before or after the call) each read asks for.
+ */
+#include "diffing/bioscall.h"
+#include "tests/unit/unit.h"
+
+static struct hvt_state regs(uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx)
+{
+    struct hvt_state s;
+    memset(&s, 0, sizeof s);
+    s.known = HVT_K_GPR | HVT_K_SEL | HVT_K_CR;
+    s.f[HVT_RAX] = eax;
+    s.f[HVT_RBX] = ebx;
+    s.f[HVT_RCX] = ecx;
+    s.f[HVT_RDX] = edx;
+    s.f[HVT_EFLAGS] = 0x202;
+    return s;
+}
+
+struct mem {
+    enum bioscall_when when;
+    uint64_t addr;
+    uint8_t bytes[20];
+};
+
+static int read_mem(void *priv, enum bioscall_when when, uint64_t addr, void *buf, size_t n)
+{
+    const struct mem *m = priv;
+    if (when != m->when || addr != m->addr || n > sizeof m->bytes)
+        return -1;
+    memcpy(buf, m->bytes, n);
+    return 0;
+}
+
+static char out[256];
+
+UNIT_TEST(int13_extended_read)
+{
+    struct hvt_state b = regs(0x4200, 0, 0, 0x80), a = b;
+    b.f[HVT_DS_SEL] = 0x0050;
+    b.f[HVT_RSI] = 0x0010;                  /* packet at 0050:0010 = 0x510 */
+    struct mem m = { BIOSCALL_BEFORE, 0x510,
+                     { 0x10, 0, 1, 0, 0x00, 0x7c, 0x00, 0x00, 0x00, 0x08 } };
+    bioscall_describe(0x13, &b, &a, read_mem, &m, out, sizeof out);
+    CHECK_STR(out, "int 13h AH=42h extended read drive 80h LBA 2048 x1 -> 0000:7c00: ok");
+    bioscall_describe(0x13, &b, NULL, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 13h AH=42h extended read drive 80h");
+}
+
+UNIT_TEST(int13_check_and_error)
+{
+    struct hvt_state b = regs(0x4100, 0x55aa, 0, 0x80), a = regs(0x3000, 0xaa55, 7, 0x80);
+    bioscall_describe(0x13, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 13h AH=41h extensions check drive 80h: supported, version 30h");
+    b = regs(0x0201, 0, 0x0001, 0x0000);    /* CHS 0/0/1, one sector, floppy */
+    a = regs(0x0100, 0, 0, 0);
+    a.f[HVT_EFLAGS] |= 1;
+    bioscall_describe(0x13, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 13h AH=02h read drive 00h C/H/S 0/0/1 x1: error AH=01h");
+}
+
+UNIT_TEST(int15_e820_entry)
+{
+    struct hvt_state b = regs(0xe820, 3, 20, 0x534d4150), a = regs(0x534d4150, 4, 20, 0);
+    b.f[HVT_RDI] = 0x9000;
+    struct mem m = { BIOSCALL_AFTER, 0x9000,
+                     { 0, 0, 0x10, 0, 0, 0, 0, 0,  0, 0, 0xee, 0x1f, 0, 0, 0, 0,  1, 0, 0, 0 } };
+    bioscall_describe(0x15, &b, &a, read_mem, &m, out, sizeof out);
+    CHECK_STR(out, "int 15h E820 entry 3: 0000000000100000-000000001ffdffff type 1 (RAM), next 4");
+    a.f[HVT_EFLAGS] |= 1;
+    bioscall_describe(0x15, &b, &a, read_mem, &m, out, sizeof out);
+    CHECK_STR(out, "int 15h E820 entry 3: error (CF=1, EAX=534d4150h)");
+}
+
+UNIT_TEST(int15_a20_and_sizes)
+{
+    struct hvt_state b = regs(0x2401, 0, 0, 0), a = regs(0, 0, 0, 0);
+    bioscall_describe(0x15, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 15h AX=2401h A20 enable: ok");
+    b = regs(0x2402, 0, 0, 0);
+    a = regs(0x0001, 0, 0, 0);
+    bioscall_describe(0x15, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 15h AX=2402h A20 status: enabled");
+    b = regs(0xe801, 0, 0, 0);
+    a = regs(0x3c00, 0x1ffe, 0x3c00, 0x1ffe);   /* 512 MiB guest */
+    bioscall_describe(0x15, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 15h AX=e801h extended memory size: 15360 KB 1M-16M, 8190 x 64 KB above 16M");
+    b = regs(0x8800, 0, 0, 0);
+    a = regs(0xfc00, 0, 0, 0);
+    bioscall_describe(0x15, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 15h AX=8800h extended memory size: 64512 KB above 1M");
+}
+
+UNIT_TEST(int1a_tcg_status_check)
+{
+    struct hvt_state b = regs(0xbb00, 0, 0, 0), a = regs(0x23, 0, 0, 0);
+    bioscall_describe(0x1a, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 1ah AX=bb00h TCG_StatusCheck: TPM not present (0x23)");
+    a = regs(0, 0x41504354, 0x0102, 0);
+    bioscall_describe(0x1a, &b, &a, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 1ah AX=bb00h TCG_StatusCheck: TPM present, version 1.2");
+    bioscall_describe(0x1a, &b, NULL, NULL, NULL, out, sizeof out);
+    CHECK_STR(out, "int 1ah AX=bb00h TCG_StatusCheck");
+}
+
+UNIT_TEST(output_truncates_safely)
+{
+    struct hvt_state b = regs(0xbb00, 0, 0, 0), a = regs(0x23, 0, 0, 0);
+    char small[12];
+    size_t n = bioscall_describe(0x1a, &b, &a, NULL, NULL, small, sizeof small);
+    CHECK_EQ_U64(n, 11);
+    CHECK_STR(small, "int 1ah AX=");
+}
+
+UNIT_MAIN()
