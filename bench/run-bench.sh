@@ -24,9 +24,9 @@ cc -O2 -o "$tmp/rsp_minimal" "$root/bench/rsp_minimal.c" || exit 2
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'; }
 
-start_stub() {   # QEMU stopped at reset with its gdbstub on $tmp/g.sock
+start_stub() {   # QEMU stopped at reset with its gdbstub on $tmp/g.sock; $@: more args
     rm -f "$tmp/g.sock"
-    "$QEMU" "${QARGS[@]}" -S -gdb "unix:$tmp/g.sock,server=on,wait=off" 2>/dev/null &
+    "$QEMU" "${QARGS[@]}" "$@" -S -gdb "unix:$tmp/g.sock,server=on,wait=off" 2>/dev/null &
     stub=$!
     while [ ! -S "$tmp/g.sock" ]; do sleep 0.05; done
 }
@@ -51,14 +51,21 @@ t0=$(now); gdb -q -batch -nx -x "$tmp/gdb.cmds" > /dev/null 2>&1; t1=$(now)
 stop_stub
 gdb_rate=$(awk -v a="$t0" -v b="$t1" -v n="$NGDB" 'BEGIN { printf "%.0f", n / (b - a) }')
 
-# Minimal RSP client.
-start_stub
-min_rate=$("$tmp/rsp_minimal" "$tmp/g.sock" "$N" 2>&1 | sed -n 's/.*: \([0-9]*\) steps\/s.*/\1/p')
-stop_stub
-
-# hvtrace, RSP engine (its own step-loop rate, startup excluded like the others).
-out=$("$B/hvtrace" record --steps "$N" -o "$tmp/rsp.db" "$IMG" 2>&1)
-rsp_rate=$(echo "$out" | sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p')
+# Minimal RSP client and hvtrace's RSP engine, each on the same QEMU config:
+# hvtrace's default (-icount and a fixed RTC, deterministic) and plain TCG.
+DET=(-icount shift=5,sleep=off -rtc base=2020-01-01T00:00:00,clock=vm)
+minimal() {
+    start_stub "$@"
+    "$tmp/rsp_minimal" "$tmp/g.sock" "$N" 2>&1 | sed -n 's/.*: \([0-9]*\) steps\/s.*/\1/p'
+    stop_stub
+}
+hvtrace_rsp() {   # prints the step-loop rate; leaves the run in $tmp/rsp.db
+    rm -f "$tmp/rsp.db"
+    "$B/hvtrace" record --steps "$N" "$@" -o "$tmp/rsp.db" "$IMG" 2>&1 |
+        sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p'
+}
+min_det=$(minimal "${DET[@]}");  rsp_det=$(hvtrace_rsp)
+min_rate=$(minimal);             rsp_rate=$(hvtrace_rsp --no-deterministic)
 # Bytes a step costs: its chunk share plus the instruction table (snapshots apart).
 rsp_bytes=$(sqlite3 "$tmp/rsp.db" "SELECT ((SELECT sum(length(data)) FROM chunk) +
     (SELECT sum(length(bytes) + length(disasm) + 16) FROM insn)) * 1.0 / $N" 2>/dev/null)
@@ -76,7 +83,11 @@ printf '\nRecording speed, %s, %s, SeaBIOS from reset (hello guest)\n' "$(nproc)
 printf '%-38s %12s %10s %14s\n' "engine" "steps/s" "x GDB" "bytes/step"
 row() { printf '%-38s %12s %10s %14s\n' "$1" "$2" "$(awk -v a="$2" -v g="$gdb_rate" 'BEGIN { printf "%.1f", a / g }')" "$3"; }
 row "GDB 13 si + \$pc/\$cs + 16 bytes ($NGDB)" "$gdb_rate" "-"
+row "minimal RSP client (s + g), -icount" "$min_det" "-"
+row "hvtrace --engine rsp (default)" "$rsp_det" "-"
 row "minimal RSP client (s + g)" "$min_rate" "-"
-row "hvtrace --engine rsp" "$rsp_rate" "$(printf '%.2f' "$rsp_bytes") (file $(( rsp_file / N )))"
+row "hvtrace --engine rsp --no-deterministic" "$rsp_rate" "$(printf '%.2f' "$rsp_bytes") (file $(( rsp_file / N )))"
 row "QEMU -singlestep -d cpu (no storage)" "$qemu_rate" "~830 (text)"
-printf '\nhvtrace rsp / minimal client: %s%%   (goal >= 90%%)\n' "$(awk -v a="$rsp_rate" -v b="$min_rate" 'BEGIN { printf "%.0f", 100 * a / b }')"
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
+printf '\nhvtrace rsp / minimal client: %s%% with -icount, %s%% without   (goal >= 90%%)\n' \
+    "$(pct "$rsp_det" "$min_det")" "$(pct "$rsp_rate" "$min_rate")"

@@ -232,6 +232,30 @@ int rsp_read_mem(struct rsp_session *s, uint64_t addr, void *buf, size_t len,
     return 0;
 }
 
+/* `g` and one `m` in a single write (see rsp_conn_send_batch): the engine's
+ * per-step read of registers plus code bytes in one round trip.  Returns 0, 1
+ * when the registers were read but the memory was not (an error reply), or -1. */
+int rsp_read_regs_mem(struct rsp_session *s, struct hvt_state *st, uint64_t addr,
+                      void *buf, size_t len, hvt_error *err)
+{
+    char mreq[64];
+    const char *reply;
+    size_t n;
+    if (len > s->mem_chunk)
+        return hvt_error_set(err, "gdbstub: batched read of %zu bytes too long", len);
+    snprintf(mreq, sizeof mreq, "m%" PRIx64 ",%zx", addr, len);
+    const char *const reqs[2] = { "g", mreq };
+    if (rsp_conn_send_batch(s->conn, reqs, 2, err) || rsp_conn_expect_ack(s->conn, err) ||
+        rsp_conn_recv(s->conn, &reply, &n, 0, err))
+        return -1;
+    if (n == 3 && reply[0] == 'E')
+        return hvt_error_set(err, "gdbstub: g failed: %s", reply);
+    if (tdesc_decode_g(&s->td, reply, n, st, err) ||
+        rsp_conn_expect_ack(s->conn, err) || rsp_conn_recv(s->conn, &reply, &n, 0, err))
+        return -1;
+    return n == 2 * len && rsp_hex_decode(reply, n, buf) == 0 ? 0 : 1;
+}
+
 /* ---- execution ------------------------------------------------------------ */
 
 int rsp_wait_stop(struct rsp_session *s, int timeout_ms, struct rsp_stop *stop,

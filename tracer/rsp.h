@@ -63,6 +63,10 @@ int rsp_read_regs(struct rsp_session *s, struct hvt_state *st, hvt_error *err);
 int rsp_read_mem(struct rsp_session *s, uint64_t addr, void *buf, size_t len,
                  hvt_error *err);
 
+/* `g` plus `m addr,len` in one round trip; 0, 1 (memory unreadable) or -1. */
+int rsp_read_regs_mem(struct rsp_session *s, struct hvt_state *st, uint64_t addr,
+                      void *buf, size_t len, hvt_error *err);
+
 /* `s`: execute one instruction and wait for the stop reply. */
 int rsp_step(struct rsp_session *s, struct rsp_stop *stop, hvt_error *err);
 /* `c`, then wait up to timeout_ms (< 0: forever; 0: the connection's default,

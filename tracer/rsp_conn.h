@@ -59,6 +59,11 @@ int rsp_conn_send(struct rsp_conn *c, const void *payload, size_t n, hvt_error *
  * Returns 0, RSP_TIMEOUT, or -1 with err filled. */
 int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
                   int timeout_ms, hvt_error *err);
+/* Pipelining for requests answered while the VM is stopped: one write of
+ * several packets, then per packet rsp_conn_expect_ack + rsp_conn_recv. */
+int rsp_conn_send_batch(struct rsp_conn *c, const char *const *payloads, int n,
+                        hvt_error *err);
+int rsp_conn_expect_ack(struct rsp_conn *c, hvt_error *err);
 /* Send the interrupt byte 0x03 (the only way to stop a running VM). */
 int rsp_conn_interrupt(struct rsp_conn *c, hvt_error *err);
 
