@@ -1,0 +1,67 @@
+/*
+ * fuzz_qemulog: arbitrary bytes through the -d cpu log parser, once whole and
+ * once in pieces whose sizes come from the input (a pipe cuts anywhere).  Both
+ * runs must agree on every count and on every state delivered, and every state
+ * delivered must be complete (known = every group).  Aborts otherwise.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/qemulog.h"
+
+#define K_ALL (HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC | HVT_K_CR | HVT_K_DT | HVT_K_SMM)
+
+struct digest { uint64_t h; };
+
+static void mix(struct digest *d, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        d->h = (d->h ^ b[i]) * 1099511628211u;
+}
+
+static int on_step(void *priv, const struct qemulog_cpu *c)
+{
+    if (c->st.known != K_ALL)
+        abort();
+    mix(priv, c->st.f, sizeof c->st.f);
+    mix(priv, &c->same_as_prev, 1);
+    return 0;
+}
+
+static int on_event(void *priv, const struct qemulog_event *ev)
+{
+    if (ev->dump && ev->dump->st.known != K_ALL)
+        abort();
+    mix(priv, &ev->kind, sizeof ev->kind);
+    mix(priv, &ev->nsteps, sizeof ev->nsteps);
+    return 0;
+}
+
+static struct qemulog_stats run(const uint8_t *data, size_t size, size_t piece,
+                                struct digest *d)
+{
+    struct qemulog *q = qemulog_new(on_step, on_event, d);
+    if (!q)
+        abort();
+    for (size_t i = 0; i < size; i += piece)
+        qemulog_feed(q, data + i, size - i < piece ? size - i : piece);
+    qemulog_finish(q);
+    struct qemulog_stats st = *qemulog_stats(q);
+    if (st.errors && !qemulog_first_error(q)[0])
+        abort();                /* an error must always say what */
+    qemulog_free(q);
+    return st;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct digest a = { 14695981039346656037u }, b = a;
+    size_t piece = size ? (size_t)data[0] % 61 + 1 : 1;
+    struct qemulog_stats whole = run(data, size, size ? size : 1, &a);
+    struct qemulog_stats cut = run(data, size, piece, &b);
+    if (memcmp(&whole, &cut, sizeof whole) != 0 || a.h != b.h)
+        abort();
+    return 0;
+}
