@@ -42,7 +42,9 @@ static void record_help(void)
 "                          the hv-ARCH.elf installed with hvtrace\n"
 "      --hv-opts OPTS      hv boot options, e.g. \"smi=host tpm=absent\"\n"
 "      --attach HOST:PORT  record from a QEMU you started with -s/-gdb (e.g. on KVM)\n"
-"      --engine rsp        recording engine (rsp: gdbstub single-step)\n"
+"      --engine log|rsp    log (default): QEMU's own per-instruction log, ~100k\n"
+"                          steps/s, TCG only; rsp: gdbstub single-steps, ~4k\n"
+"                          steps/s, also with --attach (KVM)\n"
 "      --qemu BIN          QEMU binary (default qemu-system-x86_64)\n"
 "      --cpu MODEL         -cpu (default qemu64,+svm,+npt, for both runs of a diff)\n"
 "      --machine M         -machine (default pc; e.g. pc,smm=off)\n"
@@ -132,7 +134,8 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
     case 'O': o->hv_opts = arg; return 0;
     case 'a': o->attach = arg; return 0;
     case 'e': o->engine = arg;
-        return !strcmp(arg, "rsp") ? 0 : cli_usage("record", "unknown engine '%s'", arg);
+        return !strcmp(arg, "rsp") || !strcmp(arg, "log") ? 0
+               : cli_usage("record", "unknown engine '%s' (rsp or log)", arg);
     case 'q': o->qemu.qemu = arg; return 0;
     case 'c': o->qemu.cpu = arg; return 0;
     case 'M': o->qemu.machine = arg; return 0;
@@ -161,7 +164,7 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
     int c;
     optind = 1;
     ra->o.qemu.deterministic = 1;
-    ra->o.engine = "rsp";
+    ra->o.engine = NULL;
     while ((c = getopt_long(argc, argv, "o:m:h", lo, NULL)) != -1) {
         if (c == 'h')
             return record_help(), -1;
@@ -181,6 +184,10 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
                         strerror(errno));
     if (ra->with_hv && ra->o.attach)
         return cli_usage("record", "--with-hv starts QEMU itself; it cannot --attach");
+    if (ra->o.engine && !strcmp(ra->o.engine, "log") && ra->o.attach)
+        return cli_usage("record", "--engine log needs a QEMU hvtrace starts (TCG)");
+    if (!ra->o.engine)
+        ra->o.engine = ra->o.attach ? "rsp" : "log";
     return 0;
 }
 

@@ -463,6 +463,35 @@ static int parse_check_exception(struct qemulog_event *ev, struct cursor *c)
     return 0;
 }
 
+/* -d in_asm with Capstone (QEMU disas/capstone.c): "0x%08x:  " + "%02x " per
+ * byte, padding, then the mnemonic.  Bytes end at a double space. */
+static int parse_code(struct qemulog_event *ev, struct cursor *c)
+{
+    if (TAKE(c, "0x") || take_hex(c, &ev->eip) || TAKE(c, ":  "))
+        return -1;
+    ev->code_len = 0;
+    while (c->end - c->p >= 3 && hexv[(uint8_t)c->p[0]] && hexv[(uint8_t)c->p[1]] &&
+           c->p[2] == ' ' && ev->code_len < sizeof ev->code) {
+        ev->code[ev->code_len++] = (uint8_t)((hexv[(uint8_t)c->p[0]] - 1) << 4 |
+                                             (hexv[(uint8_t)c->p[1]] - 1));
+        c->p += 3;
+        if (c->p < c->end && *c->p == ' ')
+            break;
+    }
+    /* QEMU (disas/capstone.c) prints at most 8 bytes a line; the rest follow on
+     * lines of their own, at their address, with no mnemonic. */
+    if (c->end - c->p == 2 && hexv[(uint8_t)c->p[0]] && hexv[(uint8_t)c->p[1]] &&
+        ev->code_len < sizeof ev->code) {
+        ev->code[ev->code_len++] = (uint8_t)((hexv[(uint8_t)c->p[0]] - 1) << 4 |
+                                             (hexv[(uint8_t)c->p[1]] - 1));
+        c->p += 2;
+    }
+    while (c->p < c->end && *c->p == ' ')
+        c->p++;
+    ev->code_more = c->p == c->end;
+    return ev->code_len ? 0 : -1;
+}
+
 /* Returns 1 if the line was an event line (delivered or malformed), else 0. */
 static int event_line(struct qemulog *q, const char *p, size_t n)
 {
@@ -492,7 +521,10 @@ static int event_line(struct qemulog *q, const char *p, size_t n)
     } else if (TAKE(&c, "CPU Reset (CPU ") == 0) {
         ev.kind = QEMULOG_EV_RESET;
         event_with_dump(q, &ev);
-    } else if (parse_interrupt(&ev, &c) == 0) {
+    } else if (n > 12 && p[0] == '0' && p[1] == 'x' && parse_code(&ev, &c) == 0) {
+        ev.kind = QEMULOG_EV_CODE;
+        event_now(q, &ev);
+    } else if (c.p = p, parse_interrupt(&ev, &c) == 0) {
         ev.kind = QEMULOG_EV_INTERRUPT;
         event_with_dump(q, &ev);
     } else {

@@ -108,6 +108,9 @@ enum qemulog_event_kind {
     QEMULOG_EV_SMM_RSM,         /* "SMM: after RSM" + a dump of the resumed state */
     QEMULOG_EV_RESET,           /* "CPU Reset (CPU n)" + a dump (-d cpu_reset) */
     QEMULOG_EV_TRIPLE_FAULT,    /* "Triple fault" */
+    QEMULOG_EV_CODE,            /* -d in_asm: "0xPC:  bytes  mnemonic" of an
+                                 * instruction QEMU just translated (eip = linear
+                                 * PC, code/code_len its bytes) */
 };
 
 struct qemulog_event {
@@ -119,6 +122,10 @@ struct qemulog_event {
     uint16_t cs;                /* INTERRUPT: CS:EIP QEMU printed as IP= */
     uint64_t eip;
     uint64_t nsteps;            /* on_step calls made before this event */
+    uint8_t code[16];           /* CODE: instruction bytes as QEMU printed them */
+    uint8_t code_len;
+    uint8_t code_more;          /* CODE: a line of bytes alone, continuing the
+                                 * previous instruction (QEMU prints 8 a line) */
     const struct qemulog_cpu *dump; /* state QEMU dumped with the event, or NULL */
 };
 

@@ -739,6 +739,8 @@ static int parse_all(struct pctx *p, const char *text, size_t len)
             return -1;
         at += n + 1;
     }
+    if (p->line == 0)
+        p->line = 1;            /* an empty recipe: its errors are on line 1 */
     if (!p->r->name[0])
         return perr(p, "recipe has no 'name' line");
     if (!p->r->describe[0])
@@ -813,8 +815,8 @@ int recipe_load(const char *name_or_path, struct recipe **out, hvt_error *err)
         snprintf(origin, sizeof origin, "builtin:%s", b->name);
         return recipe_parse(b->text, strlen(b->text), origin, out, err);
     }
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     if (!strchr(name_or_path, '/') && access(name_or_path, F_OK) && errno == ENOENT)
         return hvt_error_set(err, "%s: no such built-in recipe or file (`hvtrace recipes` "
                              "lists the built-ins)", name_or_path);

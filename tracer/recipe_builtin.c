@@ -51,7 +51,7 @@ static const struct recipe_builtin builtins[] = {
       "watch 0-3ff ivt : log ivt-write insn eax ebx es di\n" },
     { "smi-follow",
       "# Under TCG the gdbstub steps into SMM: the SMI lands at SMBASE+8000h and\n"
-      "# leaves with rsm (Intel SDM vol 3, 32.5 and 32.6).\n"
+      "# leaves with rsm (Intel SDM vol 3, 34.5 and 34.6).\n"
       "name smi-follow\n"
       "describe from each out to port 0xb2 into SMM and back out: where the SMI "
       "lands, every SMM instruction, where rsm resumes (TCG)\n"
@@ -59,6 +59,9 @@ static const struct recipe_builtin builtins[] = {
       "keep windows\n"
       "on out 0xb2 : log smi-out eax ebx ecx edx insn next ; snapshot smi ;"
       " record until rsm\n"
+      "# SMM entry state: EIP=8000h, EFLAGS=2, CS=SMBASE>>4 (SDM vol 3, table 34-4);\n"
+      "# under TCG the SMI is taken a few instructions after the out (at pause/hlt)\n"
+      "on step if window && eip == 0x8000 && eflags == 2 : log smm-entry cs eip\n"
       "on rsm if window : log rsm next ; record 2\n" },
 };
 

@@ -121,8 +121,9 @@ uint64_t rcp_operand_value(const struct rcp_operand *op, const struct hvt_state 
 /* "name=0x0000e820" (hex padded to the operand's width; flags and mode decimal). */
 size_t rcp_operand_format(const struct rcp_operand *op, const struct hvt_state *st,
                           int window, char *buf, size_t cap);
-/* Linear address of SEG:OFF in state st: the segment base when known, else
- * SEG*16 in real or virtual-8086 mode, else 0 (flat protected mode). */
+/* Linear address of SEG:OFF in state st: the segment base when known (CS's
+ * alone with HVT_K_CSBASE), else SEG*16 in real or virtual-8086 mode, else 0
+ * (flat protected mode). */
 uint64_t rcp_linear(const struct hvt_state *st, enum hvt_seg seg, uint64_t off);
 
 #endif

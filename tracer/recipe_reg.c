@@ -26,7 +26,8 @@ static const struct reg_name reg_names[] = {
     { "ax", HVT_RAX, 0, 16 }, { "bx", HVT_RBX, 0, 16 }, { "cx", HVT_RCX, 0, 16 },
     { "dx", HVT_RDX, 0, 16 }, { "si", HVT_RSI, 0, 16 }, { "di", HVT_RDI, 0, 16 },
     { "bp", HVT_RBP, 0, 16 }, { "sp", HVT_RSP, 0, 16 }, { "ip", HVT_RIP, 0, 16 },
-    { "flags", HVT_EFLAGS, 0, 16 }, { "rflags", HVT_EFLAGS, 0, 64 },
+    { "flags", HVT_EFLAGS, 0, 16 }, { "eflags", HVT_EFLAGS, 0, 32 },
+    { "rflags", HVT_EFLAGS, 0, 64 },
     { "al", HVT_RAX, 0, 8 }, { "bl", HVT_RBX, 0, 8 }, { "cl", HVT_RCX, 0, 8 },
     { "dl", HVT_RDX, 0, 8 }, { "ah", HVT_RAX, 8, 8 }, { "bh", HVT_RBX, 8, 8 },
     { "ch", HVT_RCX, 8, 8 }, { "dh", HVT_RDX, 8, 8 },
@@ -70,6 +71,8 @@ int rcp_operand_lookup(const char *name, struct rcp_operand *out)
 
 static int operand_known(const struct rcp_operand *op, const struct hvt_state *st)
 {
+    if (op->kind == RCP_O_FIELD && op->field == HVT_CS_BASE && (st->known & HVT_K_CSBASE))
+        return 1;               /* the RSP engine tracks CS's base alone */
     if (op->kind == RCP_O_FIELD)
         return (st->known & (uint32_t)hvt_field_group((enum hvt_field)op->field)) != 0;
     return op->kind != RCP_O_PC || (st->known & HVT_K_GPR);
@@ -110,7 +113,7 @@ size_t rcp_operand_format(const struct rcp_operand *op, const struct hvt_state *
 
 uint64_t rcp_linear(const struct hvt_state *st, enum hvt_seg seg, uint64_t off)
 {
-    if (st->known & HVT_K_SEGDESC)
+    if ((st->known & HVT_K_SEGDESC) || (seg == HVT_CS && (st->known & HVT_K_CSBASE)))
         return st->f[HVT_ES_BASE + seg] + off;
     int pm = (st->known & HVT_K_CR) && (st->f[HVT_CR0] & CR0_PE) &&
              !(st->f[HVT_EFLAGS] & EFLAGS_VM);

@@ -1,10 +1,11 @@
 /*
  * recorder: one recording from launch (or attach) to a finished run file; see
- * recorder.h for the state order.  The step loop here is the RSP engine: every
- * step is a gdbstub single-step, a `g` for the registers and an `m` for the
- * instruction bytes.  QEMU's single-step mask is set to ENABLE only: its
- * default also sets NOIRQ, which masks SMI, and SeaBIOS then spins forever
- * after `out 0xb2`.  With -icount the interrupts stay deterministic anyway.
+ * recorder.h for the state order.  This is the session around the engines
+ * (engine_rsp.c, engine_log.c): QEMU, gdbstub, serial, provenance, --from,
+ * snapshots, stop conditions, the final status.  QEMU's single-step mask is set
+ * to ENABLE only: its default also sets NOIRQ, which masks SMI, and SeaBIOS
+ * then goes astray after `out 0xb2`.  With -icount interrupts stay
+ * deterministic anyway.
  */
 #include "tracer/recorder.h"
 
@@ -19,41 +20,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/disasm.h"
 #include "common/sha256.h"
 #include "db/rundb.h"
 #include "tracer/rsp.h"
-#include "tracer/serial.h"
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#include "tracer/recorder_int.h"
 
 #define CONNECT_RETRY_MS    5000
-#define PROGRESS_EVERY      512     /* steps between progress callbacks */
-#define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
 #define QEMU_EXIT_WAIT_MS   2000    /* after the stub hangs up */
 #define CODE_WINDOW         96      /* bytes of code read with every `g` */
 #define CODE_WINDOW_BEHIND  32      /* of them before the previous PC (loops) */
-#define STEP_STALL_MS       2000    /* a step taking longer: the CPU is halted */
-#define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
 
-struct recorder {
-    const struct record_opts *o;
-    struct qemu_opts qemu;      /* o->qemu with defaults filled in */
-    struct qemu_proc proc;
-    struct rsp_session *rsp;
-    int serial_fd;
-    struct serial_lines serial;
-    rundb *db;
-    struct hvt_step cur;        /* state before the next instruction */
-    uint64_t rm_cs_sel, rm_cs_base; /* CS as of the last real-mode step */
-    uint64_t nsteps;
-    int nsnaps;
-    double deadline;
-    int qemu_gone;              /* QEMU exited or the stub hung up */
-    struct record_result *res;
-};
 
-static double now_s(void)
+double rec_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -112,7 +91,7 @@ static int serial_connect(struct recorder *r, hvt_error *err)
 }
 
 /* Drain whatever COM1 produced; lines are stamped with the current step. */
-static void serial_poll(struct recorder *r)
+void rec_serial_poll(struct recorder *r)
 {
     char buf[4096];
     ssize_t n;
@@ -185,7 +164,7 @@ static int read_low_memory(struct recorder *r, uint8_t *mem, hvt_error *err)
     return 0;
 }
 
-static int take_snapshot(struct recorder *r, const char *label, hvt_error *err)
+int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err)
 {
     uint8_t *mem = malloc(RECORD_SNAP_BYTES);
     int64_t id;
@@ -232,7 +211,7 @@ static int track_cs_base(struct recorder *r, struct hvt_state *st)
  * instruction is nearly always there (fall-through, short branch, loop), so a
  * step costs `s` + one batched `g`/`m` instead of three round trips.  Other
  * targets get their own `m`. */
-static int read_current(struct recorder *r, hvt_error *err)
+int rec_read_current(struct recorder *r, hvt_error *err)
 {
     struct hvt_step *s = &r->cur;
     uint64_t prev_pc = hvt_state_pc(&s->st);
@@ -245,22 +224,23 @@ static int read_current(struct recorder *r, hvt_error *err)
     s->n = r->nsteps;
     /* A CS loaded in real mode is a 16-bit segment even once CR0.PE is set. */
     s->mode = real_mode_cs ? HVT_MODE_16 : (uint8_t)hvt_state_mode(&s->st);
-    s->insn_len = sizeof s->insn;
     uint64_t pc = hvt_state_pc(&s->st);
-    if (rc == 0 && pc >= lo && pc - lo <= sizeof window - sizeof s->insn) {
+    if (rc == 0 && pc >= lo && pc - lo <= sizeof window - sizeof s->insn)
         memcpy(s->insn, window + (pc - lo), sizeof s->insn);
-        return 0;
-    }
-    hvt_error ignored = { "" };
-    if (rsp_read_mem(r->rsp, pc, s->insn, sizeof s->insn, &ignored))
-        s->insn_len = 0;        /* unreadable code: recorded as such, not fatal */
+    else if (rsp_read_mem(r->rsp, pc, s->insn, sizeof s->insn, &(hvt_error){ "" }))
+        return s->insn_len = 0, 0;      /* unreadable code: recorded as such */
+    /* Keep the instruction's own bytes, as QEMU's in_asm gives the log engine:
+     * a change to the bytes after it is not a new instruction. */
+    char text[128];
+    size_t len = hvt_disasm(s->insn, sizeof s->insn, pc, s->mode, text, sizeof text);
+    s->insn_len = (uint8_t)(len ? len : sizeof s->insn);
     return 0;
 }
 
 /* QEMU ended (the stub said W/X or hung up): a guest that powered off through
  * isa-debug-exit finished; anything else (-no-reboot turning a triple fault
  * into an exit, a QEMU crash) leaves the run incomplete, with QEMU's reason. */
-static void note_qemu_end(struct recorder *r)
+void rec_note_qemu_end(struct recorder *r)
 {
     int status = 0;
     r->qemu_gone = 1;
@@ -275,7 +255,7 @@ static void note_qemu_end(struct recorder *r)
     rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
 }
 
-static void note_stuck(struct recorder *r, const char *why)
+void rec_note_stuck(struct recorder *r, const char *why)
 {
     char text[240];
     snprintf(text, sizeof text, "stuck at %04" PRIx64 ":%08" PRIx64 ": %s",
@@ -283,21 +263,6 @@ static void note_stuck(struct recorder *r, const char *why)
     r->res->complete = 0;
     snprintf(r->res->reason, sizeof r->res->reason, "%s", text);
     rundb_add_event(r->db, r->nsteps, "stuck", text, NULL);
-}
-
-/* One `s`, but a CPU that never finishes the instruction (halted with nothing
- * to wake it: the seed's BIOS call that never returns) is reported as
- * RSP_TIMEOUT after stopping the VM, instead of waiting forever. */
-static int step_or_stall(struct recorder *r, struct rsp_stop *st, hvt_error *err)
-{
-    if (rsp_conn_send(r->rsp->conn, "s", 1, err))
-        return -1;
-    int rc = rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err);
-    if (rc != RSP_TIMEOUT)
-        return rc;
-    if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err))
-        return hvt_error_set(err, "QEMU did not stop when interrupted");
-    return RSP_TIMEOUT;
 }
 
 /* ---- stop conditions ---- */
@@ -311,14 +276,14 @@ static void set_reason(struct recorder *r, int complete, const char *fmt, const 
 }
 
 /* Should recording stop before the instruction in r->cur?  Sets the reason. */
-static int should_stop(struct recorder *r)
+int rec_should_stop(struct recorder *r)
 {
     const struct record_opts *o = r->o;
     char num[32];
     if (o->interrupted && *o->interrupted) {
         snprintf(num, sizeof num, "%d", (int)*o->interrupted);
         set_reason(r, 0, "interrupted by signal %s", num);
-    } else if (r->deadline && now_s() > r->deadline) {
+    } else if (r->deadline && rec_now() > r->deadline) {
         snprintf(num, sizeof num, "%g", o->timeout);
         set_reason(r, 0, "timeout after %s s", num);
     } else if (o->max_steps && r->nsteps >= o->max_steps) {
@@ -334,12 +299,12 @@ static int should_stop(struct recorder *r)
 
 /* An RSP failure because QEMU went away is the end of the guest, not an error.
  * QEMU closes the gdbstub socket a moment before its process exits: wait. */
-static int rsp_failed(struct recorder *r, hvt_error *err)
+int rec_rsp_failed(struct recorder *r, hvt_error *err)
 {
     int status;
     for (int i = 0; i < QEMU_EXIT_WAIT_MS / 10 && !r->o->attach; i++) {
         if (qemu_exited(&r->proc, &status)) {
-            note_qemu_end(r);
+            rec_note_qemu_end(r);
             return 1;
         }
         usleep(10000);
@@ -349,7 +314,7 @@ static int rsp_failed(struct recorder *r, hvt_error *err)
 
 /* ---- free run to --from ---- */
 
-static int set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_error *err)
+int rec_set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_error *err)
 {
     if (rsp_hwbreak(r->rsp, a->linear, insert, err))
         return -1;
@@ -360,27 +325,27 @@ static int set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hv
 
 /* Continue until a breakpoint stops the VM, in slices so that SIGINT and the
  * timeout are honoured.  Returns 0 stopped, 1 ended, -1 error. */
-static int continue_to_stop(struct recorder *r, hvt_error *err)
+int rec_continue_to_stop(struct recorder *r, hvt_error *err)
 {
     struct rsp_stop st;
     if (rsp_resume(r->rsp, err))
-        return rsp_failed(r, err);
+        return rec_rsp_failed(r, err);
     int rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, &st, err);
     while (rc == RSP_TIMEOUT) {
-        serial_poll(r);
-        if (should_stop(r)) {
+        rec_serial_poll(r);
+        if (rec_should_stop(r)) {
             if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, &st, err)) {
                 hvt_error_set(err, "QEMU did not stop when interrupted");
-                return rsp_failed(r, err);
+                return rec_rsp_failed(r, err);
             }
             return 1;
         }
         rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, &st, err);
     }
     if (rc)
-        return rsp_failed(r, err);
+        return rec_rsp_failed(r, err);
     if (st.kind != RSP_STOP_SIGNAL)
-        return note_qemu_end(r), 1;
+        return rec_note_qemu_end(r), 1;
     return 0;
 }
 
@@ -389,15 +354,15 @@ static int run_to_from(struct recorder *r, hvt_error *err)
     const struct hvt_addr *a = &r->o->from;
     if (addr_matches(a, &r->cur.st))
         return 0;
-    if (set_pair(r, a, 1, err))
+    if (rec_set_pair(r, a, 1, err))
         return -1;
     for (;;) {
-        int rc = continue_to_stop(r, err);
+        int rc = rec_continue_to_stop(r, err);
         if (rc)
             return rc;
-        serial_poll(r);
-        if (read_current(r, err))
-            return rsp_failed(r, err);
+        rec_serial_poll(r);
+        if (rec_read_current(r, err))
+            return rec_rsp_failed(r, err);
         char text[160];
         int via_linear = hvt_state_pc(&r->cur.st) == a->linear;
         snprintf(text, sizeof text, "%s at %04" PRIx64 ":%04" PRIx64 " via the %s breakpoint",
@@ -406,31 +371,31 @@ static int run_to_from(struct recorder *r, hvt_error *err)
         int hit = addr_matches(a, &r->cur.st);
         rundb_add_event(r->db, 0, hit ? "from-hit" : "false-hit", text, NULL);
         if (hit)
-            return set_pair(r, a, 0, err);
+            return rec_set_pair(r, a, 0, err);
         /* QEMU does not move on `c` while sitting on a breakpoint: step off it. */
         struct rsp_stop st;
         if (rsp_step(r->rsp, &st, err))
-            return rsp_failed(r, err);
+            return rec_rsp_failed(r, err);
     }
 }
 
 /* ---- the step loop (RSP engine) ---- */
 
-static int snapshot_if_asked(struct recorder *r, hvt_error *err)
+int rec_snapshot_if_asked(struct recorder *r, hvt_error *err)
 {
     for (int i = 0; i < r->o->nsnap_at; i++) {
         if (!addr_matches(&r->o->snap_at[i], &r->cur.st))
             continue;
         char label[64];
         snprintf(label, sizeof label, "at %s", r->o->snap_at[i].text);
-        return take_snapshot(r, label, err);
+        return rec_take_snapshot(r, label, err);
     }
     return 0;
 }
 
 /* Does this instruction jump to itself (`jmp $`)?  Only then may a step leave
  * the state unchanged and still have executed something. */
-static int jumps_to_itself(const struct hvt_step *s)
+int rec_jumps_to_itself(const struct hvt_step *s)
 {
     const uint8_t *b = s->insn;
     if (s->insn_len >= 2 && b[0] == 0xeb && b[1] == 0xfe)
@@ -439,58 +404,6 @@ static int jumps_to_itself(const struct hvt_step *s)
         return b[1] == 0xfd && b[2] == 0xff;
     return s->insn_len >= 5 && b[0] == 0xe9 && b[1] == 0xfb && b[2] == 0xff &&
            b[3] == 0xff && b[4] == 0xff;
-}
-
-/* A gdbstub step that returns with the state unchanged executed nothing: QEMU
- * does that on the first step after reset and while the CPU sits halted.  Such
- * steps are not recorded; too many in a row means the guest is stuck. */
-static int made_progress(const struct hvt_step *before, const struct hvt_step *after)
-{
-    /* Compare the fields, not the struct: its tail padding is not copied. */
-    return memcmp(before->st.f, after->st.f, sizeof before->st.f) != 0 ||
-           before->st.known != after->st.known || jumps_to_itself(before);
-}
-
-static int step_loop(struct recorder *r, hvt_error *err)
-{
-    struct rsp_stop st;
-    struct hvt_step executed;
-    unsigned idle = 0;
-    while (!should_stop(r)) {
-        if (idle == 0 && snapshot_if_asked(r, err))
-            return -1;
-        executed = r->cur;
-        executed.n = r->nsteps;
-        int srt = step_or_stall(r, &st, err);
-        if (srt == RSP_TIMEOUT)
-            return note_stuck(r, "a single step did not finish in " STR(STEP_STALL_MS)
-                                 " ms: the CPU is halted (hlt with interrupts off?)"), 1;
-        if (srt || st.kind != RSP_STOP_SIGNAL) {
-            /* QEMU ended inside this instruction (isa-debug-exit's `out`, a
-             * triple fault under -no-reboot): it is the run's last step. */
-            int rc = st.kind != RSP_STOP_SIGNAL && !err->msg[0] ? (note_qemu_end(r), 1)
-                                                               : rsp_failed(r, err);
-            if (rc == 1 && rundb_append_step(r->db, &executed, err) == 0)
-                r->nsteps++;
-            return rc;
-        }
-        serial_poll(r);
-        if (read_current(r, err))
-            return rsp_failed(r, err);
-        if (!made_progress(&executed, &r->cur)) {
-            if (++idle < STUCK_STEPS)
-                continue;
-            return note_stuck(r, STR(STUCK_STEPS) " single steps in a row left the "
-                                 "state unchanged"), 1;
-        }
-        idle = 0;
-        if (rundb_append_step(r->db, &executed, err))
-            return -1;
-        r->cur.n = ++r->nsteps;
-        if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
-            r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
-    }
-    return 0;
 }
 
 /* ---- session ---- */
@@ -512,18 +425,18 @@ static int connect_target(struct recorder *r, hvt_error *err)
 
 static int record_body(struct recorder *r, hvt_error *err)
 {
-    int rc = read_current(r, err);
+    int rc = rec_read_current(r, err);
     if (!rc && r->o->has_from)
         rc = run_to_from(r, err);
     if (rc)
         return rc;
-    if (take_snapshot(r, "start", err))
+    if (rec_take_snapshot(r, "start", err))
         return -1;
-    double t0 = now_s();
-    rc = step_loop(r, err);
-    r->res->step_seconds = now_s() - t0;
+    double t0 = rec_now();
+    rc = r->engine_log ? engine_log_record(r, err) : engine_rsp_record(r, err);
+    r->res->step_seconds = rec_now() - t0;
     if (rc == 0 && !r->qemu_gone)
-        rc = take_snapshot(r, "end", err);
+        rc = rec_take_snapshot(r, "end", err);
     return rc < 0 ? -1 : 0;
 }
 
@@ -539,12 +452,13 @@ static void release(struct recorder *r)
 
 int record_run(const struct record_opts *o, struct record_result *res, hvt_error *err)
 {
-    struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res };
+    struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res,
+                          .engine_log = o->engine && !strcmp(o->engine, "log") };
     qemu_opts_defaults(&r.qemu);
     memset(res, 0, sizeof *res);
     serial_init(&r.serial, serial_to_db, &r);
     if (o->timeout > 0)
-        r.deadline = now_s() + o->timeout;
+        r.deadline = rec_now() + o->timeout;
     int rc = connect_target(&r, err);
     if (!rc)
         rc = rundb_create(&r.db, o->out, o->overwrite, err);
@@ -554,7 +468,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     }
     write_provenance(&r);
     rc = record_body(&r, err);
-    serial_poll(&r);
+    rec_serial_poll(&r);
     serial_flush(&r.serial, r.nsteps);
     if (rc)
         set_reason(&r, 0, "recording failed: %s", err->msg);

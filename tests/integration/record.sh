@@ -11,9 +11,9 @@ t=$(hvt_tmpdir)
 # Linear PC of every recorded step (column 3 of `hvtrace show`).
 run_pcs() { "$HVT" show "$1" --count 0 | awk '/^ *[0-9]+  /{ sub(/:$/, "", $3); sub(/^0+/, "", $3); print "0x" ($3 == "" ? "0" : $3) }'; }
 
-check_against_qemu_log() {   # $1 qemu binary, $2 test name
+check_against_qemu_log() {   # $1 qemu binary, $2 test name, $3 engine
     local q=$1 name=$2 run=$t/$2.db
-    if ! "$HVT" record --qemu "$q" --no-deterministic --from 0000:7c00 -o "$run" \
+    if ! "$HVT" record --engine "$3" --qemu "$q" --no-deterministic --from 0000:7c00 -o "$run" \
             "$(hvt_guest_img hello)" > "$t/$name.out" 2>&1; then
         hvt_fail "$name" "record failed: $(tail -1 "$t/$name.out")"; return
     fi
@@ -34,8 +34,30 @@ check_against_qemu_log() {   # $1 qemu binary, $2 test name
     fi
 }
 
-check_against_qemu_log qemu-system-x86_64 pc_sequence_equals_qemu_log_x86_64
-check_against_qemu_log qemu-system-i386 pc_sequence_equals_qemu_log_i386
+check_against_qemu_log qemu-system-x86_64 pc_sequence_equals_qemu_log_x86_64 log
+check_against_qemu_log qemu-system-i386 pc_sequence_equals_qemu_log_i386 log
+check_against_qemu_log qemu-system-x86_64 rsp_pc_sequence_equals_qemu_log_x86_64 rsp
+check_against_qemu_log qemu-system-i386 rsp_pc_sequence_equals_qemu_log_i386 rsp
+
+# Both engines record the same truth: every step's CS:EIP and register values,
+# over a guest whose BIOS calls run with interrupts on (e820).
+state_rows() {
+    sqlite3 "$1" -cmd ".load $HVT_BUILD/hvtrace-sqlite" "SELECT step, cs, rip, rax & 0xffffffff,
+        rbx & 0xffffffff, rcx & 0xffffffff, rdx & 0xffffffff, rsi & 0xffffffff,
+        rdi & 0xffffffff, rbp & 0xffffffff, rsp & 0xffffffff, eflags, ss, ds, es, fs, gs,
+        cr0, cr3, cr4, efer FROM hvt_steps" 2>&1
+    sqlite3 "$1" "SELECT pc, first_step, bytes, disasm FROM insns" 2>&1
+}
+for e in rsp log; do
+    "$HVT" record --engine $e --from 0000:7c00 -o "$t/eng-$e.db" "$(hvt_guest_img e820)" > "$t/eng-$e.out" 2>&1
+done
+state_rows "$t/eng-rsp.db" > "$t/eng-rsp.txt"; state_rows "$t/eng-log.db" > "$t/eng-log.txt"
+n=$(wc -l < "$t/eng-rsp.txt")
+if [ "$n" -gt 1000 ] && cmp -s "$t/eng-rsp.txt" "$t/eng-log.txt"; then
+    hvt_ok engines_record_the_same_states
+else
+    hvt_fail engines_record_the_same_states "$n rows; first difference: $(diff "$t/eng-rsp.txt" "$t/eng-log.txt" | head -3 | tr '\n' ' ')"
+fi
 
 # Serial text: what a plain QEMU boot of the guest printed.
 run=$t/pc_sequence_equals_qemu_log_x86_64.db

@@ -583,4 +583,47 @@ UNIT_TEST(random_corruption_never_yields_a_partial_state)
     free(r);
 }
 
+UNIT_TEST(in_asm_lines_are_code_events_before_their_step)
+{
+    size_t len;
+    char *text = load("x86_64_in_asm.log", &len);
+    CHECK(text != NULL);
+    struct rec *r = calloc(1, sizeof *r);
+    struct qemulog_stats st = parse(text, len, 7, r);
+    free(text);
+    CHECK_EQ_U64(st.errors, 0);
+    CHECK_EQ_U64(r->nevents, 3);
+    static const uint8_t first[] = { 0xea, 0x5b, 0xe0, 0x00, 0xf0 };
+    static const uint8_t second[] = { 0x2e, 0x66, 0x83, 0x3e, 0xc8, 0x61, 0x00 };
+    CHECK_EQ_U64(r->events[0].kind, QEMULOG_EV_CODE);
+    CHECK_EQ_U64(r->events[0].eip, 0xfffffff0);
+    CHECK(r->events[0].code_len == sizeof first && !memcmp(r->events[0].code, first, sizeof first));
+    CHECK_EQ_U64(r->events[1].eip, 0xfe05b);
+    CHECK(r->events[1].code_len == sizeof second && !memcmp(r->events[1].code, second, sizeof second));
+    /* Each translation is logged before the instruction's own state. */
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_U64(r->events[i].nsteps, i);
+        CHECK_EQ_U64(hvt_state_pc(&r->steps[i].st), r->events[i].eip);
+    }
+    free(r);
+}
+
+UNIT_TEST(in_asm_continuation_lines_carry_the_rest_of_the_bytes)
+{
+    size_t len;
+    char *text = load("x86_64_in_asm_long.log", &len);
+    CHECK(text != NULL);
+    struct rec *r = calloc(1, sizeof *r);
+    parse(text, len, 3, r);
+    free(text);
+    CHECK_EQ_U64(r->nevents, 2);
+    CHECK_EQ_U64(r->events[0].eip, 0x7d51);
+    CHECK_EQ_U64(r->events[0].code_len, 8);
+    CHECK_EQ_U64(r->events[0].code_more, 0);
+    CHECK_EQ_U64(r->events[1].eip, 0x7d59);
+    CHECK_EQ_U64(r->events[1].code_len, 1);
+    CHECK_EQ_U64(r->events[1].code_more, 1);
+    free(r);
+}
+
 UNIT_MAIN()

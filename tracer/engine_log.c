@@ -1,0 +1,343 @@
+/*
+ * engine_log: steps from QEMU's own per-instruction log, at emulator speed
+ * (~130,000 steps/s here against ~4,000 through the gdbstub).
+ *
+ * The gdbstub still drives: it stops and resumes the VM, holds the --until and
+ * --snapshot-at breakpoints, and reads memory for snapshots.  The states come
+ * from the monitor commands `singlestep on` (one instruction per translation
+ * block, so every instruction is logged) and `log in_asm,cpu,int,nochain` into
+ * a FIFO this process reads while the VM runs; tracer/qemulog.c parses it.
+ * Facts this rests on (QEMU 7.2, see qemulog.h's notes):
+ *   - QEMU opens the logfile at once and blocks on a FIFO without a reader: the
+ *     read end is opened first.  It flushes after every block and blocks when
+ *     the FIFO is full, so the reader must keep draining while the VM runs.
+ *   - Each state is the state *before* its instruction; `in_asm` lines come
+ *     before the first execution of each (re)translated instruction, and give
+ *     its bytes (codemap.h).
+ *   - At a breakpoint stop the log holds every executed instruction and not the
+ *     one at the breakpoint; an `s` logs exactly one state.
+ *   - A translation block can be logged and then abandoned before it runs (an
+ *     interrupt was pending); it is logged again when it does run: two equal
+ *     consecutive states.  The first of such a pair is dropped, unless the
+ *     instruction jumps to itself.
+ *   - `-d int` adds SMM entry/exit and interrupt dumps: events, not steps.
+ * --steps N is exact: at N - LOG_STOP_MARGIN the VM is interrupted and the
+ * rest is single-stepped through the gdbstub, each `s` logging one state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tracer/codemap.h"
+#include "tracer/qemulog.h"
+#include "tracer/recorder_int.h"
+
+#define LOG_READ_CHUNK      (1u << 20)
+#define LOG_POLL_MS         2       /* idle wait between FIFO reads and stop checks */
+#define LOG_STOP_MARGIN     2048    /* steps before --steps N to stop and single-step */
+#define LOG_PROGRESS_EVERY  65536
+#define LOG_PIPE_BYTES      (1 << 20)   /* FIFO buffer: QEMU blocks when it is full */
+#define LOG_DONE            2           /* at_stop: a stop condition holds */
+#define LOG_STALL_S         (STEP_STALL_MS / 1000.0)  /* running, no instruction: halted */
+
+struct logeng {
+    struct recorder *r;
+    struct qemulog *parser;
+    struct codemap code;
+    uint64_t last_code_pc;      /* of the last in_asm line: continuations extend it */
+    int fifo;
+    char fifo_path[200];
+    struct hvt_step pending;    /* last logged state, held back: phantom check */
+    int have_pending;
+    uint64_t limit;             /* steps wanted (UINT64_MAX: no limit) */
+    int interrupted;            /* we sent the VM an interrupt */
+    int stalled;                /* ... because it logged nothing for a while */
+    int failed;
+    hvt_error *err;
+};
+
+/* ---- states from the parser ---- */
+
+static int append_pending(struct logeng *e)
+{
+    struct recorder *r = e->r;
+    if (!e->have_pending || r->nsteps >= e->limit)
+        return 0;
+    e->have_pending = 0;
+    e->pending.n = r->nsteps;
+    if (rundb_append_step(r->db, &e->pending, e->err))
+        return e->failed = 1, -1;
+    r->nsteps++;
+    if (r->o->progress && r->nsteps % LOG_PROGRESS_EVERY == 0)
+        r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+    return 0;
+}
+
+static void fill_step(struct logeng *e, const struct hvt_state *st, struct hvt_step *s)
+{
+    s->st = *st;
+    s->mode = (uint8_t)hvt_state_mode(st);
+    const struct codemap_entry *c = codemap_get(&e->code, hvt_state_pc(st));
+    s->insn_len = c ? c->len : 0;
+    if (c)
+        memcpy(s->insn, c->bytes, c->len);
+}
+
+static int on_step(void *priv, const struct qemulog_cpu *cpu)
+{
+    struct logeng *e = priv;
+    /* A re-logged, abandoned block: the earlier copy never ran. */
+    int phantom = cpu->same_as_prev && e->have_pending && !rec_jumps_to_itself(&e->pending);
+    if (!phantom && append_pending(e))
+        return 1;
+    fill_step(e, &cpu->st, &e->pending);
+    e->have_pending = 1;
+    return 0;
+}
+
+static int on_event(void *priv, const struct qemulog_event *ev)
+{
+    struct logeng *e = priv;
+    static const char *const names[] = {
+        [QEMULOG_EV_SMM_ENTER] = "smm-enter", [QEMULOG_EV_SMM_RSM] = "smm-rsm",
+        [QEMULOG_EV_TRIPLE_FAULT] = "triple-fault", [QEMULOG_EV_RESET] = "cpu-reset",
+    };
+    if (ev->kind == QEMULOG_EV_CODE) {
+        const struct codemap_entry *last = codemap_get(&e->code, e->last_code_pc);
+        if (ev->code_more && last && e->last_code_pc + last->len == ev->eip)
+            return codemap_extend(&e->code, e->last_code_pc, ev->code, ev->code_len), 0;
+        e->last_code_pc = ev->eip;
+        if (codemap_put(&e->code, ev->eip, ev->code, ev->code_len))
+            return hvt_error_set(e->err, "out of memory for code"), e->failed = 1, 1;
+        return 0;
+    }
+    if ((size_t)ev->kind < sizeof names / sizeof names[0] && names[ev->kind]) {
+        char text[96] = "";
+        if (ev->dump)
+            snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64,
+                     ev->dump->st.f[HVT_CS_SEL], ev->dump->st.f[HVT_RIP]);
+        rundb_add_event(e->r->db, e->r->nsteps + e->have_pending, names[ev->kind], text, NULL);
+    }
+    return 0;
+}
+
+/* ---- the FIFO ---- */
+
+/* Read what the FIFO holds now; returns bytes read, 0 if empty, -1 at EOF. */
+static ssize_t pump(struct logeng *e, char *buf)
+{
+    ssize_t n = read(e->fifo, buf, LOG_READ_CHUNK);
+    if (n > 0) {
+        qemulog_feed(e->parser, buf, (size_t)n);
+        return n;
+    }
+    if (n == 0)
+        return -1;              /* QEMU closed the log: it exited */
+    return errno == EAGAIN || errno == EINTR ? 0 : -1;
+}
+
+/* Wait up to LOG_POLL_MS for the FIFO to have data; 1 if it has. */
+static int wait_for_log(struct logeng *e)
+{
+    struct pollfd p = { .fd = e->fifo, .events = POLLIN };
+    return poll(&p, 1, LOG_POLL_MS) > 0 && (p.revents & POLLIN);
+}
+
+/* With the VM stopped, everything it executed is already in the FIFO: the
+ * vCPU wrote each block before the stop reply could be sent.  Read it all. */
+static void drain(struct logeng *e, char *buf)
+{
+    while (pump(e, buf) > 0)
+        ;
+}
+
+static int open_fifo(struct logeng *e, hvt_error *err)
+{
+    snprintf(e->fifo_path, sizeof e->fifo_path, "%s/log.fifo", e->r->proc.dir);
+    if (mkfifo(e->fifo_path, 0600))
+        return hvt_error_errno(err, "mkfifo %s", e->fifo_path);
+    /* Read end first: QEMU's fopen of a FIFO blocks its main loop until then. */
+    e->fifo = open(e->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (e->fifo < 0)
+        return hvt_error_errno(err, "open %s", e->fifo_path);
+    /* 64 KiB holds ~80 states: QEMU would block every few hundred microseconds.
+     * Larger is best effort (capped by /proc/sys/fs/pipe-max-size). */
+    fcntl(e->fifo, F_SETPIPE_SZ, LOG_PIPE_BYTES);
+    return 0;
+}
+
+static int monitor(struct logeng *e, const char *cmd, hvt_error *err)
+{
+    char out[512];
+    if (rsp_monitor(e->r->rsp, cmd, out, sizeof out, err))
+        return -1;
+    /* These commands print nothing when they work. */
+    if (out[0]) {
+        out[strcspn(out, "\n")] = 0;
+        return hvt_error_set(err, "QEMU monitor '%s': %s", cmd, out);
+    }
+    return 0;
+}
+
+static int start_logging(struct logeng *e, hvt_error *err)
+{
+    char cmd[300];
+    if (open_fifo(e, err))
+        return -1;
+    snprintf(cmd, sizeof cmd, "logfile %s", e->fifo_path);
+    if (monitor(e, cmd, err) || monitor(e, "singlestep on", err) ||
+        monitor(e, "log in_asm,cpu,int,nochain", err))
+        return -1;
+    return 0;
+}
+
+/* ---- breakpoints: --until and --snapshot-at ---- */
+
+static int set_breakpoints(struct recorder *r, int insert, hvt_error *err)
+{
+    if (r->o->has_until && rec_set_pair(r, &r->o->until, insert, err))
+        return -1;
+    for (int i = 0; i < r->o->nsnap_at; i++)
+        if (rec_set_pair(r, &r->o->snap_at[i], insert, err))
+            return -1;
+    return 0;
+}
+
+/* The VM stopped (breakpoint, or our interrupt) with the log drained: flush the
+ * held-back state, read where the CPU is, and act on it.  Returns LOG_DONE when
+ * a stop condition holds (rec_should_stop: --steps, --until, SIGINT, timeout),
+ * 0 to go on, -1 on error. */
+static int at_stop(struct logeng *e, hvt_error *err)
+{
+    struct recorder *r = e->r;
+    if (append_pending(e) || rec_read_current(r, err))
+        return -1;
+    if (rec_should_stop(r))
+        return LOG_DONE;
+    if (e->stalled)
+        return rec_note_stuck(r, "no instruction executed for " STR(STEP_STALL_MS)
+                                 " ms: the CPU is halted (hlt with interrupts off?)"), 1;
+    if (rec_snapshot_if_asked(r, err))
+        return -1;
+    return 0;
+}
+
+/* Step once through the gdbstub (off a breakpoint, or the last few of
+ * --steps); the step's state arrives through the log. */
+static int step_once(struct logeng *e, char *buf, hvt_error *err)
+{
+    struct rsp_stop st;
+    if (rsp_step(e->r->rsp, &st, err))
+        return rec_rsp_failed(e->r, err);
+    drain(e, buf);
+    if (st.kind != RSP_STOP_SIGNAL)
+        return rec_note_qemu_end(e->r), 1;
+    return 0;
+}
+
+/* ---- the loop ---- */
+
+/* Run until the VM stops; ask it to stop near --steps N, on SIGINT or timeout. */
+static int run_until_stop(struct logeng *e, char *buf, hvt_error *err)
+{
+    struct recorder *r = e->r;
+    struct rsp_stop st;
+    if (rsp_resume(r->rsp, err))
+        return rec_rsp_failed(r, err);
+    e->interrupted = e->stalled = 0;
+    double last_data = rec_now();
+    for (;;) {
+        ssize_t n = pump(e, buf);
+        if (e->failed)
+            return -1;
+        if (n > 0)
+            last_data = rec_now();
+        /* A running VM that logs nothing has a halted CPU (or one waiting on
+         * host time without -icount): stop it and let at_stop judge. */
+        e->stalled |= !e->interrupted && rec_now() - last_data > LOG_STALL_S;
+        int want_stop = (e->limit != UINT64_MAX && r->nsteps + LOG_STOP_MARGIN >= e->limit) ||
+                        rec_should_stop(r) || e->stalled;
+        if (want_stop && !e->interrupted) {
+            if (rsp_interrupt(r->rsp, err))
+                return rec_rsp_failed(r, err);
+            e->interrupted = 1;
+        }
+        if (n > 0)
+            continue;
+        rec_serial_poll(r);
+        if (n == 0 && wait_for_log(e))
+            continue;           /* more log: the VM is still running */
+        int rc = rsp_wait_stop(r->rsp, n < 0 ? 200 : 1, &st, err);
+        if (rc == RSP_TIMEOUT)
+            continue;
+        if (rc)
+            return rec_rsp_failed(r, err);
+        drain(e, buf);
+        rec_serial_poll(r);
+        if (st.kind != RSP_STOP_SIGNAL)
+            return append_pending(e), rec_note_qemu_end(r), 1;
+        return 0;
+    }
+}
+
+static int log_loop(struct logeng *e, char *buf, hvt_error *err)
+{
+    struct recorder *r = e->r;
+    for (;;) {
+        int rc = run_until_stop(e, buf, err);
+        if (rc == 0)
+            rc = at_stop(e, err);
+        while (rc == 0 && e->limit != UINT64_MAX && r->nsteps < e->limit &&
+               r->nsteps + LOG_STOP_MARGIN >= e->limit) {
+            rc = step_once(e, buf, err);      /* the last steps of --steps, exactly */
+            if (rc == 0)
+                rc = at_stop(e, err);
+        }
+        if (rc)
+            return rc == LOG_DONE ? 0 : rc;
+        /* At a breakpoint: QEMU does not move on `c`, so step off it first. */
+        if ((rc = step_once(e, buf, err)) != 0)
+            return rc;
+    }
+}
+
+int engine_log_record(struct recorder *r, hvt_error *err)
+{
+    struct logeng e = { .r = r, .fifo = -1, .err = err,
+                        .limit = r->o->max_steps ? r->o->max_steps : UINT64_MAX };
+    char *buf = malloc(LOG_READ_CHUNK);
+    e.parser = qemulog_new(on_step, on_event, &e);
+    codemap_init(&e.code);
+    int rc = !buf || !e.parser ? hvt_error_set(err, "out of memory") : 0;
+    if (!rc)
+        rc = start_logging(&e, err);
+    if (!rc)
+        rc = set_breakpoints(r, 1, err);
+    if (!rc)
+        rc = log_loop(&e, buf, err);
+    if (r->qemu_gone) {         /* the instruction that ended QEMU was logged */
+        drain(&e, buf);
+        append_pending(&e);
+    }
+    if (rc >= 0 && !r->qemu_gone) {
+        hvt_error ignored = { "" };
+        monitor(&e, "log none", &ignored);
+        set_breakpoints(r, 0, &ignored);
+    }
+    if (rc >= 0 && qemulog_stats(e.parser)->errors)
+        rundb_add_event(r->db, r->nsteps, "log-errors", qemulog_first_error(e.parser), NULL);
+    qemulog_free(e.parser);
+    codemap_free(&e.code);
+    free(buf);
+    if (e.fifo >= 0)
+        close(e.fifo);
+    if (e.fifo_path[0])
+        unlink(e.fifo_path);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * engine_rsp: steps produced by the gdbstub, one `s` each, then registers and
+ * code bytes read back (rec_read_current).  Works wherever a gdbstub does,
+ * including a QEMU the user started on KVM (--attach); ~4,000 steps/s at most,
+ * the cost of a debug stop in QEMU.
+ *
+ * A step that returns with the state unchanged executed nothing (QEMU does that
+ * on the first step after reset and while the CPU sits halted): it is not
+ * recorded.  A step that never returns means a halted CPU with nothing to wake
+ * it: the run ends as stuck.
+ */
+#include <string.h>
+
+#include "tracer/recorder_int.h"
+
+/* One `s`, but a CPU that never finishes the instruction (halted with nothing
+ * to wake it: the seed's BIOS call that never returns) is reported as
+ * RSP_TIMEOUT after stopping the VM, instead of waiting forever. */
+static int step_or_stall(struct recorder *r, struct rsp_stop *st, hvt_error *err)
+{
+    if (rsp_conn_send(r->rsp->conn, "s", 1, err))
+        return -1;
+    int rc = rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err);
+    if (rc != RSP_TIMEOUT)
+        return rc;
+    if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err))
+        return hvt_error_set(err, "QEMU did not stop when interrupted");
+    return RSP_TIMEOUT;
+}
+
+/* A gdbstub step that returns with the state unchanged executed nothing: QEMU
+ * does that on the first step after reset and while the CPU sits halted.  Such
+ * steps are not recorded; too many in a row means the guest is stuck. */
+static int made_progress(const struct hvt_step *before, const struct hvt_step *after)
+{
+    /* Compare the fields, not the struct: its tail padding is not copied. */
+    return memcmp(before->st.f, after->st.f, sizeof before->st.f) != 0 ||
+           before->st.known != after->st.known || rec_jumps_to_itself(before);
+}
+
+int engine_rsp_record(struct recorder *r, hvt_error *err)
+{
+    struct rsp_stop st;
+    struct hvt_step executed;
+    unsigned idle = 0;
+    while (!rec_should_stop(r)) {
+        if (idle == 0 && rec_snapshot_if_asked(r, err))
+            return -1;
+        executed = r->cur;
+        executed.n = r->nsteps;
+        int srt = step_or_stall(r, &st, err);
+        if (srt == RSP_TIMEOUT)
+            return rec_note_stuck(r, "a single step did not finish in " STR(STEP_STALL_MS)
+                                 " ms: the CPU is halted (hlt with interrupts off?)"), 1;
+        if (srt || st.kind != RSP_STOP_SIGNAL) {
+            /* QEMU ended inside this instruction (isa-debug-exit's `out`, a
+             * triple fault under -no-reboot): it is the run's last step. */
+            int rc = st.kind != RSP_STOP_SIGNAL && !err->msg[0] ? (rec_note_qemu_end(r), 1)
+                                                               : rec_rsp_failed(r, err);
+            if (rc == 1 && rundb_append_step(r->db, &executed, err) == 0)
+                r->nsteps++;
+            return rc;
+        }
+        rec_serial_poll(r);
+        if (rec_read_current(r, err))
+            return rec_rsp_failed(r, err);
+        if (!made_progress(&executed, &r->cur)) {
+            if (++idle < STUCK_STEPS)
+                continue;
+            return rec_note_stuck(r, STR(STUCK_STEPS) " single steps in a row left the "
+                                 "state unchanged"), 1;
+        }
+        idle = 0;
+        if (rundb_append_step(r->db, &executed, err))
+            return -1;
+        r->cur.n = ++r->nsteps;
+        if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
+            r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+    }
+    return 0;
+}
+

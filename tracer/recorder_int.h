@@ -1,0 +1,68 @@
+/*
+ * recorder_int: what the recorder core (recorder.c) shares with its engines
+ * (engine_rsp.c, engine_log.c) and nobody else sees.  The core owns the session
+ * (QEMU, gdbstub, serial, run file, stop conditions, snapshots); an engine owns
+ * only how steps are produced, and appends each through rec_append.
+ */
+#ifndef HVT_RECORDER_INT_H
+#define HVT_RECORDER_INT_H
+
+#include "db/rundb.h"
+#include "tracer/recorder.h"
+#include "tracer/rsp.h"
+#include "tracer/serial.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+#define PROGRESS_EVERY      512     /* steps between progress callbacks */
+#define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
+#define STEP_STALL_MS       2000    /* a step taking longer: the CPU is halted */
+#define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
+
+struct recorder {
+    const struct record_opts *o;
+    struct qemu_opts qemu;      /* o->qemu with defaults filled in */
+    struct qemu_proc proc;
+    struct rsp_session *rsp;
+    int serial_fd;
+    struct serial_lines serial;
+    rundb *db;
+    struct hvt_step cur;        /* state before the next instruction */
+    uint64_t rm_cs_sel, rm_cs_base; /* CS as of the last real-mode step */
+    uint64_t nsteps;
+    int nsnaps;
+    double deadline;
+    int engine_log;             /* --engine log */
+    int qemu_gone;              /* QEMU exited or the stub hung up */
+    struct record_result *res;
+};
+
+double rec_now(void);
+/* Drain COM1; lines are stamped with r->nsteps. */
+void rec_serial_poll(struct recorder *r);
+/* 1 MiB of physical memory into the run file, labelled, at step r->nsteps. */
+int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err);
+/* Snapshot if r->cur sits at a --snapshot-at address. */
+int rec_snapshot_if_asked(struct recorder *r, hvt_error *err);
+/* Registers (+ code bytes) of the stopped VM into r->cur. */
+int rec_read_current(struct recorder *r, hvt_error *err);
+/* Should recording stop before the instruction in r->cur?  Sets the reason. */
+int rec_should_stop(struct recorder *r);
+/* The run ends because QEMU ended, or because the CPU makes no progress. */
+void rec_note_qemu_end(struct recorder *r);
+void rec_note_stuck(struct recorder *r, const char *why);
+/* An RSP failure: 1 if QEMU went away (the run ended), else -1. */
+int rec_rsp_failed(struct recorder *r, hvt_error *err);
+/* The breakpoint pair for an address (linear, and the offset of a SEG:OFF). */
+int rec_set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_error *err);
+/* Resume until the VM stops, honouring SIGINT and the timeout: 0 stopped,
+ * 1 the run ended, -1 error. */
+int rec_continue_to_stop(struct recorder *r, hvt_error *err);
+/* `jmp $`: the one instruction that executes without changing the state. */
+int rec_jumps_to_itself(const struct hvt_step *s);
+
+int engine_rsp_record(struct recorder *r, hvt_error *err);
+int engine_log_record(struct recorder *r, hvt_error *err);
+
+#endif
