@@ -1,7 +1,8 @@
 /*
  * bios: hv's hooks on the guest's real-mode BIOS interrupts, the way XMHF hooks
- * int 15h (FACTS.md, "XMHF's hypervisor"): a 4-byte stub VMMCALL; IRET in the BIOS
- * data area, the IVT entry pointed at it, the old vector kept by hv.
+ * int 15h (FACTS.md, "XMHF's hypervisor"): a 4-byte stub in the BIOS data area,
+ * the backend's hypercall (VMMCALL 0f 01 d9 / VMCALL 0f 01 c1) then IRET (cf), the
+ * IVT entry pointed at it, the old vector kept by hv.
  *
  *   int 15h  stub at 0040:00AC (bytes 0x4AC-0x4AF, reserved in the BDA).
  *            EAX=E820h EDX='SMAP': answered from hv's map (e820.c), CF cleared in
@@ -13,6 +14,9 @@
  *            AH=BBh (TCG BIOS interface, TCG PC Client BIOS spec): EAX=23h "TPM not
  *            present", CF=0, as SeaBIOS answers without a TPM; else chained.
  *
+ * Each hypercall is logged twice: XMHF's own line, at the stub (the seed's
+ * "Intercept 18 @ 0x0040:0x000000ac"), then the caller's CS:IP from the IRET frame
+ * with EAX, which says who asked for what.
  * It does not hook anything in protected mode: the stubs are reached only through
  * the IVT.  The IRET frame is at SS:SP (16-bit SP): IP, CS, FLAGS.
  */
@@ -29,8 +33,7 @@
 #define BIOS_TCG_AH       0xbb
 #define BIOS_TPM_ABSENT   0x23               /* TCG_PC_TPM_NOT_PRESENT */
 #define FLAGS_CF          0x0001
-
-static const u8 bios_stub[4] = { 0x0f, 0x01, 0xd9, 0xcf };   /* VMMCALL; IRET */
+#define BIOS_IRET         0xcf
 
 static struct {
     const struct hv_e820_map *map;
@@ -39,12 +42,13 @@ static struct {
 } bios_state;
 
 /* Points IVT entry vec at the stub at 0040:off; returns the old {off, seg}. */
-static void bios_hook_one(u8 vec, u16 off, u16 *old_seg, u16 *old_off)
+static void bios_hook_one(const struct hv_ops *ops, u8 vec, u16 off, u16 *old_seg, u16 *old_off)
 {
     volatile u16 *ivt = hv_phys(4u * vec);
     u8 *stub = hv_phys(BIOS_STUB_SEG * 16u + off);
-    for (unsigned i = 0; i < sizeof bios_stub; i++)
-        stub[i] = bios_stub[i];
+    for (unsigned i = 0; i < sizeof ops->hypercall; i++)
+        stub[i] = ops->hypercall[i];
+    stub[sizeof ops->hypercall] = BIOS_IRET;
     *old_off = ivt[0];
     *old_seg = ivt[1];
     ivt[0] = off;
@@ -53,13 +57,13 @@ static void bios_hook_one(u8 vec, u16 off, u16 *old_seg, u16 *old_off)
               vec, off, *old_seg, *old_off);
 }
 
-void hv_bios_hook(const struct hv_e820_map *map, int tpm_absent)
+void hv_bios_hook(const struct hv_ops *ops, const struct hv_e820_map *map, int tpm_absent)
 {
     bios_state.map = map;
-    bios_hook_one(0x15, BIOS_STUB15_OFF, &bios_state.old15_seg, &bios_state.old15_off);
+    bios_hook_one(ops, 0x15, BIOS_STUB15_OFF, &bios_state.old15_seg, &bios_state.old15_off);
     bios_state.hooked1a = tpm_absent;
     if (tpm_absent)
-        bios_hook_one(0x1a, BIOS_STUB1A_OFF, &bios_state.old1a_seg, &bios_state.old1a_off);
+        bios_hook_one(ops, 0x1a, BIOS_STUB1A_OFF, &bios_state.old1a_seg, &bios_state.old1a_off);
 }
 
 /* The caller's IRET frame: IP at SS:SP, CS at +2, FLAGS at +4. */
@@ -136,6 +140,7 @@ int hv_bios_hypercall(const struct hv_ops *ops, const struct hv_exit *ex)
     if (cs.base != BIOS_STUB_SEG * 16u || !(is15 || is1a))
         return -1;
     volatile u16 *frame = bios_frame(ops);
+    hv_log_intercept(ex->code, ex->cs, ex->rip, 0, 0);
     hv_log_intercept(ex->code, frame[1], frame[0], 1, (u32)ops->get(HV_RAX));
     if (is15)
         bios_int15(ops);

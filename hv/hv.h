@@ -5,18 +5,18 @@
  * The core (this directory) owns everything that does not depend on the
  * virtualization extension: multiboot entry glue, console, logging, boot options,
  * the E820 map and its int 15h emulation, the guest's initial real-mode state and
- * the run loop.  A backend (svm/ today, vmx/ later) fills one `struct hv_ops` with
- * designated initializers and decodes its own exits into `struct hv_exit`; the core
- * never touches a VMCB or VMCS.
+ * the run loop.  A backend (svm/ for AMD, vmx/ for Intel) fills one `struct hv_ops`
+ * with designated initializers and decodes its own exits into `struct hv_exit`; the
+ * core never touches a VMCB or VMCS.  Both backends are in every image; main.c
+ * picks one by CPUID at boot.
  *
- * What a VMX backend (hv/vmx/, mirroring hv/svm/ file for file: vmx_main.c ↔
- * svm_main.c, vmx_ept.c ↔ svm_npt.c, vmcs.h ↔ vmcb.h, vmx_switch.S ↔ svm_switch.S)
- * must provide: every member of struct hv_ops below with the same contract —
- * probe (CPUID.1:ECX.VMX, IA32_FEATURE_CONTROL, unrestricted guest + EPT), init
- * (VMXON region, VMCS, EPT with the same hole), get/set of registers and segments
- * (CR0/CR4 through read shadows), run (VMLAUNCH/VMRESUME; VMCALL is the hypercall,
- * instruction length from the VMCS, so the `rip` contract of hv_exit holds), the
- * SMI/HLT intercept switches and host_window (a no-op on VMX: SMIs are never held).
+ * The two backends mirror each other file for file (vmx_main.c ↔ svm_main.c,
+ * vmx_ept.c ↔ svm_npt.c, vmx_run.c ↔ svm_run.c, vmcs.h ↔ vmcb.h, vmx_switch.S ↔
+ * svm_switch.S).  Exits the core need not see (VMX: CPUID, CR0/CR4 writes to
+ * host-owned bits) are handled inside the backend.  An "SMI intercept" is what the
+ * extension allows: SVM intercepts the SMI itself and holds it until host_window;
+ * VMX cannot (no SMM monitor), so it intercepts the guest's OUT to the APM port
+ * 0B2h that raises it and holds that OUT until host_window (vmx/vmx_run.c).
  */
 #ifndef HV_HV_H
 #define HV_HV_H
@@ -68,6 +68,8 @@ enum hv_icpt { HV_ICPT_SMI, HV_ICPT_HLT };
 
 struct hv_ops {
     const char *name;
+    u8 hypercall[3];     /* the hypercall instruction's bytes, for the BIOS stubs */
+    const char *npf_name;   /* what the log calls a nested page fault */
     /* 0 if this CPU can run the backend; else -1 with one line in why[0..n). */
     int  (*probe)(char *why, size_t n);
     /* Turns the extension on and builds the control structures.  The guest may
@@ -86,5 +88,6 @@ struct hv_ops {
 
 /* The backends that exist; main.c picks one. */
 extern const struct hv_ops hv_svm_ops;
+extern const struct hv_ops hv_vmx_ops;
 
 #endif

@@ -3,9 +3,14 @@
  * the host runs flat with paging on: it brings hv up in order and hands the CPU
  * to the run loop.
  *
- *   console → seal image → copy the loader's data → parse options → E820 map with
- *   hv's 2 MiB-aligned range reserved → backend probe/init (nested page tables
- *   leave the same range out) → boot sector to 0x7c00, BIOS hooks → run.
+ *   pick the backend (CPUID) → console → seal image → copy the loader's data → parse
+ *   options → E820 map with hv's 2 MiB-aligned range reserved → backend
+ *   probe/init (nested page tables leave the same range out) → boot sector to
+ *   0x7c00, BIOS hooks → run.
+ *
+ * Both backends are linked in, so one image runs on AMD and Intel: VMX if
+ * CPUID.1:ECX bit 5 says the CPU has it, else SVM, whose probe then explains what
+ * is missing (no CPU has both).
  *
  * Any failure before the guest starts is printed as one "hv: ..." line and hv
  * halts: there is no guest to fall back to.  It does not return.
@@ -22,6 +27,7 @@
 #include "hv/serial.h"
 
 #define HV_HOLE_ALIGN 0x200000u      /* nested page tables map 2 MiB pages */
+#define CPUID_VMX_ECX (1u << 5)      /* CPUID.1:ECX (Intel SDM vol 2A, CPUID) */
 
 #ifdef __x86_64__
 #define HV_HOST "x86_64"
@@ -41,12 +47,19 @@ static HV_NORETURN void main_fail(const char *what, const char *why)
     hv_halt_forever();
 }
 
+static const struct hv_ops *main_pick_backend(void)
+{
+    u32 a, b, c, d;
+    hv_cpuid(1, &a, &b, &c, &d);
+    return (c & CPUID_VMX_ECX) ? &hv_vmx_ops : &hv_svm_ops;
+}
+
 HV_NORETURN void hv_main(u32 magic, u32 mbi_pa);
 
 HV_NORETURN void hv_main(u32 magic, u32 mbi_pa)
 {
     static char why[192], optstr[64];
-    const struct hv_ops *ops = &hv_svm_ops;
+    const struct hv_ops *ops = main_pick_backend();
     u64 lo = (uintptr_t)hv_image_start & ~(u64)(HV_HOLE_ALIGN - 1);
     u64 hi = ((uintptr_t)hv_image_end + HV_HOLE_ALIGN - 1) & ~(u64)(HV_HOLE_ALIGN - 1);
 
@@ -69,6 +82,6 @@ HV_NORETURN void hv_main(u32 magic, u32 mbi_pa)
         main_fail(ops->name, why);
     if (hv_guest_start(ops, hv_boot.mod_start, hv_boot.mod_end, hv_opts.drive, why, sizeof why))
         main_fail("guest", why);
-    hv_bios_hook(&hv_boot.map, hv_opts.tpm_absent);
+    hv_bios_hook(ops, &hv_boot.map, hv_opts.tpm_absent);
     hv_run(ops, &hv_opts);
 }

@@ -3,11 +3,12 @@
 #   build/hv-x86_64.elf  x86_64 host (32-bit multiboot entry, switches to long mode),
 #                        4-level nested page tables; linked as x86-64, then
 #                        converted to ELF32 because QEMU -kernel refuses ELF64
-# The core is hv/*.c, the backend hv/svm/*.{c,S}; each image adds its entry_*.S.
+# The core is hv/*.c, the backends hv/svm/*.{c,S} and hv/vmx/*.{c,S} (both in every
+# image, picked at boot); each image adds its entry_*.S.
 # hv never gets the project's CFLAGS (sanitizers, -O levels): it has its own.
 #   make hv-run GUEST=e820 HV=i386 HVOPTS="smi=pass"   boot a guest under hv, serial on stdout
 HV_CC      ?= gcc
-HV_SRCS    := $(wildcard hv/*.c hv/svm/*.c hv/svm/*.S)
+HV_SRCS    := $(wildcard hv/*.c hv/svm/*.c hv/svm/*.S hv/vmx/*.c hv/vmx/*.S)
 HV_CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Wshadow -Wvla -Wno-unused-parameter -I. -MMD -MP \
               -ffreestanding -nostdlib -fno-pic -fno-pie -fno-stack-protector \
               -fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \
@@ -43,7 +44,7 @@ $(B)/hv-x86_64.elf: $(HV_OBJS_x86_64) hv/hv.ld
 	objcopy -O elf32-i386 $@.elf64 $@
 	rm -f $@.elf64
 
--include $(wildcard $(B)/hv-i386/hv/*.d $(B)/hv-i386/hv/svm/*.d $(B)/hv-x86_64/hv/*.d $(B)/hv-x86_64/hv/svm/*.d)
+-include $(wildcard $(B)/hv-*/hv/*.d $(B)/hv-*/hv/svm/*.d $(B)/hv-*/hv/vmx/*.d)
 
 # Boot GUEST (build/guests/GUEST.{bin,img}) under hv in QEMU TCG; COM1 is shared by
 # hv's log and the guest's output.  Ends when the guest leaves through isa-debug-exit,

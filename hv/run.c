@@ -68,9 +68,9 @@ static HV_NORETURN void run_npf(const struct hv_ops *ops, const struct hv_exit *
 {
     static char why[128];
     hv_log_intercept(ex->code, ex->cs, ex->rip, 0, 0);
-    hv_printf("CPU(0x00): Nested page fault: %s of gpa 0x%016llx, hv memory or unmapped\n",
-              ex->write ? "write" : "read", (unsigned long long)ex->gpa);
-    hv_snprintf(why, sizeof why, "nested page fault at gpa 0x%08x", (u32)ex->gpa);
+    hv_printf("CPU(0x00): %s: %s of gpa 0x%016llx, hv memory or unmapped\n",
+              ops->npf_name, ex->write ? "write" : "read", (unsigned long long)ex->gpa);
+    hv_snprintf(why, sizeof why, "%s at gpa 0x%08x", ops->npf_name, (u32)ex->gpa);
     run_stop_dump(ops, ex, why);
 }
 

@@ -170,6 +170,8 @@ static void svm_set_seg(enum hv_sreg s, const struct hv_segment *in)
 
 const struct hv_ops hv_svm_ops = {
     .name = "svm",
+    .hypercall = { 0x0f, 0x01, 0xd9 },        /* VMMCALL (APM vol 3) */
+    .npf_name = "Nested page fault",
     .probe = svm_probe,
     .init = svm_init,
     .get = svm_get,
