@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tracer/cli.h"
+#include "tracer/recipe.h"
 #include "tracer/recorder.h"
 
 #define RECORD_MAX_QEMU_ARGS 32
@@ -51,6 +52,8 @@ static void record_help(void)
 "  -m, --memory MB         guest memory (default 32)\n"
 "      --no-deterministic  run on host time instead of -icount and a fixed RTC\n"
 "      --qemu-arg ARG      pass ARG to QEMU (repeatable)\n"
+"      --recipe NAME|FILE  run an investigation recipe while recording (RSP engine;\n"
+"                          'hvtrace recipes' lists the built-in ones)\n"
 "\nExit status: 0 recorded (including a guest that died: the run says why), 2 error.\n");
 }
 
@@ -105,6 +108,8 @@ struct record_args {
     int nqemu_args;
     int with_hv;
     const char *hv_image;
+    const char *recipe_name;
+    struct recipe *recipe;
 };
 
 static int parse_addr_opt(const char *s, struct hvt_addr *a)
@@ -142,6 +147,7 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
     case 'm': o->qemu.memory_mb = atoi(arg);
         return o->qemu.memory_mb > 0 ? 0 : cli_usage("record", "bad --memory '%s'", arg);
     case 'D': o->qemu.deterministic = 0; return 0;
+    case 'R': ra->recipe_name = arg; return 0;
     case 'A':
         if (ra->nqemu_args == RECORD_MAX_QEMU_ARGS)
             return cli_usage("record", "too many --qemu-arg");
@@ -149,6 +155,21 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
         return 0;
     }
     return cli_usage("record", "bad option");
+}
+
+/* --recipe NAME|FILE; its `from` applies unless --from was given. */
+static int load_recipe(struct record_args *ra)
+{
+    hvt_error err = { "" };
+    if (recipe_load(ra->recipe_name, &ra->recipe, &err))
+        return cli_fail("record", "%s", err.msg);
+    ra->o.recipe = ra->recipe;
+    const struct hvt_addr *from = recipe_from(ra->recipe);
+    if (from && !ra->o.has_from) {
+        ra->o.has_from = 1;
+        ra->o.from = *from;
+    }
+    return 0;
 }
 
 static int parse_args(struct record_args *ra, int argc, char **argv)
@@ -159,7 +180,7 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         { "timeout", 1, 0, 't' }, { "with-hv", 2, 0, 'H' }, { "hv-opts", 1, 0, 'O' },
         { "attach", 1, 0, 'a' }, { "engine", 1, 0, 'e' }, { "qemu", 1, 0, 'q' },
         { "cpu", 1, 0, 'c' }, { "machine", 1, 0, 'M' }, { "memory", 1, 0, 'm' },
-        { "no-deterministic", 0, 0, 'D' }, { "qemu-arg", 1, 0, 'A' },
+        { "no-deterministic", 0, 0, 'D' }, { "qemu-arg", 1, 0, 'A' }, { "recipe", 1, 0, 'R' },
         { "help", 0, 0, 'h' }, { 0 } };
     int c;
     optind = 1;
@@ -184,10 +205,13 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
                         strerror(errno));
     if (ra->with_hv && ra->o.attach)
         return cli_usage("record", "--with-hv starts QEMU itself; it cannot --attach");
-    if (ra->o.engine && !strcmp(ra->o.engine, "log") && ra->o.attach)
-        return cli_usage("record", "--engine log needs a QEMU hvtrace starts (TCG)");
+    if (ra->o.engine && !strcmp(ra->o.engine, "log") && (ra->o.attach || ra->recipe_name))
+        return cli_usage("record", "--engine log cannot %s", ra->o.attach ?
+                         "--attach (it needs a QEMU hvtrace starts)" :
+                         "run a --recipe (recipes read memory at every step)");
     if (!ra->o.engine)
-        ra->o.engine = ra->o.attach ? "rsp" : "log";
+        ra->o.engine = ra->o.attach || ra->recipe_name ? "rsp" : "log";
+    return ra->recipe_name ? load_recipe(ra) : 0;
     return 0;
 }
 
@@ -221,7 +245,7 @@ int cmd_record(int argc, char **argv)
     hvt_error err = { "" };
     char module[PATH_MAX] = "";
     if (ra.with_hv && prepare_hv(&ra, module, sizeof module, &err))
-        return cli_fail("record", "%s", err.msg);
+        return recipe_free(ra.recipe), cli_fail("record", "%s", err.msg);
     struct cli_progress prog;
     cli_progress_init(&prog);
     ra.o.progress = show_progress;
@@ -235,6 +259,7 @@ int cmd_record(int argc, char **argv)
     cli_progress_done(&prog);
     if (module[0])
         unlink(module);
+    recipe_free(ra.recipe);
     if (rc)
         return cli_fail("record", "%s", err.msg);
     printf("%s: %" PRIu64 " steps (%.0f steps/s), %d snapshots, %s: %s\n", ra.o.out,

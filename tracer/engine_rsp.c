@@ -57,7 +57,8 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
              * triple fault under -no-reboot): it is the run's last step. */
             int rc = st.kind != RSP_STOP_SIGNAL && !err->msg[0] ? (rec_note_qemu_end(r), 1)
                                                                : rec_rsp_failed(r, err);
-            if (rc == 1 && rundb_append_step(r->db, &executed, err) == 0)
+            if (rc == 1 && rec_recipe_step(r, &executed, NULL, err) == 1 &&
+                rundb_append_step(r->db, &executed, err) == 0)
                 r->nsteps++;
             return rc;
         }
@@ -71,9 +72,11 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
                                  "state unchanged"), 1;
         }
         idle = 0;
-        if (rundb_append_step(r->db, &executed, err))
+        int keep = rec_recipe_step(r, &executed, &r->cur, err);
+        if (keep < 0 || (keep && rundb_append_step(r->db, &executed, err)))
             return -1;
-        r->cur.n = ++r->nsteps;
+        r->nsteps += (uint64_t)keep;
+        r->cur.n = r->nsteps;
         if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
             r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
     }

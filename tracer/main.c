@@ -20,6 +20,7 @@ static const struct command commands[] = {
     { "info",   cmd_info,   "summarise a run file: provenance, status, steps, snapshots, serial" },
     { "mem",    cmd_mem,    "write a recorded memory snapshot out as a raw image" },
     { "diff",   cmd_diff,   "find where two runs part, and why" },
+    { "recipes", cmd_recipes, "list the built-in investigation recipes (record --recipe)" },
 
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: hvtrace COMMAND [OPTIONS] ...\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'hvtrace COMMAND --help' describes a command.  Typical session:\n"
                "  hvtrace record --with-hv -o with.db guest.img\n"
                "  hvtrace record -o without.db guest.img\n"

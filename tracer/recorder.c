@@ -291,6 +291,8 @@ int rec_should_stop(struct recorder *r)
         set_reason(r, 1, "recorded --steps %s", num);
     } else if (o->has_until && addr_matches(&o->until, &r->cur.st)) {
         set_reason(r, 1, "reached --until %s", o->until.text);
+    } else if (r->recipe_stop) {
+        set_reason(r, 1, "%s", r->recipe_reason);
     } else {
         return 0;
     }
@@ -433,8 +435,12 @@ static int record_body(struct recorder *r, hvt_error *err)
     if (rec_take_snapshot(r, "start", err))
         return -1;
     double t0 = rec_now();
-    rc = r->engine_log ? engine_log_record(r, err) : engine_rsp_record(r, err);
+    rc = rec_recipe_begin(r, err);
+    if (rc == 0)
+        rc = r->engine_log ? engine_log_record(r, err) : engine_rsp_record(r, err);
     r->res->step_seconds = rec_now() - t0;
+    if (rc >= 0 && rec_recipe_end(r, err))
+        rc = -1;
     if (rc == 0 && !r->qemu_gone)
         rc = rec_take_snapshot(r, "end", err);
     return rc < 0 ? -1 : 0;

@@ -24,6 +24,8 @@
 #include "tracer/addr.h"
 #include "tracer/qemu_launch.h"
 
+struct recipe;
+
 #define RECORD_MAX_SNAP_AT 16
 #define RECORD_SNAP_BYTES  (1u << 20)   /* the first 1 MiB: IVT..BIOS */
 
@@ -40,7 +42,8 @@ struct record_opts {
     double timeout;             /* seconds; 0: none */
     const char *guest_image;    /* provenance only */
     const char *hv_image, *hv_opts;
-    const char *engine;         /* "rsp" */
+    const char *engine;         /* "rsp" or "log" */
+    const struct recipe *recipe;    /* --recipe (RSP engine only), or NULL */
     void (*progress)(void *ctx, uint64_t steps, int snapshots);
     void *progress_ctx;
     volatile sig_atomic_t *interrupted;   /* set by the CLI's SIGINT handler */

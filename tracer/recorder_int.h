@@ -10,6 +10,7 @@
 #include "db/rundb.h"
 #include "tracer/recorder.h"
 #include "tracer/rsp.h"
+#include "tracer/recipe.h"
 #include "tracer/serial.h"
 
 #define STR_(x) #x
@@ -34,6 +35,10 @@ struct recorder {
     int nsnaps;
     double deadline;
     int engine_log;             /* --engine log */
+    struct recipe_rt *recipe;   /* --recipe: its run-time state, or NULL */
+    struct recipe_io recipe_io;
+    int recipe_stop;            /* the recipe asked to stop */
+    char recipe_reason[200];
     int qemu_gone;              /* QEMU exited or the stub hung up */
     struct record_result *res;
 };
@@ -61,6 +66,12 @@ int rec_set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_e
 int rec_continue_to_stop(struct recorder *r, hvt_error *err);
 /* `jmp $`: the one instruction that executes without changing the state. */
 int rec_jumps_to_itself(const struct hvt_step *s);
+
+/* Recipes (recorder_recipe.c).  rec_recipe_step: 1 keep `done`, 0 drop, -1 error. */
+int rec_recipe_begin(struct recorder *r, hvt_error *err);
+int rec_recipe_step(struct recorder *r, const struct hvt_step *done,
+                    const struct hvt_step *next, hvt_error *err);
+int rec_recipe_end(struct recorder *r, hvt_error *err);
 
 int engine_rsp_record(struct recorder *r, hvt_error *err);
 int engine_log_record(struct recorder *r, hvt_error *err);

@@ -136,48 +136,25 @@ check_int1a() {
     else hvt_fail gdb.int1a.sstep-mask "with mask 7: $(grep -E '^int1a (ret|gave)' "$o7/gdb.out"); serial $(tr -d '\r' < "$o7/serial.txt" | tr '\n' ';')"; fi
 }
 
-# build_ivthook DIR: a boot sector that sets vector 15h to 0000:hook15 with one
-# 32-bit store at hook_write, then ends; prints the image path.
-build_ivthook() {
-    cat > "$1/ivthook.S" <<'EOF'
-	.include "guest.inc"
-	GUEST_START ivthook
-	xor %ax, %ax
-	mov %ax, %es
-	.globl hook_write, hook_next, hook15
-hook_write:
-	movl $hook15, %es:0x54
-hook_next:
-	GUEST_DONE ivthook
-hook15:
-	iret
-	GUEST_LIB
-	BOOT_SIGNATURE
-EOF
-    as --32 -I "$HVT_ROOT/tests/guests" -o "$1/ivthook.o" "$1/ivthook.S" &&
-    ld -m elf_i386 -Ttext 0x7c00 -e _start -o "$1/ivthook.elf" "$1/ivthook.o" &&
-    objcopy -O binary "$1/ivthook.elf" "$1/ivthook.img" && truncate -s 65536 "$1/ivthook.img"
-}
-
 # ivt-watch, both modes: vector 15h, old = the BIOS's vector (pmemsave of the IVT
 # at 0x7c00 in check_realmode), new = 0000:hook15; stepping names hook_write,
 # continuing stops at hook_next (x86 watchpoints trap after the write).  Both
 # guests must still finish once GDB detaches (see ivt-watch-absorb).
 check_ivt_watch() {
-    local o=$d/ivw sym old new
+    local o=$d/ivw sym old new img
     mkdir -p "$o"
-    build_ivthook "$o" || { hvt_fail gdb.ivt-watch "cannot build the ivthook guest"; return; }
-    sym() { nm "$o/ivthook.elf" | awk -v s="$1" '$3 == s { sub(/^0+/, "", $1); print $1 }'; }
+    img=$(hvt_guest_img ivthook) || { hvt_fail gdb.ivt-watch "ivthook guest not built"; return; }
+    sym() { nm "$HVT_BUILD/guests/ivthook.elf" | awk -v s="$1" '$3 == s { sub(/^0+/, "", $1); print $1 }'; }
     old=$(od -An -tx2 -j $((4 * 0x15)) -N 4 "$d/rm/ivt.bin" | awk '{ print $2 ":" $1 }')
     new=$(printf '0000:%04x' "0x$(sym hook15)")
-    gdb_boot "$o/step" qemu-system-i386 "$o/ivthook.img" -x "$G/ivt-watch.gdb" \
+    gdb_boot "$o/step" qemu-system-i386 "$img" -x "$G/ivt-watch.gdb" \
         "${AT7C00[@]}" -ex 'ivt-watch 2000'
     if [ "$(grep '^ivt-watch vector' "$o/step/gdb.out")" = "ivt-watch vector 15 old $old new $new" ] &&
        [ "$(cat "$o/step/status")" = "$HVT_GUEST_EXIT_OK" ] &&
        grep -q "^ivt-watch writer step [0-9]* 0000:$(sym hook_write) linear 0x$(sym hook_write) " "$o/step/gdb.out"; then
         hvt_ok gdb.ivt-watch.step
     else hvt_fail gdb.ivt-watch.step "want 15 $old -> $new by $(sym hook_write): $(grep '^ivt-watch' "$o/step/gdb.out" | tr '\n' ';')"; fi
-    gdb_boot "$o/cont" qemu-system-i386 "$o/ivthook.img" -x "$G/ivt-watch.gdb" \
+    gdb_boot "$o/cont" qemu-system-i386 "$img" -x "$G/ivt-watch.gdb" \
         "${AT7C00[@]}" -ex 'ivt-watch'
     if [ "$(grep '^ivt-watch vector' "$o/cont/gdb.out")" = "ivt-watch vector 15 old $old new $new" ] &&
        [ "$(cat "$o/cont/status")" = "$HVT_GUEST_EXIT_OK" ] &&

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Built-in recipes run by hvtrace record --recipe, checked against independent
+# truth: the E820 entries the guest printed on its serial port, the guest ELF's
+# symbol for the store that hooks int 15h, and SeaBIOS's documented SMI path
+# (int 1Ah AX=BB00h -> `out %al,$0xb2` with AL=0xb5 -> TPM not present, 0x23).
+. "$(dirname "$0")/../lib.sh"
+hvt_need qemu-system-x86_64 sqlite3 nm
+HVT=$HVT_BUILD/hvtrace
+t=$(hvt_tmpdir)
+events() { sqlite3 "$1" "SELECT text FROM events WHERE kind = 'recipe' AND text LIKE 'tag=$2 %'"; }
+field() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"; }
+
+# int15-e820: every entry returned, as the guest itself printed it.
+"$HVT" record --recipe int15-e820 -o "$t/e820.db" "$(hvt_guest_img e820)" > "$t/e820.out" 2>&1
+events "$t/e820.db" e820 | while read -r line; do
+    printf '%s %s %08x\n' "$(echo "$line" | field base | sed 's/^0x//')" \
+        "$(echo "$line" | field length | sed 's/^0x//')" "$(echo "$line" | field type)"
+done > "$t/got"
+sqlite3 "$t/e820.db" "SELECT line FROM serial_lines WHERE line LIKE 'E820 %'" |
+    awk '{ print $2, $3, $4 }' > "$t/want"
+if [ "$(wc -l < "$t/want")" -ge 3 ] && cmp -s "$t/got" "$t/want"; then
+    hvt_ok int15_e820_entries_equal_guest_output
+else
+    hvt_fail int15_e820_entries_equal_guest_output "recipe: $(tr '\n' ';' < "$t/got") guest: $(tr '\n' ';' < "$t/want")"
+fi
+a20=$(events "$t/e820.db" a20 | wc -l)
+if [ "$a20" = "$(sqlite3 "$t/e820.db" "SELECT count(*) FROM serial_lines WHERE line LIKE 'A20 %'")" ] && [ "$a20" -ge 4 ]
+then hvt_ok int15_a20_calls_logged
+else hvt_fail int15_a20_calls_logged "$a20 A20 events"; fi
+
+# ivt-watch: the step that changed vector 15h is the guest's hook_write store.
+"$HVT" record --recipe ivt-watch -o "$t/ivt.db" "$(hvt_guest_img ivthook)" > "$t/ivt.out" 2>&1
+w=$(events "$t/ivt.db" ivt-write | head -1)
+want_at=$(nm "$HVT_BUILD/guests/ivthook.elf" | awk '$3 == "hook_write" { printf "0000:%s", substr($1, 5) }')
+want_new=$(nm "$HVT_BUILD/guests/ivthook.elf" | awk '$3 == "hook15" { printf "0000:%s", substr($1, 5) }')
+if [ "$(echo "$w" | field at)" = "$want_at" ] && [ "$(echo "$w" | field vector)" = 0x15 ] &&
+   [ "$(echo "$w" | field old)" = f000:f859 ] && [ "$(echo "$w" | field new)" = "$want_new" ]; then
+    hvt_ok ivt_watch_names_the_writer
+else
+    hvt_fail ivt_watch_names_the_writer "want at=$want_at new=$want_new: $w"
+fi
+
+# int1a-tcg: reaches SeaBIOS's `out` to 0xb2, the call returns what the guest
+# gets in a plain QEMU boot (0x23: no TPM), snapshots taken.
+hvt_qemu_run tpm "$t/plain" -cpu qemu64,+svm,+npt > /dev/null 2>&1
+plain_eax=$(tr -d '\r' < "$t/plain/serial.txt" | sed -n 's/^TPM EAX=\([0-9a-f]*\).*/\1/p')
+"$HVT" record --recipe int1a-tcg -o "$t/tpm.db" "$(hvt_guest_img tpm)" > "$t/tpm.out" 2>&1
+out=$(events "$t/tpm.db" smi-out | head -1)
+ret=$(events "$t/tpm.db" tcg-return | head -1)
+snaps=$(sqlite3 "$t/tpm.db" "SELECT group_concat(label, ',') FROM snapshots")
+if [[ $out == *'insn="outb %al, $0xb2"'* ]] && [ "$(echo "$out" | field eax)" = 0x000000b5 ] &&
+   [ "$(echo "$ret" | field eax | sed 's/^0x//')" = "$plain_eax" ] && [[ $snaps == *first-out-b2* ]]; then
+    hvt_ok int1a_tcg_reaches_out_b2
+else
+    hvt_fail int1a_tcg_reaches_out_b2 "out: $out | ret: $ret | snaps: $snaps"
+fi
+
+# smi-follow: each SMI lands at SMBASE+0x8000 in SMM and rsm resumes after it.
+"$HVT" record --recipe smi-follow -o "$t/smi.db" "$(hvt_guest_img tpm)" > "$t/smi.out" 2>&1
+entries=$(events "$t/smi.db" smm-entry | field eip | sort -u)
+rsms=$(events "$t/smi.db" rsm | wc -l)
+if [ "$entries" = 0x00008000 ] && [ "$rsms" -ge 1 ]; then hvt_ok smi_follow_enters_and_leaves_smm
+else hvt_fail smi_follow_enters_and_leaves_smm "entries: $entries, rsm events: $rsms"; fi
+
+# hvtrace recipes lists the built-ins; a bad recipe file names its line.
+printf 'name x\non bogus 1 : log a\n' > "$t/bad.recipe"
+"$HVT" record --recipe "$t/bad.recipe" -o "$t/bad.db" "$(hvt_guest_img hello)" > "$t/bad.out" 2>&1; rc=$?
+if [ "$("$HVT" recipes | wc -l)" = 4 ] && [ $rc = 2 ] && grep -q "bad.recipe:2: " "$t/bad.out" && [ ! -e "$t/bad.db" ]
+then hvt_ok recipe_listing_and_errors
+else hvt_fail recipe_listing_and_errors "exit $rc: $(cat "$t/bad.out")"; fi
