@@ -50,8 +50,16 @@ struct report_side {
     uint64_t anchor;
     struct report_call *calls;
     size_t ncalls;
-    struct hvt_step last, next; /* at the divergence: last common step, first after */
-    int has_last, has_next;
+    uint64_t *smi;              /* steps of `out` to port 0xb2 (SMI command port) */
+    size_t nsmi;
+};
+
+/* A place where the runs part: its hunk and, per side (0 A, 1 B), the last
+ * common step, the first step after, and the last SMI raised before it. */
+struct report_point {
+    struct align_hunk hunk;
+    struct hvt_step last[2], next[2], smi[2];
+    int has_last[2], has_next[2], has_smi[2];
 };
 
 struct report_diff {
@@ -65,7 +73,9 @@ struct report_diff {
     size_t nhunks;
     struct regdiff regs;        /* over every aligned (equal) pair */
     int has_div;
-    struct align_hunk div;      /* res.first, else res.first_loop */
+    struct report_point div;    /* res.first, else res.first_loop */
+    int has_final;              /* the runs never meet again after this point */
+    struct report_point final;
     struct report_mem *mem;
     size_t nmem;
     struct report_opts opts;

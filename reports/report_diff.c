@@ -4,7 +4,9 @@
  * Passes: (1) each run's steps become alignment tokens, and each `int N` is
  * named as a BIOS call once execution is back at the instruction after it;
  * (2) align_diff; (3) the states of every aligned pair feed regdiff, read in
- * chunks so memory stays bounded; (4) the steps around the first divergence;
+ * chunks so memory stays bounded; (4) the steps around the first divergence
+ * and around the point where the runs part for good (no later match), with the
+ * last SMI (`out` to port 0xb2) each side raised before it;
  * (5) snapshots with the same label on both sides go through memdiff.
  * Steps inside hv's own range are excluded by default when a run names its
  * image (meta hv_image) or range (meta hv_range "LO-HI", hex).
@@ -60,7 +62,7 @@ struct pending {
 struct reader {
     align_builder *b;
     struct report_side *s;
-    size_t capcalls;
+    size_t capcalls, capsmi;
     struct pending pend[REPORT_NEST];
     int npend;
     hvt_error *err;
@@ -96,12 +98,25 @@ static void track_calls(struct reader *r, const struct hvt_step *s, const struct
     r->pend[r->npend++] = (struct pending){ s->n, t->pc + t->len, c.vector, s->st };
 }
 
+/* `out %al,$0xb2` or `out %al,%dx` with DX=0xb2: the chipset's SMI command
+ * port (Intel ICH APM_CNT; SeaBIOS's call32_smm), where an SMI is raised. */
+static int raises_smi(const struct hvt_step *s)
+{
+    if (s->insn_len >= 2 && s->insn[0] == 0xe6 && s->insn[1] == 0xb2)
+        return 1;
+    return s->insn_len >= 1 && s->insn[0] == 0xee && (s->st.f[HVT_RDX] & 0xffff) == 0xb2;
+}
+
 static int on_step(void *ctx, const struct hvt_step *s)
 {
     struct reader *r = ctx;
+    struct report_side *side = r->s;
     if (align_builder_add(r->b, s, r->err) < 0)
         return 1;
-    track_calls(r, s, &r->s->tok[align_builder_count(r->b) - 1]);
+    track_calls(r, s, &side->tok[align_builder_count(r->b) - 1]);
+    if (raises_smi(s) && side->nsmi < REPORT_MAX_CALLS &&
+        grow((void **)&side->smi, &r->capsmi, side->nsmi + 1, sizeof *side->smi) == 0)
+        side->smi[side->nsmi++] = s->n;
     return 0;
 }
 
@@ -205,7 +220,17 @@ static int align_sides(struct report_diff *d, hvt_error *err)
     if (align_diff(a->tok, a->ntok, b->tok, b->ntok, &o, on_hunk, &hs, &d->res, err) < 0)
         return -1;
     d->has_div = d->res.has_first || d->res.has_first_loop;
-    d->div = d->res.has_first ? d->res.first : d->res.first_loop;
+    d->div.hunk = d->res.has_first ? d->res.first : d->res.first_loop;
+    /* Where they part for good: the last top-level difference reaching the ends. */
+    for (size_t i = d->nhunks; i-- > 0;) {
+        const struct align_hunk *h = &d->hunks[i];
+        if ((h->flags & ALIGN_HF_TAIL) && !(h->flags & ALIGN_HF_NESTED) &&
+            (h->kind == ALIGN_A_ONLY || h->kind == ALIGN_B_ONLY || h->kind == ALIGN_REPLACE)) {
+            d->has_final = 1;
+            d->final.hunk = *h;
+            break;
+        }
+    }
     return 0;
 }
 
@@ -261,15 +286,41 @@ static int on_one(void *ctx, const struct hvt_step *s)
     return 1;
 }
 
-static int read_div(struct report_diff *d, int i, rundb *db, hvt_error *err)
+/* The last SMI a side raised before step `before`, if any. */
+static int last_smi(const struct report_side *s, uint64_t before, uint64_t *step)
 {
-    struct report_side *s = &d->side[i];
-    uint64_t begin = i ? d->div.b_begin : d->div.a_begin;
-    s->has_last = begin > s->anchor;
-    s->has_next = begin < s->ntok;
-    if (s->has_last && rundb_read_steps(db, begin - 1, 1, on_one, &s->last, err) < 0)
+    size_t k = s->nsmi;
+    while (k > 0 && s->smi[k - 1] >= before)
+        k--;
+    if (k)
+        *step = s->smi[k - 1];
+    return k > 0;
+}
+
+static int read_point(struct report_diff *d, struct report_point *pt, int i, rundb *db,
+                      hvt_error *err)
+{
+    const struct report_side *s = &d->side[i];
+    uint64_t begin = i ? pt->hunk.b_begin : pt->hunk.a_begin, smi = 0;
+    pt->has_last[i] = begin > s->anchor;
+    pt->has_next[i] = begin < s->ntok;
+    pt->has_smi[i] = last_smi(s, begin, &smi);
+    if (pt->has_last[i] && rundb_read_steps(db, begin - 1, 1, on_one, &pt->last[i], err) < 0)
         return -1;
-    if (s->has_next && rundb_read_steps(db, begin, 1, on_one, &s->next, err) < 0)
+    if (pt->has_next[i] && rundb_read_steps(db, begin, 1, on_one, &pt->next[i], err) < 0)
+        return -1;
+    if (pt->has_smi[i] && rundb_read_steps(db, smi, 1, on_one, &pt->smi[i], err) < 0)
+        return -1;
+    return 0;
+}
+
+static int read_points(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
+{
+    if (d->has_div && (read_point(d, &d->div, 0, da, err) < 0 ||
+                       read_point(d, &d->div, 1, db, err) < 0))
+        return -1;
+    if (d->has_final && (read_point(d, &d->final, 0, da, err) < 0 ||
+                         read_point(d, &d->final, 1, db, err) < 0))
         return -1;
     return 0;
 }
@@ -357,7 +408,7 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || regs_all(d, a, b, err) < 0)
         return -1;
-    if (d->has_div && (read_div(d, 0, a, err) < 0 || read_div(d, 1, b, err) < 0))
+    if (read_points(d, a, b, err) < 0)
         return -1;
     return mem_all(d, a, b, err);
 }
@@ -367,6 +418,7 @@ void report_diff_free(struct report_diff *d)
     for (int i = 0; i < 2; i++) {
         free(d->side[i].tok);
         free(d->side[i].calls);
+        free(d->side[i].smi);
     }
     free(d->hunks);
     free(d->mem);

@@ -86,7 +86,7 @@ size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n)
 
 size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
 {
-    const struct align_hunk *h = &d->div;
+    const struct align_hunk *h = &d->div.hunk;
     if (!d->res.differ)
         return (size_t)snprintf(buf, n, "no meaningful difference: the instruction streams "
                                 "match from the anchor to the end");
@@ -95,6 +95,14 @@ size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
                                 "A #%" PRIu64 " / B #%" PRIu64, h->a_begin, h->b_begin);
     return (size_t)snprintf(buf, n, "the runs part at A #%" PRIu64 " / B #%" PRIu64
                             " (%s)", h->a_begin, h->b_begin, align_kind_name(h->kind));
+}
+
+size_t report_fmt_final(const struct report_diff *d, char *buf, size_t n)
+{
+    const struct align_hunk *h = &d->final.hunk;
+    return (size_t)snprintf(buf, n, "the runs part for good at A #%" PRIu64 " / B #%" PRIu64
+                            " (%s; they never meet again)", h->a_begin, h->b_begin,
+                            align_kind_name(h->kind));
 }
 
 size_t report_fmt_reg(const struct report_diff *d, enum hvt_field f, char *buf, size_t n)

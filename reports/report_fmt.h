@@ -20,6 +20,9 @@ size_t report_fmt_disasm(const struct hvt_step *s, char *buf, size_t n);
 /* "#123 0000:7c00  eb 52 90              jmp 0x7c54" */
 size_t report_fmt_step(const struct hvt_step *s, char *buf, size_t n);
 
+/* "the runs part for good at A #n / B #m (...)": d->final, when d->has_final. */
+size_t report_fmt_final(const struct report_diff *d, char *buf, size_t n);
+
 /* "replace: A #101-#131 (31 steps), B #101-#121 (21 steps)", "loop: ...". */
 size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n);
 /* One sentence: where the runs part, or that they do not. */

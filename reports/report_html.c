@@ -61,6 +61,29 @@ static void step_cells(struct hctx *h, const struct hvt_step *s)
     fprintf(h->f, "</td>");
 }
 
+static void html_point(struct hctx *h, const struct report_point *pt)
+{
+    char b[REPORT_LINE * 4];
+    fprintf(h->f, "<table><tr><th></th><th>step</th><th>CS:IP</th><th>bytes</th>"
+            "<th>instruction</th></tr>");
+    for (int i = 0; i < 2; i++) {
+        if (pt->has_last[i] && fprintf(h->f, "<tr><th>%c last common</th>", 'A' + i))
+            step_cells(h, &pt->last[i]), fprintf(h->f, "</tr>");
+        if (pt->has_next[i] && fprintf(h->f, "<tr class=%c><th>%c then</th>", 'a' + i, 'A' + i))
+            step_cells(h, &pt->next[i]), fprintf(h->f, "</tr>");
+    }
+    for (int i = 0; i < 2; i++)
+        if (pt->has_smi[i] && fprintf(h->f, "<tr><th>%c last SMI before</th>", 'A' + i))
+            step_cells(h, &pt->smi[i]), fprintf(h->f, "</tr>");
+    fprintf(h->f, "</table>");
+    if (pt->has_next[0] && pt->has_next[1] &&
+        report_fmt_state_diff(&pt->next[0].st, &pt->next[1].st, b, sizeof b)) {
+        fprintf(h->f, "<p>Registers differing there: <code>");
+        esc(h, b);
+        fprintf(h->f, "</code></p>");
+    }
+}
+
 static void html_verdict(struct hctx *h)
 {
     const struct report_diff *d = h->d;
@@ -70,23 +93,14 @@ static void html_verdict(struct hctx *h)
             d->res.differ ? "differ" : "same");
     esc(h, b);
     fprintf(h->f, "</b></p>");
-    if (d->has_div) {
-        fprintf(h->f, "<table><tr><th></th><th>step</th><th>CS:IP</th><th>bytes</th>"
-                "<th>instruction</th></tr>");
-        for (int i = 0; i < 2; i++) {
-            const struct report_side *s = &d->side[i];
-            if (s->has_last && fprintf(h->f, "<tr><th>%c last common</th>", 'A' + i))
-                step_cells(h, &s->last), fprintf(h->f, "</tr>");
-            if (s->has_next && fprintf(h->f, "<tr class=%c><th>%c then</th>", 'a' + i, 'A' + i))
-                step_cells(h, &s->next), fprintf(h->f, "</tr>");
-        }
-        fprintf(h->f, "</table>");
-        if (d->side[0].has_next && d->side[1].has_next &&
-            report_fmt_state_diff(&d->side[0].next.st, &d->side[1].next.st, b, sizeof b)) {
-            fprintf(h->f, "<p>Registers differing there: <code>");
-            esc(h, b);
-            fprintf(h->f, "</code></p>");
-        }
+    if (d->has_div)
+        html_point(h, &d->div);
+    if (d->has_final) {
+        report_fmt_final(d, b, sizeof b);
+        fprintf(h->f, "<p><b>");
+        esc(h, b);
+        fprintf(h->f, "</b></p>");
+        html_point(h, &d->final);
     }
     fprintf(h->f, "</div>\n");
 }

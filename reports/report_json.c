@@ -70,6 +70,26 @@ static void json_hunk(FILE *f, const struct align_hunk *h)
             h->flags & ALIGN_HF_NESTED ? "true" : "false");
 }
 
+static void json_point(FILE *f, const struct report_point *pt)
+{
+    char b[REPORT_LINE * 4] = "";
+    fprintf(f, "{\"hunk\":");
+    json_hunk(f, &pt->hunk);
+    for (int i = 0; i < 2; i++) {
+        fprintf(f, ",\"%c\":{\"last\":", 'a' + i);
+        pt->has_last[i] ? json_step(f, &pt->last[i]) : (void)fprintf(f, "null");
+        fprintf(f, ",\"next\":");
+        pt->has_next[i] ? json_step(f, &pt->next[i]) : (void)fprintf(f, "null");
+        fprintf(f, ",\"last_smi\":");
+        pt->has_smi[i] ? json_step(f, &pt->smi[i]) : (void)fprintf(f, "null");
+        fputc('}', f);
+    }
+    if (pt->has_next[0] && pt->has_next[1])
+        report_fmt_state_diff(&pt->next[0].st, &pt->next[1].st, b, sizeof b);
+    jstr(f, "registers", b, 0);
+    fputc('}', f);
+}
+
 static void json_divergence(FILE *f, const struct report_diff *d)
 {
     char b[REPORT_LINE * 4];
@@ -77,25 +97,9 @@ static void json_divergence(FILE *f, const struct report_diff *d)
     fprintf(f, ",\"differ\":%s", d->res.differ ? "true" : "false");
     jstr(f, "verdict", b, 0);
     fprintf(f, ",\"divergence\":");
-    if (!d->has_div) {
-        fprintf(f, "null");
-        return;
-    }
-    fprintf(f, "{\"hunk\":");
-    json_hunk(f, &d->div);
-    for (int i = 0; i < 2; i++) {
-        const struct report_side *s = &d->side[i];
-        fprintf(f, ",\"%c\":{\"last\":", 'a' + i);
-        s->has_last ? json_step(f, &s->last) : (void)fprintf(f, "null");
-        fprintf(f, ",\"next\":");
-        s->has_next ? json_step(f, &s->next) : (void)fprintf(f, "null");
-        fputc('}', f);
-    }
-    b[0] = 0;
-    if (d->side[0].has_next && d->side[1].has_next)
-        report_fmt_state_diff(&d->side[0].next.st, &d->side[1].next.st, b, sizeof b);
-    jstr(f, "registers", b, 0);
-    fputc('}', f);
+    d->has_div ? json_point(f, &d->div) : (void)fprintf(f, "null");
+    fprintf(f, ",\"final\":");
+    d->has_final ? json_point(f, &d->final) : (void)fprintf(f, "null");
 }
 
 static void json_stats(FILE *f, const struct report_diff *d)

@@ -62,25 +62,36 @@ static void print_runs(struct tctx *t)
                 d->exclude[i].hi);
 }
 
+static void print_point(struct tctx *t, const struct report_point *pt)
+{
+    char line[REPORT_LINE * 4];
+    for (int i = 0; i < 2; i++) {
+        if (pt->has_last[i] && (report_fmt_step(&pt->last[i], line, sizeof line), 1))
+            fprintf(t->f, "  %c last common  %s\n", 'A' + i, line);
+        if (pt->has_next[i] && (report_fmt_step(&pt->next[i], line, sizeof line), 1))
+            fprintf(t->f, "  %c then         %s\n", 'A' + i, line);
+    }
+    for (int i = 0; i < 2; i++)
+        if (pt->has_smi[i] && (report_fmt_step(&pt->smi[i], line, sizeof line), 1))
+            fprintf(t->f, "  %c's last SMI before it (out to port 0xb2): %s\n", 'A' + i, line);
+    if (pt->has_next[0] && pt->has_next[1] &&
+        report_fmt_state_diff(&pt->next[0].st, &pt->next[1].st, line, sizeof line))
+        fprintf(t->f, "  registers differing there: %s\n", line);
+}
+
 static void print_verdict(struct tctx *t)
 {
     const struct report_diff *d = t->d;
     char line[REPORT_LINE * 4];
     report_fmt_verdict(d, line, sizeof line);
     fprintf(t->f, "\nverdict: %s\n", line);
-    if (!d->has_div)
+    if (d->has_div)
+        print_point(t, &d->div);
+    if (!d->has_final)
         return;
-    for (int i = 0; i < 2; i++) {
-        const struct report_side *s = &d->side[i];
-        if (s->has_last && (report_fmt_step(&s->last, line, sizeof line), 1))
-            fprintf(t->f, "  %c last common  %s\n", 'A' + i, line);
-        if (s->has_next && (report_fmt_step(&s->next, line, sizeof line), 1))
-            fprintf(t->f, "  %c then         %s\n", 'A' + i, line);
-    }
-    const struct report_side *a = &d->side[0], *b = &d->side[1];
-    if (a->has_next && b->has_next &&
-        report_fmt_state_diff(&a->next.st, &b->next.st, line, sizeof line))
-        fprintf(t->f, "  registers differing there: %s\n", line);
+    report_fmt_final(d, line, sizeof line);
+    fprintf(t->f, "\nverdict: %s\n", line);
+    print_point(t, &d->final);
 }
 
 static void print_stats(struct tctx *t)
