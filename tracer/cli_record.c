@@ -37,6 +37,8 @@ static void record_help(void)
 "      --from ADDR         run freely until ADDR executes, record from there\n"
 "      --until ADDR        stop recording when ADDR is about to execute\n"
 "      --snapshot-at ADDR  also snapshot memory each time ADDR is reached (repeatable)\n"
+"      --snapshot-every N  also snapshot memory every N steps (the log engine takes\n"
+"                          it where the VM stops, at most a few thousand steps on)\n"
 "      --timeout SECONDS   stop after this much wall time\n"
 "      --with-hv[=IMAGE]   boot the hypervisor hv with DISK's first sector as its\n"
 "                          guest; IMAGE is a path, or i386 (default) / x86_64 for\n"
@@ -148,6 +150,9 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
         return o->qemu.memory_mb > 0 ? 0 : cli_usage("record", "bad --memory '%s'", arg);
     case 'D': o->qemu.deterministic = 0; return 0;
     case 'R': ra->recipe_name = arg; return 0;
+    case 'E':
+        return cli_parse_u64(arg, &o->snap_every) || !o->snap_every
+               ? cli_usage("record", "bad --snapshot-every '%s'", arg) : 0;
     case 'A':
         if (ra->nqemu_args == RECORD_MAX_QEMU_ARGS)
             return cli_usage("record", "too many --qemu-arg");
@@ -181,6 +186,7 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         { "attach", 1, 0, 'a' }, { "engine", 1, 0, 'e' }, { "qemu", 1, 0, 'q' },
         { "cpu", 1, 0, 'c' }, { "machine", 1, 0, 'M' }, { "memory", 1, 0, 'm' },
         { "no-deterministic", 0, 0, 'D' }, { "qemu-arg", 1, 0, 'A' }, { "recipe", 1, 0, 'R' },
+        { "snapshot-every", 1, 0, 'E' },
         { "help", 0, 0, 'h' }, { 0 } };
     int c;
     optind = 1;

@@ -262,6 +262,7 @@ static int run_until_stop(struct logeng *e, char *buf, hvt_error *err)
          * host time without -icount): stop it and let at_stop judge. */
         e->stalled |= !e->interrupted && rec_now() - last_data > LOG_STALL_S;
         int want_stop = (e->limit != UINT64_MAX && r->nsteps + LOG_STOP_MARGIN >= e->limit) ||
+                        (r->o->snap_every && r->nsteps >= r->next_periodic) ||
                         rec_should_stop(r) || e->stalled;
         if (want_stop && !e->interrupted) {
             if (rsp_interrupt(r->rsp, err))

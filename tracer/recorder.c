@@ -385,6 +385,13 @@ static int run_to_from(struct recorder *r, hvt_error *err)
 
 int rec_snapshot_if_asked(struct recorder *r, hvt_error *err)
 {
+    if (r->o->snap_every && r->nsteps >= r->next_periodic) {
+        char label[64];
+        snprintf(label, sizeof label, "every %" PRIu64, r->o->snap_every);
+        r->next_periodic = (r->nsteps / r->o->snap_every + 1) * r->o->snap_every;
+        if (rec_take_snapshot(r, label, err))
+            return -1;
+    }
     for (int i = 0; i < r->o->nsnap_at; i++) {
         if (!addr_matches(&r->o->snap_at[i], &r->cur.st))
             continue;
@@ -459,6 +466,7 @@ static void release(struct recorder *r)
 int record_run(const struct record_opts *o, struct record_result *res, hvt_error *err)
 {
     struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res,
+                          .next_periodic = o->snap_every,
                           .engine_log = o->engine && !strcmp(o->engine, "log") };
     qemu_opts_defaults(&r.qemu);
     memset(res, 0, sizeof *res);

@@ -39,6 +39,7 @@ struct record_opts {
     struct hvt_addr from, until;
     struct hvt_addr snap_at[RECORD_MAX_SNAP_AT];
     int nsnap_at;
+    uint64_t snap_every;        /* --snapshot-every N steps; 0: never */
     double timeout;             /* seconds; 0: none */
     const char *guest_image;    /* provenance only */
     const char *hv_image, *hv_opts;

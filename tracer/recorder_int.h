@@ -32,6 +32,7 @@ struct recorder {
     struct hvt_step cur;        /* state before the next instruction */
     uint64_t rm_cs_sel, rm_cs_base; /* CS as of the last real-mode step */
     uint64_t nsteps;
+    uint64_t next_periodic;     /* step of the next --snapshot-every snapshot */
     int nsnaps;
     double deadline;
     int engine_log;             /* --engine log */
@@ -48,7 +49,8 @@ double rec_now(void);
 void rec_serial_poll(struct recorder *r);
 /* 1 MiB of physical memory into the run file, labelled, at step r->nsteps. */
 int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err);
-/* Snapshot if r->cur sits at a --snapshot-at address. */
+/* Snapshot if r->cur sits at a --snapshot-at address, or --snapshot-every is
+ * due (the log engine stops the VM when r->nsteps reaches r->next_periodic). */
 int rec_snapshot_if_asked(struct recorder *r, hvt_error *err);
 /* Registers (+ code bytes) of the stopped VM into r->cur. */
 int rec_read_current(struct recorder *r, hvt_error *err);

@@ -94,6 +94,31 @@ u=$(run_pcs "$t/until.db" | tail -1); s=$(run_pcs "$t/steps.db" | wc -l)
 if [ "$u" = 0x7c11 ] && [ "$s" = 37 ]; then hvt_ok until_and_steps_are_exact
 else hvt_fail until_and_steps_are_exact "last step before --until 7c12: $u (want 0x7c11); --steps 37 gave $s"; fi
 
+# SEG:OFF breakpoints: 07c0:0000 is linear 0x7c00, where the guest runs as
+# 0000:7c00; that hit is false, the run goes on and records nothing.
+"$HVT" record --engine rsp --from 07c0:0000 -o "$t/false.db" "$(hvt_guest_img hello)" > /dev/null 2>&1
+if sqlite3 "$t/false.db" "SELECT text FROM events WHERE kind = 'false-hit'" |
+       grep -q '^07c0:0000 at 0000:7c00 via the linear breakpoint' &&
+   [ "$(sqlite3 "$t/false.db" "SELECT count(*) FROM events WHERE kind = 'from-hit'")" = 0 ]; then
+    hvt_ok false_breakpoint_hit_is_resumed
+else
+    hvt_fail false_breakpoint_hit_is_resumed "$(sqlite3 "$t/false.db" "SELECT kind, text FROM events" | tr '\n' ';')"
+fi
+
+# --snapshot-every N: both engines, pages shared between snapshots.
+for e in rsp log; do
+    "$HVT" record --engine $e --from 0000:7c00 --snapshot-every 4000 -o "$t/every-$e.db" \
+        "$(hvt_guest_img e820)" > /dev/null 2>&1
+done
+n_rsp=$(sqlite3 "$t/every-rsp.db" "SELECT group_concat(step) FROM snapshots WHERE label = 'every 4000'")
+n_log=$(sqlite3 "$t/every-log.db" "SELECT count(*) FROM snapshots WHERE label = 'every 4000'")
+pages=$(sqlite3 "$t/every-log.db" "SELECT count(*) FROM page")
+if [ "$n_rsp" = 4000,8000,12000 ] && [ "$n_log" = 3 ] && [ "$pages" -lt 256 ]; then
+    hvt_ok snapshot_every_n_steps
+else
+    hvt_fail snapshot_every_n_steps "rsp at $n_rsp, log $n_log snapshots, $pages pages stored"
+fi
+
 # kill -9 mid-recording: the file opens, passes integrity_check, keeps its steps.
 "$HVT" record -o "$t/killed.db" "$(hvt_guest_img hello)" > /dev/null 2>&1 &
 pid=$!
