@@ -34,25 +34,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tracer/codemap.h"
-#include "tracer/qemulog.h"
+#include "tracer/qemu_fifo_log.h"
 #include "tracer/recorder_int.h"
 
-#define LOG_READ_CHUNK      (1u << 20)
 #define LOG_POLL_MS         2       /* idle wait between FIFO reads and stop checks */
 #define LOG_STOP_MARGIN     2048    /* steps before --steps N to stop and single-step */
 #define LOG_PROGRESS_EVERY  65536
-#define LOG_PIPE_BYTES      (1 << 20)   /* FIFO buffer: QEMU blocks when it is full */
 #define LOG_DONE            2           /* at_stop: a stop condition holds */
 #define LOG_STALL_S         (STEP_STALL_MS / 1000.0)  /* running, no instruction: halted */
 
 struct logeng {
     struct recorder *r;
-    struct qemulog *parser;
-    struct codemap code;
-    uint64_t last_code_pc;      /* of the last in_asm line: continuations extend it */
-    int fifo;
-    char fifo_path[200];
+    struct qemu_fifo_log log;
     struct hvt_step pending;    /* last logged state, held back: phantom check */
     int have_pending;
     uint64_t limit;             /* steps wanted (UINT64_MAX: no limit) */
@@ -83,7 +76,7 @@ static void fill_step(struct logeng *e, const struct hvt_state *st, struct hvt_s
 {
     s->st = *st;
     s->mode = (uint8_t)hvt_state_mode(st);
-    const struct codemap_entry *c = codemap_get(&e->code, hvt_state_pc(st));
+    const struct codemap_entry *c = codemap_get(&e->log.code, hvt_state_pc(st));
     s->insn_len = c ? c->len : 0;
     if (c)
         memcpy(s->insn, c->bytes, c->len);
@@ -108,15 +101,6 @@ static int on_event(void *priv, const struct qemulog_event *ev)
         [QEMULOG_EV_SMM_ENTER] = "smm-enter", [QEMULOG_EV_SMM_RSM] = "smm-rsm",
         [QEMULOG_EV_TRIPLE_FAULT] = "triple-fault", [QEMULOG_EV_RESET] = "cpu-reset",
     };
-    if (ev->kind == QEMULOG_EV_CODE) {
-        const struct codemap_entry *last = codemap_get(&e->code, e->last_code_pc);
-        if (ev->code_more && last && e->last_code_pc + last->len == ev->eip)
-            return codemap_extend(&e->code, e->last_code_pc, ev->code, ev->code_len), 0;
-        e->last_code_pc = ev->eip;
-        if (codemap_put(&e->code, ev->eip, ev->code, ev->code_len))
-            return hvt_error_set(e->err, "out of memory for code"), e->failed = 1, 1;
-        return 0;
-    }
     if ((size_t)ev->kind < sizeof names / sizeof names[0] && names[ev->kind]) {
         char text[96] = "";
         if (ev->dump)
@@ -127,74 +111,12 @@ static int on_event(void *priv, const struct qemulog_event *ev)
     return 0;
 }
 
-/* ---- the FIFO ---- */
-
-/* Read what the FIFO holds now; returns bytes read, 0 if empty, -1 at EOF. */
-static ssize_t pump(struct logeng *e, char *buf)
-{
-    ssize_t n = read(e->fifo, buf, LOG_READ_CHUNK);
-    if (n > 0) {
-        qemulog_feed(e->parser, buf, (size_t)n);
-        return n;
-    }
-    if (n == 0)
-        return -1;              /* QEMU closed the log: it exited */
-    return errno == EAGAIN || errno == EINTR ? 0 : -1;
-}
-
-/* Wait up to LOG_POLL_MS for the FIFO to have data; 1 if it has. */
-static int wait_for_log(struct logeng *e)
-{
-    struct pollfd p = { .fd = e->fifo, .events = POLLIN };
-    return poll(&p, 1, LOG_POLL_MS) > 0 && (p.revents & POLLIN);
-}
-
-/* With the VM stopped, everything it executed is already in the FIFO: the
- * vCPU wrote each block before the stop reply could be sent.  Read it all. */
-static void drain(struct logeng *e, char *buf)
-{
-    while (pump(e, buf) > 0)
-        ;
-}
-
-static int open_fifo(struct logeng *e, hvt_error *err)
-{
-    snprintf(e->fifo_path, sizeof e->fifo_path, "%s/log.fifo", e->r->proc.dir);
-    if (mkfifo(e->fifo_path, 0600))
-        return hvt_error_errno(err, "mkfifo %s", e->fifo_path);
-    /* Read end first: QEMU's fopen of a FIFO blocks its main loop until then. */
-    e->fifo = open(e->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (e->fifo < 0)
-        return hvt_error_errno(err, "open %s", e->fifo_path);
-    /* 64 KiB holds ~80 states: QEMU would block every few hundred microseconds.
-     * Larger is best effort (capped by /proc/sys/fs/pipe-max-size). */
-    fcntl(e->fifo, F_SETPIPE_SZ, LOG_PIPE_BYTES);
-    return 0;
-}
-
-static int monitor(struct logeng *e, const char *cmd, hvt_error *err)
-{
-    char out[512];
-    if (rsp_monitor(e->r->rsp, cmd, out, sizeof out, err))
-        return -1;
-    /* These commands print nothing when they work. */
-    if (out[0]) {
-        out[strcspn(out, "\n")] = 0;
-        return hvt_error_set(err, "QEMU monitor '%s': %s", cmd, out);
-    }
-    return 0;
-}
-
 static int start_logging(struct logeng *e, hvt_error *err)
 {
-    char cmd[300];
-    if (open_fifo(e, err))
+    if (qemu_fifo_log_start(&e->log, e->r->rsp, e->r->proc.dir, "in_asm,cpu,int,nochain",
+                            on_step, on_event, e, err))
         return -1;
-    snprintf(cmd, sizeof cmd, "logfile %s", e->fifo_path);
-    if (monitor(e, cmd, err) || monitor(e, "singlestep on", err) ||
-        monitor(e, "log in_asm,cpu,int,nochain", err))
-        return -1;
-    return 0;
+    return qemu_monitor_quiet(e->r->rsp, "singlestep on", err);
 }
 
 /* ---- breakpoints: --until and --snapshot-at ---- */
@@ -230,12 +152,12 @@ static int at_stop(struct logeng *e, hvt_error *err)
 
 /* Step once through the gdbstub (off a breakpoint, or the last few of
  * --steps); the step's state arrives through the log. */
-static int step_once(struct logeng *e, char *buf, hvt_error *err)
+static int step_once(struct logeng *e, hvt_error *err)
 {
     struct rsp_stop st;
     if (rsp_step(e->r->rsp, &st, err))
         return rec_rsp_failed(e->r, err);
-    drain(e, buf);
+    qemu_fifo_log_drain(&e->log);
     if (st.kind != RSP_STOP_SIGNAL)
         return rec_note_qemu_end(e->r), 1;
     return 0;
@@ -244,7 +166,7 @@ static int step_once(struct logeng *e, char *buf, hvt_error *err)
 /* ---- the loop ---- */
 
 /* Run until the VM stops; ask it to stop near --steps N, on SIGINT or timeout. */
-static int run_until_stop(struct logeng *e, char *buf, hvt_error *err)
+static int run_until_stop(struct logeng *e, hvt_error *err)
 {
     struct recorder *r = e->r;
     struct rsp_stop st;
@@ -253,7 +175,7 @@ static int run_until_stop(struct logeng *e, char *buf, hvt_error *err)
     e->interrupted = e->stalled = 0;
     double last_data = rec_now();
     for (;;) {
-        ssize_t n = pump(e, buf);
+        ssize_t n = qemu_fifo_log_pump(&e->log);
         if (e->failed)
             return -1;
         if (n > 0)
@@ -272,14 +194,14 @@ static int run_until_stop(struct logeng *e, char *buf, hvt_error *err)
         if (n > 0)
             continue;
         rec_serial_poll(r);
-        if (n == 0 && wait_for_log(e))
+        if (n == 0 && qemu_fifo_log_wait(&e->log, LOG_POLL_MS))
             continue;           /* more log: the VM is still running */
         int rc = rsp_wait_stop(r->rsp, n < 0 ? 200 : 1, &st, err);
         if (rc == RSP_TIMEOUT)
             continue;
         if (rc)
             return rec_rsp_failed(r, err);
-        drain(e, buf);
+        qemu_fifo_log_drain(&e->log);
         rec_serial_poll(r);
         if (st.kind != RSP_STOP_SIGNAL)
             return append_pending(e), rec_note_qemu_end(r), 1;
@@ -287,58 +209,44 @@ static int run_until_stop(struct logeng *e, char *buf, hvt_error *err)
     }
 }
 
-static int log_loop(struct logeng *e, char *buf, hvt_error *err)
+static int log_loop(struct logeng *e, hvt_error *err)
 {
     struct recorder *r = e->r;
     for (;;) {
-        int rc = run_until_stop(e, buf, err);
+        int rc = run_until_stop(e, err);
         if (rc == 0)
             rc = at_stop(e, err);
         while (rc == 0 && e->limit != UINT64_MAX && r->nsteps < e->limit &&
                r->nsteps + LOG_STOP_MARGIN >= e->limit) {
-            rc = step_once(e, buf, err);      /* the last steps of --steps, exactly */
+            rc = step_once(e, err);      /* the last steps of --steps, exactly */
             if (rc == 0)
                 rc = at_stop(e, err);
         }
         if (rc)
             return rc == LOG_DONE ? 0 : rc;
         /* At a breakpoint: QEMU does not move on `c`, so step off it first. */
-        if ((rc = step_once(e, buf, err)) != 0)
+        if ((rc = step_once(e, err)) != 0)
             return rc;
     }
 }
 
 int engine_log_record(struct recorder *r, hvt_error *err)
 {
-    struct logeng e = { .r = r, .fifo = -1, .err = err,
+    struct logeng e = { .r = r, .err = err,
                         .limit = r->o->max_steps ? r->o->max_steps : UINT64_MAX };
-    char *buf = malloc(LOG_READ_CHUNK);
-    e.parser = qemulog_new(on_step, on_event, &e);
-    codemap_init(&e.code);
-    int rc = !buf || !e.parser ? hvt_error_set(err, "out of memory") : 0;
-    if (!rc)
-        rc = start_logging(&e, err);
+    int rc = start_logging(&e, err);
     if (!rc)
         rc = set_breakpoints(r, 1, err);
     if (!rc)
-        rc = log_loop(&e, buf, err);
+        rc = log_loop(&e, err);
     if (r->qemu_gone) {         /* the instruction that ended QEMU was logged */
-        drain(&e, buf);
+        qemu_fifo_log_drain(&e.log);
         append_pending(&e);
     }
-    if (rc >= 0 && !r->qemu_gone) {
-        hvt_error ignored = { "" };
-        monitor(&e, "log none", &ignored);
-        set_breakpoints(r, 0, &ignored);
-    }
-    if (rc >= 0 && qemulog_stats(e.parser)->errors)
-        rundb_add_event(r->db, r->nsteps, "log-errors", qemulog_first_error(e.parser), NULL);
-    qemulog_free(e.parser);
-    codemap_free(&e.code);
-    free(buf);
-    if (e.fifo >= 0)
-        close(e.fifo);
-    if (e.fifo_path[0])
-        unlink(e.fifo_path);
+    if (rc >= 0 && !r->qemu_gone)
+        set_breakpoints(r, 0, &(hvt_error){ "" });
+    if (rc >= 0 && e.log.parser && qemulog_stats(e.log.parser)->errors)
+        rundb_add_event(r->db, r->nsteps, "log-errors", qemulog_first_error(e.log.parser), NULL);
+    qemu_fifo_log_stop(&e.log, r->qemu_gone ? NULL : r->rsp);
     return rc;
 }

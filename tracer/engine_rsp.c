@@ -28,6 +28,23 @@ static int step_or_stall(struct recorder *r, struct rsp_stop *st, hvt_error *err
     return RSP_TIMEOUT;
 }
 
+/* With a code log, an instruction's bytes are the ones QEMU translated when it
+ * ran it (read after the step; a new translation means changed code).  Code
+ * QEMU translated before logging started is read with `m`. */
+static void fill_code(struct recorder *r, struct hvt_step *s)
+{
+    if (!r->code_log)
+        return;
+    qemu_fifo_log_drain(r->code_log);
+    const struct codemap_entry *c = codemap_get(&r->code_log->code, hvt_state_pc(&s->st));
+    if (!c) {
+        rec_read_code(r, s);
+        return;
+    }
+    memcpy(s->insn, c->bytes, c->len);
+    s->insn_len = c->len;
+}
+
 /* A gdbstub step that returns with the state unchanged executed nothing: QEMU
  * does that on the first step after reset and while the CPU sits halted.  Such
  * steps are not recorded; too many in a row means the guest is stuck. */
@@ -38,7 +55,7 @@ static int made_progress(const struct hvt_step *before, const struct hvt_step *a
            before->st.known != after->st.known || rec_jumps_to_itself(before);
 }
 
-int engine_rsp_record(struct recorder *r, hvt_error *err)
+static int step_loop(struct recorder *r, hvt_error *err)
 {
     struct rsp_stop st;
     struct hvt_step executed;
@@ -57,6 +74,7 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
              * triple fault under -no-reboot): it is the run's last step. */
             int rc = st.kind != RSP_STOP_SIGNAL && !err->msg[0] ? (rec_note_qemu_end(r), 1)
                                                                : rec_rsp_failed(r, err);
+            fill_code(r, &executed);
             if (rc == 1 && rec_recipe_step(r, &executed, NULL, err) == 1 &&
                 rundb_append_step(r->db, &executed, err) == 0)
                 r->nsteps++;
@@ -65,6 +83,7 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
         rec_serial_poll(r);
         if (rec_read_current(r, err))
             return rec_rsp_failed(r, err);
+        fill_code(r, &executed);
         if (!made_progress(&executed, &r->cur)) {
             if (++idle < STUCK_STEPS)
                 continue;
@@ -83,3 +102,20 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
     return 0;
 }
 
+
+/* The code log needs a QEMU this process started (its log is ours to point at
+ * a FIFO) and no recipe (recipes decode the next instruction before it runs). */
+int engine_rsp_record(struct recorder *r, hvt_error *err)
+{
+    struct qemu_fifo_log log;
+    if (!r->o->attach && !r->recipe) {
+        if (qemu_fifo_log_start(&log, r->rsp, r->proc.dir, "in_asm", NULL, NULL, NULL, err))
+            return qemu_fifo_log_stop(&log, NULL), -1;
+        r->code_log = &log;
+    }
+    int rc = step_loop(r, err);
+    if (r->code_log)
+        qemu_fifo_log_stop(&log, r->qemu_gone ? NULL : r->rsp);
+    r->code_log = NULL;
+    return rc;
+}

@@ -207,33 +207,63 @@ static int track_cs_base(struct recorder *r, struct hvt_state *st)
     return !real && sel == r->rm_cs_sel;
 }
 
-/* Registers and the code around the previous PC in one round trip: the next
- * instruction is nearly always there (fall-through, short branch, loop), so a
- * step costs `s` + one batched `g`/`m` instead of three round trips.  Other
- * targets get their own `m`. */
+/* The instruction bytes at s's PC by `m`, cut to the instruction's length (as
+ * QEMU's in_asm gives them: a change to the bytes after it is not a new
+ * instruction).  Unreadable code is recorded as such (length 0), not fatal. */
+void rec_read_code(struct recorder *r, struct hvt_step *s)
+{
+    uint64_t pc = hvt_state_pc(&s->st);
+    if (rsp_read_mem(r->rsp, pc, s->insn, sizeof s->insn, &(hvt_error){ "" })) {
+        s->insn_len = 0;
+        return;
+    }
+    rec_trim_code(s);
+}
+
+void rec_trim_code(struct hvt_step *s)
+{
+    char text[128];
+    size_t len = hvt_disasm(s->insn, sizeof s->insn, hvt_state_pc(&s->st), s->mode,
+                            text, sizeof text);
+    s->insn_len = (uint8_t)(len ? len : sizeof s->insn);
+}
+
+static void set_mode(struct recorder *r, struct hvt_step *s)
+{
+    int real_mode_cs = track_cs_base(r, &s->st);
+    s->n = r->nsteps;
+    /* A CS loaded in real mode is a 16-bit segment even once CR0.PE is set. */
+    s->mode = real_mode_cs ? HVT_MODE_16 : (uint8_t)hvt_state_mode(&s->st);
+}
+
+/* Registers, and (without a code log) the code around the previous PC in the
+ * same round trip: the next instruction is nearly always there (fall-through,
+ * short branch, loop), so a step costs `s` + one batched `g`/`m` instead of
+ * three round trips.  Other targets get their own `m`.  With a code log the
+ * engine fills the bytes itself once the instruction has run. */
 int rec_read_current(struct recorder *r, hvt_error *err)
 {
     struct hvt_step *s = &r->cur;
+    if (r->code_log) {
+        if (rsp_read_regs(r->rsp, &s->st, err))
+            return -1;
+        set_mode(r, s);
+        return 0;
+    }
     uint64_t prev_pc = hvt_state_pc(&s->st);
     uint64_t lo = prev_pc > CODE_WINDOW_BEHIND ? prev_pc - CODE_WINDOW_BEHIND : 0;
     uint8_t window[CODE_WINDOW];
     int rc = rsp_read_regs_mem(r->rsp, &s->st, lo, window, sizeof window, err);
     if (rc < 0)
         return -1;
-    int real_mode_cs = track_cs_base(r, &s->st);
-    s->n = r->nsteps;
-    /* A CS loaded in real mode is a 16-bit segment even once CR0.PE is set. */
-    s->mode = real_mode_cs ? HVT_MODE_16 : (uint8_t)hvt_state_mode(&s->st);
+    set_mode(r, s);
     uint64_t pc = hvt_state_pc(&s->st);
-    if (rc == 0 && pc >= lo && pc - lo <= sizeof window - sizeof s->insn)
+    if (rc == 0 && pc >= lo && pc - lo <= sizeof window - sizeof s->insn) {
         memcpy(s->insn, window + (pc - lo), sizeof s->insn);
-    else if (rsp_read_mem(r->rsp, pc, s->insn, sizeof s->insn, &(hvt_error){ "" }))
-        return s->insn_len = 0, 0;      /* unreadable code: recorded as such */
-    /* Keep the instruction's own bytes, as QEMU's in_asm gives the log engine:
-     * a change to the bytes after it is not a new instruction. */
-    char text[128];
-    size_t len = hvt_disasm(s->insn, sizeof s->insn, pc, s->mode, text, sizeof text);
-    s->insn_len = (uint8_t)(len ? len : sizeof s->insn);
+        rec_trim_code(s);
+    } else {
+        rec_read_code(r, s);
+    }
     return 0;
 }
 
@@ -429,6 +459,9 @@ static int connect_target(struct recorder *r, hvt_error *err)
     }
     if (rsp_open(&r->rsp, addr, CONNECT_RETRY_MS, err))
         return explain_qemu_start_failure(r, err);
+    /* QEMU's system-mode gdbstub does not wait for acks (gdbstub.c,
+     * put_packet_binary waits only under CONFIG_USER_ONLY). */
+    rsp_conn_set_lazy_acks(r->rsp->conn, 1);
     return rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE, err);
 }
 

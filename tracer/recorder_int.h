@@ -10,6 +10,7 @@
 #include "db/rundb.h"
 #include "tracer/recorder.h"
 #include "tracer/rsp.h"
+#include "tracer/qemu_fifo_log.h"
 #include "tracer/recipe.h"
 #include "tracer/serial.h"
 
@@ -36,6 +37,7 @@ struct recorder {
     int nsnaps;
     double deadline;
     int engine_log;             /* --engine log */
+    struct qemu_fifo_log *code_log; /* RSP engine: bytes from QEMU's in_asm, or NULL */
     struct recipe_rt *recipe;   /* --recipe: its run-time state, or NULL */
     struct recipe_io recipe_io;
     int recipe_stop;            /* the recipe asked to stop */
@@ -52,8 +54,11 @@ int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err);
 /* Snapshot if r->cur sits at a --snapshot-at address, or --snapshot-every is
  * due (the log engine stops the VM when r->nsteps reaches r->next_periodic). */
 int rec_snapshot_if_asked(struct recorder *r, hvt_error *err);
-/* Registers (+ code bytes) of the stopped VM into r->cur. */
+/* Registers (+ code bytes unless r->code_log) of the stopped VM into r->cur. */
 int rec_read_current(struct recorder *r, hvt_error *err);
+/* Instruction bytes at s's PC by `m`; trim to the decoded instruction length. */
+void rec_read_code(struct recorder *r, struct hvt_step *s);
+void rec_trim_code(struct hvt_step *s);
 /* Should recording stop before the instruction in r->cur?  Sets the reason. */
 int rec_should_stop(struct recorder *r);
 /* The run ends because QEMU ended, or because the CPU makes no progress. */

@@ -38,6 +38,7 @@ struct rsp_conn {
     void *ctx;
     int timeout_ms;
     int noack;
+    int lazy_acks;                      /* acks ride on our next packet only */
     int ack_owed;                       /* a received packet is not acked yet */
     struct rsp_conn_stats stats;
     size_t rpos, rlen;
@@ -238,6 +239,11 @@ void rsp_conn_set_noack(struct rsp_conn *c, int noack)
     c->noack = noack;
 }
 
+void rsp_conn_set_lazy_acks(struct rsp_conn *c, int lazy)
+{
+    c->lazy_acks = lazy;
+}
+
 void rsp_conn_stats(const struct rsp_conn *c, struct rsp_conn_stats *out)
 {
     *out = c->stats;
@@ -369,7 +375,7 @@ int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
 {
     int64_t deadline = deadline_after(timeout_ms ? timeout_ms : c->timeout_ms);
     int bad = 0;
-    if (pay_ack(c, err) < 0)
+    if (!c->lazy_acks && pay_ack(c, err) < 0)
         return -1;
     for (;;) {
         enum rsp_event ev;

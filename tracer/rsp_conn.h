@@ -51,6 +51,11 @@ void rsp_conn_set_timeout(struct rsp_conn *c, int timeout_ms);
 /* After the stub answered QStartNoAckMode with OK: no more acks either way. */
 void rsp_conn_set_noack(struct rsp_conn *c, int noack);
 
+/* For stubs that never wait for our acks (QEMU's system-mode gdbstub sends
+ * a reply and goes on): an owed ack travels only in front of our next packet,
+ * never alone, saving a write and a wake-up of the stub per reply. */
+void rsp_conn_set_lazy_acks(struct rsp_conn *c, int lazy);
+
 /* Send one packet and wait for its ack (resending on nak, up to 3 times). */
 int rsp_conn_send(struct rsp_conn *c, const void *payload, size_t n, hvt_error *err);
 /* Wait up to timeout_ms (0: the default, < 0: forever) for one packet (its ack
