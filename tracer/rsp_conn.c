@@ -212,6 +212,7 @@ struct rsp_conn *rsp_conn_new(const struct rsp_transport *ops, void *ctx,
     c->ctx = ctx;
     c->timeout_ms = CONN_DEFAULT_TIMEOUT_MS;
     c->noack = 0;
+    c->lazy_acks = 0;
     c->ack_owed = 0;
     memset(&c->stats, 0, sizeof c->stats);
     c->rpos = c->rlen = 0;

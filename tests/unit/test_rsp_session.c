@@ -199,7 +199,8 @@ static void replay(const char *dir, size_t nregs, uint64_t cpuid_sig)
     CHECK(rsp_read_regs(s, &st, &err) == 0);
     CHECK_EQ_U64(st.f[HVT_CS_SEL], 0xf000);
     CHECK_EQ_U64(st.f[HVT_RIP], 0xe05b);
-    CHECK(rsp_monitor(s, "info registers", text, sizeof text, &err) == 0);
+    if (rsp_monitor(s, "info registers", text, sizeof text, &err))
+        UNIT_FAIL("monitor: %s / %s", err.msg, f.why);
     CHECK(strstr(text, "CS =f000 000f0000") != NULL);   /* base after the far jmp */
     check_against_monitor(&st, text);
     CHECK(rsp_hwbreak(s, 0x7c00, 1, &err) == 0);
