@@ -119,6 +119,26 @@ else
     hvt_fail snapshot_every_n_steps "rsp at $n_rsp, log $n_log snapshots, $pages pages stored"
 fi
 
+# --attach: a QEMU the user started (here on a unix socket, as one would on
+# KVM with -gdb); the RSP engine records it like a launched one.
+rm -f "$t/attach.sock"
+timeout 60 qemu-system-x86_64 -S -display none -no-reboot -cpu qemu64,+svm,+npt -m 32 \
+    -drive "file=$(hvt_guest_img hello),format=raw,snapshot=on" -serial none \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -gdb "unix:$t/attach.sock,server=on,wait=off" &
+qpid=$!
+hvt_at_exit "kill $qpid 2>/dev/null"
+for _ in $(seq 50); do [ -S "$t/attach.sock" ] && break; sleep 0.1; done
+"$HVT" record --attach "unix:$t/attach.sock" --from 0000:7c00 --steps 50 -o "$t/attach.db" > "$t/attach.out" 2>&1
+kill $qpid 2>/dev/null
+first=$(run_pcs "$t/attach.db" | head -3 | tr '\n' ' ')
+if [ "$(sqlite3 "$t/attach.db" "SELECT value FROM meta WHERE key = 'engine'")" = rsp ] &&
+   [ "$(run_pcs "$t/attach.db" | wc -l)" = 50 ] && [ "$first" = "0x7c00 0x7c01 0x7c06 " ] &&
+   "$HVT" info "$t/attach.db" | grep -q '^snapshots *2'; then
+    hvt_ok attach_records_a_users_qemu
+else
+    hvt_fail attach_records_a_users_qemu "$(tail -1 "$t/attach.out") / first PCs: $first"
+fi
+
 # kill -9 mid-recording: the file opens, passes integrity_check, keeps its steps.
 "$HVT" record -o "$t/killed.db" "$(hvt_guest_img hello)" > /dev/null 2>&1 &
 pid=$!
