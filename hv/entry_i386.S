@@ -11,59 +11,13 @@
  * It does not set up an IDT: hv runs with interrupts off and takes no exceptions.
  */
 #include "hv/multiboot.h"
+#include "hv/entry32.inc"
 
-#define PTE_P    0x001
-#define PTE_RW   0x002
-#define PTE_PS   0x080
-#define CR0_PG   0x80000000
-#define CR4_PAE  0x00000020
-#define STACK_SIZE 16384
-
-	.section .multiboot, "a"
-	.align 4
-	.long HV_MB_HEADER_MAGIC, HV_MB_HEADER_FLAGS, -(HV_MB_HEADER_MAGIC + HV_MB_HEADER_FLAGS)
-
-	.text
-	.code32
-	.globl hv_entry
-hv_entry:
-	cli
-	mov %eax, %ebp                  /* multiboot magic */
-	mov %ebx, %esi                  /* information block */
-	lgdt gdt_desc
-	ljmp $0x08, $1f
-1:	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
-	mov %ax, %fs
-	mov %ax, %gs
-	mov $hv_bss_start, %edi         /* zero .bss: the loader need not */
-	mov $hv_bss_end, %ecx
-	sub %edi, %ecx
-	shr $2, %ecx
-	xor %eax, %eax
-	rep stosl
+	HV_ENTRY32 0x08
 	mov $stack_top, %esp
 
-	/* 2048 page-directory entries, 2 MiB each: 4 GiB identity. */
-	xor %ecx, %ecx
-2:	mov %ecx, %eax
-	shl $21, %eax
-	or $(PTE_P | PTE_RW | PTE_PS), %eax
-	mov %eax, host_pd(, %ecx, 8)
-	inc %ecx
-	cmp $2048, %ecx
-	jb 2b
-	/* 4 PDPT entries; in PAE mode they carry only P (APM vol 2 5.3.2). */
-	xor %ecx, %ecx
-3:	mov %ecx, %eax
-	shl $12, %eax
-	add $(host_pd + PTE_P), %eax
-	mov %eax, host_pdpt(, %ecx, 8)
-	inc %ecx
-	cmp $4, %ecx
-	jb 3b
+	/* PAE: PDPT entries carry only P (APM vol 2 5.3.2). */
+	HV_IDENTITY_MAP PTE_P
 
 	mov %cr4, %eax
 	or $CR4_PAE, %eax

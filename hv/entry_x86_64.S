@@ -12,59 +12,13 @@
  * It does not set up an IDT: hv runs with interrupts off and takes no exceptions.
  */
 #include "hv/multiboot.h"
-
-#define PTE_P    0x001
-#define PTE_RW   0x002
-#define PTE_PS   0x080
-#define CR0_PG   0x80000000
-#define CR4_PAE  0x00000020
+#include "hv/entry32.inc"
 #define MSR_EFER 0xc0000080
 #define EFER_LME 0x00000100
-#define STACK_SIZE 16384
 
-	.section .multiboot, "a"
-	.align 4
-	.long HV_MB_HEADER_MAGIC, HV_MB_HEADER_FLAGS, -(HV_MB_HEADER_MAGIC + HV_MB_HEADER_FLAGS)
+	HV_ENTRY32 0x18
 
-	.text
-	.code32
-	.globl hv_entry
-hv_entry:
-	cli
-	mov %eax, %ebp                  /* multiboot magic */
-	mov %ebx, %esi                  /* information block */
-	lgdt gdt_desc
-	ljmp $0x18, $1f
-1:	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
-	mov %ax, %fs
-	mov %ax, %gs
-	mov $hv_bss_start, %edi         /* zero .bss: the loader need not */
-	mov $hv_bss_end, %ecx
-	sub %edi, %ecx
-	shr $2, %ecx
-	xor %eax, %eax
-	rep stosl
-
-	/* 2048 page-directory entries, 2 MiB each: 4 GiB identity. */
-	xor %ecx, %ecx
-2:	mov %ecx, %eax
-	shl $21, %eax
-	or $(PTE_P | PTE_RW | PTE_PS), %eax
-	mov %eax, host_pd(, %ecx, 8)
-	inc %ecx
-	cmp $2048, %ecx
-	jb 2b
-	xor %ecx, %ecx                  /* PDPT[0..3] -> the 4 page directories */
-3:	mov %ecx, %eax
-	shl $12, %eax
-	add $(host_pd + PTE_P + PTE_RW), %eax
-	mov %eax, host_pdpt(, %ecx, 8)
-	inc %ecx
-	cmp $4, %ecx
-	jb 3b
+	HV_IDENTITY_MAP PTE_P + PTE_RW
 	movl $(host_pdpt + PTE_P + PTE_RW), host_pml4
 
 	mov %cr4, %eax
