@@ -11,8 +11,8 @@
  * Steps inside hv's own range are excluded by default when a run names its
  * image (meta hv_image) or range (meta hv_range "LO-HI", hex).
  * Does not print.  Memory for BIOS call buffers (int 13h packets, E820
- * entries) comes only from a snapshot taken at exactly that step; otherwise
- * the call is named without it.
+ * entries) comes from the recorder's "bios-mem" events (tracer/recorder_bios.c);
+ * a call without them is named from its registers alone.
  */
 #include "reports/report.h"
 #include "diffing/bioscall.h"
@@ -59,16 +59,46 @@ struct pending {
     struct hvt_state before;
 };
 
+/* A BIOS call's buffer as the recorder read it (event "bios-mem"). */
+struct bios_mem {
+    uint64_t step, addr;
+    int after;
+    size_t len;
+    uint8_t bytes[32];
+};
+
 struct reader {
     align_builder *b;
     struct report_side *s;
     size_t capcalls, capsmi;
+    struct bios_mem *mem;       /* sorted by step */
+    size_t nmem, capmem;
+    uint64_t mem_from, mem_to;  /* the call being named: its steps */
     struct pending pend[REPORT_NEST];
     int npend;
     hvt_error *err;
 };
 
-static void call_done(struct reader *r, const struct pending *p, const struct hvt_state *after)
+/* bioscall_read_fn over the recorded buffers of the call in [mem_from, mem_to]. */
+static int read_call_mem(void *priv, enum bioscall_when when, uint64_t addr, void *buf,
+                         size_t len)
+{
+    const struct reader *r = priv;
+    for (size_t i = 0; i < r->nmem; i++) {
+        const struct bios_mem *m = &r->mem[i];
+        if (m->step < r->mem_from || m->step > r->mem_to ||
+            m->after != (when == BIOSCALL_AFTER) || addr < m->addr ||
+            addr + len > m->addr + m->len)
+            continue;
+        memcpy(buf, m->bytes + (addr - m->addr), len);
+        return 0;
+    }
+    return -1;
+}
+
+/* The call made at p->step returned at step `ret` (UINT64_MAX: never). */
+static void call_done(struct reader *r, const struct pending *p, uint64_t ret,
+                      const struct hvt_state *after)
 {
     struct report_side *s = r->s;
     if (s->ncalls >= REPORT_MAX_CALLS ||
@@ -76,14 +106,39 @@ static void call_done(struct reader *r, const struct pending *p, const struct hv
         return;
     struct report_call *c = &s->calls[s->ncalls++];
     c->step = p->step;
-    bioscall_describe(p->vector, &p->before, after, NULL, NULL, c->text, sizeof c->text);
+    r->mem_from = p->step;
+    r->mem_to = ret;
+    bioscall_describe(p->vector, &p->before, after, read_call_mem, r, c->text, sizeof c->text);
+}
+
+/* "vector=15 when=after addr=0x600 bytes=0011..." from recorder_bios.c. */
+static int on_bios_mem(void *ctx, uint64_t step, const char *kind, const char *text)
+{
+    struct reader *r = ctx;
+    char when[8], hex[80];
+    unsigned vector;
+    unsigned long long addr;
+    if (strcmp(kind, "bios-mem") || sscanf(text, "vector=%x when=%7s addr=%llx bytes=%79s",
+                                           &vector, when, &addr, hex) != 4 ||
+        grow((void **)&r->mem, &r->capmem, r->nmem + 1, sizeof *r->mem) < 0)
+        return 0;
+    struct bios_mem *m = &r->mem[r->nmem];
+    m->len = strlen(hex) / 2 > sizeof m->bytes ? sizeof m->bytes : strlen(hex) / 2;
+    for (size_t i = 0; i < m->len; i++)
+        if (sscanf(hex + 2 * i, "%2hhx", &m->bytes[i]) != 1)
+            return 0;
+    m->step = step;
+    m->addr = addr;
+    m->after = !strcmp(when, "after");
+    r->nmem++;
+    return 0;
 }
 
 static void track_calls(struct reader *r, const struct hvt_step *s, const struct align_token *t)
 {
     for (int k = r->npend - 1; k >= 0; k--)
         if (r->pend[k].ret_pc == t->pc) {
-            call_done(r, &r->pend[k], &s->st);
+            call_done(r, &r->pend[k], s->n, &s->st);
             r->npend = k;
             break;
         }
@@ -91,7 +146,7 @@ static void track_calls(struct reader *r, const struct hvt_step *s, const struct
     if (t->cf != INSN_CF_INT || insnclass_decode(s->insn, t->len, t->mode, &c) < 0)
         return;
     if (r->npend == REPORT_NEST) {          /* never returned: name it without */
-        call_done(r, &r->pend[0], NULL);
+        call_done(r, &r->pend[0], UINT64_MAX, NULL);
         memmove(r->pend, r->pend + 1, (REPORT_NEST - 1) * sizeof r->pend[0]);
         r->npend--;
     }
@@ -138,12 +193,15 @@ static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
     struct reader r = { .s = s, .err = err };
     if (align_builder_new(&r.b, s->tok, s->ntok, d->exclude, d->nexclude, err) < 0)
         return -1;
-    int rc = rundb_read_steps(db, 0, 0, on_step, &r, err);
+    int rc = rundb_read_events(db, on_bios_mem, &r, err);
+    if (rc == 0)
+        rc = rundb_read_steps(db, 0, 0, on_step, &r, err);
     s->ntok = align_builder_count(r.b);
     align_builder_free(r.b);
     while (r.npend > 0)
-        call_done(&r, &r.pend[--r.npend], NULL);
+        call_done(&r, &r.pend[--r.npend], UINT64_MAX, NULL);
     qsort(s->calls, s->ncalls, sizeof *s->calls, call_cmp);
+    free(r.mem);
     return rc;
 }
 

@@ -119,7 +119,7 @@ static int start_logging(struct logeng *e, hvt_error *err)
     return qemu_monitor_quiet(e->r->rsp, "singlestep on", err);
 }
 
-/* ---- breakpoints: --until and --snapshot-at ---- */
+/* ---- breakpoints: --until, --snapshot-at, BIOS call entries and returns ---- */
 
 static int set_breakpoints(struct recorder *r, int insert, hvt_error *err)
 {
@@ -127,6 +127,28 @@ static int set_breakpoints(struct recorder *r, int insert, hvt_error *err)
         return -1;
     for (int i = 0; i < r->o->nsnap_at; i++)
         if (rec_set_pair(r, &r->o->snap_at[i], insert, err))
+            return -1;
+    for (int i = 0; i < REC_BIOS_VECTORS; i++)
+        if (r->bios.entry[i] != UINT64_MAX && rsp_hwbreak(r->rsp, r->bios.entry[i], insert, err))
+            return -1;
+    for (int i = 0; i < r->bios.npending; i++)
+        if (rsp_hwbreak(r->rsp, r->bios.pending[i].ret_pc, insert, err))
+            return -1;
+    return 0;
+}
+
+/* A BIOS call's entry or return at this stop: capture its buffers and keep a
+ * breakpoint on each pending return address (recorder_bios.c). */
+static int bios_at_stop(struct recorder *r, hvt_error *err)
+{
+    struct rec_bios before = r->bios;
+    if (!rec_bios_check(r))
+        return 0;
+    for (int i = r->bios.npending; i < before.npending; i++)
+        if (rsp_hwbreak(r->rsp, before.pending[i].ret_pc, 0, err))
+            return -1;
+    for (int i = before.npending; i < r->bios.npending; i++)
+        if (rsp_hwbreak(r->rsp, r->bios.pending[i].ret_pc, 1, err))
             return -1;
     return 0;
 }
@@ -145,6 +167,8 @@ static int at_stop(struct logeng *e, hvt_error *err)
     if (e->stalled)
         return rec_note_stuck(r, "no instruction executed for " STR(STEP_STALL_MS)
                                  " ms: the CPU is halted (hlt with interrupts off?)"), 1;
+    if (bios_at_stop(r, err))
+        return -1;
     if (rec_snapshot_if_asked(r, err))
         return -1;
     return 0;
@@ -234,7 +258,10 @@ int engine_log_record(struct recorder *r, hvt_error *err)
 {
     struct logeng e = { .r = r, .err = err,
                         .limit = r->o->max_steps ? r->o->max_steps : UINT64_MAX };
+    rec_bios_start(r);
     int rc = start_logging(&e, err);
+    if (!rc)
+        rc = bios_at_stop(r, err);  /* recording may start at a handler */
     if (!rc)
         rc = set_breakpoints(r, 1, err);
     if (!rc)

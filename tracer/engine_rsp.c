@@ -96,6 +96,7 @@ static int step_loop(struct recorder *r, hvt_error *err)
             return -1;
         r->nsteps += (uint64_t)keep;
         r->cur.n = r->nsteps;
+        rec_bios_check(r);
         if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
             r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
     }
@@ -113,6 +114,8 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
             return qemu_fifo_log_stop(&log, NULL), -1;
         r->code_log = &log;
     }
+    rec_bios_start(r);
+    rec_bios_check(r);
     int rc = step_loop(r, err);
     if (r->code_log)
         qemu_fifo_log_stop(&log, r->qemu_gone ? NULL : r->rsp);

@@ -22,6 +22,21 @@
 #define STEP_STALL_MS       2000    /* a step taking longer: the CPU is halted */
 #define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
 
+#define REC_BIOS_VECTORS 2      /* int 13h, int 15h */
+#define REC_BIOS_NEST    4
+
+struct rec_bios_call {          /* a BIOS call whose output is read on return */
+    uint64_t ret_pc, ret_sp, buf;
+    uint8_t vector;
+};
+
+struct rec_bios {
+    int ready;
+    uint64_t entry[REC_BIOS_VECTORS];   /* linear targets of the IVT entries */
+    struct rec_bios_call pending[REC_BIOS_NEST];
+    int npending;
+};
+
 struct recorder {
     const struct record_opts *o;
     struct qemu_opts qemu;      /* o->qemu with defaults filled in */
@@ -40,6 +55,7 @@ struct recorder {
     struct qemu_fifo_log *code_log; /* RSP engine: bytes from QEMU's in_asm, or NULL */
     struct recipe_rt *recipe;   /* --recipe: its run-time state, or NULL */
     struct recipe_io recipe_io;
+    struct rec_bios bios;       /* BIOS call buffers (recorder_bios.c) */
     int recipe_stop;            /* the recipe asked to stop */
     char recipe_reason[200];
     int qemu_gone;              /* QEMU exited or the stub hung up */
@@ -79,6 +95,14 @@ int rec_recipe_begin(struct recorder *r, hvt_error *err);
 int rec_recipe_step(struct recorder *r, const struct hvt_step *done,
                     const struct hvt_step *next, hvt_error *err);
 int rec_recipe_end(struct recorder *r, hvt_error *err);
+
+/* BIOS call buffers (recorder_bios.c): rec_bios_start notes the IVT targets;
+ * rec_bios_check, on a stopped r->cur, captures a call's input at its entry
+ * or its output at its return (1 if it did either). */
+int rec_bios_start(struct recorder *r);
+int rec_bios_check(struct recorder *r);
+/* Which watched handler starts at pc (-1: none); return addresses pending. */
+int rec_bios_entry_index(const struct recorder *r, uint64_t pc);
 
 int engine_rsp_record(struct recorder *r, hvt_error *err);
 int engine_log_record(struct recorder *r, hvt_error *err);
