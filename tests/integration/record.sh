@@ -140,7 +140,7 @@ else
 fi
 
 # kill -9 mid-recording: the file opens, passes integrity_check, keeps its steps.
-"$HVT" record -o "$t/killed.db" "$(hvt_guest_img hello)" > /dev/null 2>&1 &
+"$HVT" record --qemu-arg -name --qemu-arg "hvt-killed-$$" -o "$t/killed.db" "$(hvt_guest_img hello)" > /dev/null 2>&1 &
 pid=$!
 sleep 3
 kill -9 $pid; wait $pid 2>/dev/null
@@ -152,7 +152,8 @@ if [ "$ic" = ok ] && [ "${steps:-0}" -gt 0 ] && echo "$info" | grep -q '^status.
 else
     hvt_fail kill_9_leaves_valid_file "integrity: $ic; steps: $steps; $(echo "$info" | grep ^status)"
 fi
-pgrep -f "hvtrace-.*/gdb.sock" > /dev/null && hvt_fail qemu_dies_with_recorder "a QEMU outlived its killed recorder" || hvt_ok qemu_dies_with_recorder
+sleep 0.5
+pgrep -f "hvt-killed-$$" > /dev/null && hvt_fail qemu_dies_with_recorder "a QEMU outlived its killed recorder" || hvt_ok qemu_dies_with_recorder
 
 # Bad input: one line, exit 2, and an existing run is not overwritten.
 cp "$t/steps.db" "$t/keep.db"
