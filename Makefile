@@ -80,7 +80,7 @@ fuzz:
 
 bench: all
 	bash bench/run-bench.sh $(B)
-	@for b in bench/*-bench.sh; do [ -f "$$b" ] && bash "$$b" $(B); done; true
+	bash bench/hv-bench.sh $(B)
 
 deps:
 	@bash scripts/install-deps.sh

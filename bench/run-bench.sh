@@ -5,7 +5,10 @@
 #   GDB 13 scripted `si` + $pc/$cs + 16 bytes   the seed's way
 #   minimal RSP client (`s` + `g`)              the gdbstub's limit
 #   hvtrace --engine rsp                        ours, through the gdbstub
+#   hvtrace --engine log                        ours, from QEMU's own log
 #   QEMU -singlestep -d cpu,nochain, no storage the emulator's limit
+# plus the wall time of a whole boot (reset -> 0000:7c00, ~6.8M steps) recorded
+# by the log engine, and the diff of two such ~6M-step traces (bench/diff_bench.c).
 #
 # Every row steps SeaBIOS from reset on the hello guest (same code, same state).
 set -u
@@ -61,7 +64,7 @@ minimal() {
 }
 hvtrace_rsp() {   # prints the step-loop rate; leaves the run in $tmp/rsp.db
     rm -f "$tmp/rsp.db"
-    "$B/hvtrace" record --steps "$N" "$@" -o "$tmp/rsp.db" "$IMG" 2>&1 |
+    "$B/hvtrace" record --engine rsp --steps "$N" "$@" -o "$tmp/rsp.db" "$IMG" 2>&1 |
         sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p'
 }
 min_det=$(minimal "${DET[@]}");  rsp_det=$(hvtrace_rsp)
@@ -71,6 +74,16 @@ rsp_bytes=$(sqlite3 "$tmp/rsp.db" "SELECT ((SELECT sum(length(data)) FROM chunk)
     (SELECT sum(length(bytes) + length(disasm) + 16) FROM insn)) * 1.0 / $N" 2>/dev/null)
 rsp_file=$(stat -c %s "$tmp/rsp.db")
 
+# hvtrace, log engine: a million steps, then a whole boot to the boot sector.
+log_out=$("$B/hvtrace" record --steps 1000000 -o "$tmp/log.db" "$IMG" 2>&1)
+log_rate=$(echo "$log_out" | sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p')
+log_bytes=$(sqlite3 "$tmp/log.db" "SELECT ((SELECT sum(length(data)) FROM chunk) +
+    (SELECT sum(length(bytes) + length(disasm) + 16) FROM insn)) * 1.0 / 1000000" 2>/dev/null)
+t0=$(now); "$B/hvtrace" record --until 0000:7c00 -o "$tmp/boot.db" "$IMG" > /dev/null 2>&1; t1=$(now)
+boot_steps=$(sqlite3 "$tmp/boot.db" "SELECT steps FROM run_info")
+boot_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+boot_file=$(stat -c %s "$tmp/boot.db")
+
 # QEMU's own full-state log, counted and thrown away: 5 s of SeaBIOS.
 mkfifo "$tmp/fifo"
 grep -c '^EIP=\|^RIP=' < "$tmp/fifo" > "$tmp/count" &
@@ -79,15 +92,27 @@ timeout 5 "$QEMU" "${QARGS[@]}" -singlestep -d cpu,nochain -D "$tmp/fifo" 2>/dev
 wait "$counter"
 qemu_rate=$(( $(cat "$tmp/count") / 5 ))
 
+est() { awk -v n="$boot_steps" -v r="$1" 'BEGIN { if (r > 0) printf "%.0f min (est.)", n / r / 60 }'; }
 printf '\nRecording speed, %s, %s, SeaBIOS from reset (hello guest)\n' "$(nproc) cpus" "$("$QEMU" --version | head -1)"
-printf '%-38s %12s %10s %14s\n' "engine" "steps/s" "x GDB" "bytes/step"
-row() { printf '%-38s %12s %10s %14s\n' "$1" "$2" "$(awk -v a="$2" -v g="$gdb_rate" 'BEGIN { printf "%.1f", a / g }')" "$3"; }
-row "GDB 13 si + \$pc/\$cs + 16 bytes ($NGDB)" "$gdb_rate" "-"
-row "minimal RSP client (s + g), -icount" "$min_det" "-"
-row "hvtrace --engine rsp (default)" "$rsp_det" "-"
-row "minimal RSP client (s + g)" "$min_rate" "-"
-row "hvtrace --engine rsp --no-deterministic" "$rsp_rate" "$(printf '%.2f' "$rsp_bytes") (file $(( rsp_file / N )))"
-row "QEMU -singlestep -d cpu (no storage)" "$qemu_rate" "~830 (text)"
+printf '%-40s %10s %8s %12s  %s\n' "engine" "steps/s" "x GDB" "bytes/step" "reset -> 0x7c00"
+row() { printf '%-40s %10s %8s %12s  %s\n' "$1" "$2" "$(awk -v a="$2" -v g="$gdb_rate" 'BEGIN { printf "%.1f", a / g }')" "$3" "$4"; }
+row "GDB 13 si + \$pc/\$cs + 16 bytes ($NGDB)" "$gdb_rate" "-" "$(est "$gdb_rate")"
+row "minimal RSP client (s + g), -icount" "$min_det" "-" "$(est "$min_det")"
+row "hvtrace --engine rsp (default flags)" "$rsp_det" "-" "$(est "$rsp_det")"
+row "minimal RSP client (s + g)" "$min_rate" "-" "$(est "$min_rate")"
+row "hvtrace --engine rsp --no-deterministic" "$rsp_rate" "$(printf '%.2f' "$rsp_bytes")" "$(est "$rsp_rate")"
+row "hvtrace --engine log (default)" "$log_rate" "$(printf '%.2f' "$log_bytes")" "$boot_wall s, $boot_steps steps, file $(( boot_file / 1024 )) KiB"
+row "QEMU -singlestep -d cpu (no storage)" "$qemu_rate" "~830 text" "$(est "$qemu_rate")"
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
-printf '\nhvtrace rsp / minimal client: %s%% with -icount, %s%% without   (goal >= 90%%)\n' \
+printf '\nrsp engine / minimal client: %s%% with -icount, %s%% without   (goal >= 90%%)\n' \
     "$(pct "$rsp_det" "$min_det")" "$(pct "$rsp_rate" "$min_rate")"
+printf 'log engine: %sx GDB (goal >= 70x), %s%% of QEMU'"'"'s bare log (goal >= 70%%), %s bytes/step (goal <= 16)\n' \
+    "$(awk -v a="$log_rate" -v g="$gdb_rate" 'BEGIN { printf "%.0f", a / g }')" "$(pct "$log_rate" "$qemu_rate")" \
+    "$(printf '%.2f' "$log_bytes")"
+
+# Diff of two ~6M-step synthetic traces sharing a long prefix.
+if cc -O2 -I"$root" -o "$tmp/diff_bench" "$root/bench/diff_bench.c" "$B/libhvtrace.a" \
+      -lsqlite3 -lexpat -lcapstone -lz -lm; then
+    printf '\nDiff (bench/diff_bench.c, goal <= 5 s):\n'
+    "$tmp/diff_bench"
+fi
