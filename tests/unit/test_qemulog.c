@@ -166,8 +166,8 @@ static int oracle(const char *text, struct hvt_state *out, int max)
 }
 
 static const char *const fixtures[] = {
-    "i386_reset.log", "i386_smm_enter.log", "i386_smm_rsm.log", "i386_hwint.log",
-    "i386_fpu_exec_reset.log", "x86_64_longmode.log",
+    "i386_reset.qemulog", "i386_smm_enter.qemulog", "i386_smm_rsm.qemulog", "i386_hwint.qemulog",
+    "i386_fpu_exec_reset.qemulog", "x86_64_longmode.qemulog",
 };
 
 static void check_against_oracle(const char *name, size_t maxchunk)
@@ -199,7 +199,7 @@ static void check_against_oracle(const char *name, size_t maxchunk)
 UNIT_TEST(reset_vector_state_is_exact)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("i386_reset.log", &st);
+    struct rec *r = parse_file("i386_reset.qemulog", &st);
     CHECK(r != NULL);
     CHECK_EQ_U64(st.steps, 40);
     CHECK_EQ_U64(st.errors, 0);
@@ -227,7 +227,7 @@ UNIT_TEST(reset_vector_state_is_exact)
 UNIT_TEST(protected_mode_switch_is_exact)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("i386_reset.log", &st);
+    struct rec *r = parse_file("i386_reset.qemulog", &st);
     CHECK(r != NULL);
     const struct qemulog_cpu *pe = &r->steps[24], *far = &r->steps[25];
     CHECK_EQ_U64(pe->st.f[HVT_RIP], 0xec40);            /* after mov %eax,%cr0 */
@@ -250,7 +250,7 @@ UNIT_TEST(protected_mode_switch_is_exact)
 UNIT_TEST(smm_entry_is_an_event_with_the_interrupted_state)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("i386_smm_enter.log", &st);
+    struct rec *r = parse_file("i386_smm_enter.qemulog", &st);
     CHECK(r != NULL);
     CHECK_EQ_U64(st.steps, 10);
     CHECK_EQ_U64(r->nevents, 1);
@@ -276,7 +276,7 @@ UNIT_TEST(smm_entry_is_an_event_with_the_interrupted_state)
 UNIT_TEST(rsm_is_an_event_and_resumes_where_smm_was_entered)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("i386_smm_rsm.log", &st);
+    struct rec *r = parse_file("i386_smm_rsm.qemulog", &st);
     CHECK(r != NULL);
     CHECK_EQ_U64(r->nevents, 1);
     CHECK_EQ_U64(r->events[0].kind, QEMULOG_EV_SMM_RSM);
@@ -292,7 +292,7 @@ UNIT_TEST(rsm_is_an_event_and_resumes_where_smm_was_entered)
 UNIT_TEST(hardware_interrupt_is_an_event_between_steps)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("i386_hwint.log", &st);
+    struct rec *r = parse_file("i386_hwint.qemulog", &st);
     CHECK(r != NULL);
     CHECK_EQ_U64(st.steps, 10);
     CHECK_EQ_U64(r->nevents, 1);
@@ -309,7 +309,7 @@ UNIT_TEST(hardware_interrupt_is_an_event_between_steps)
 UNIT_TEST(x86_64_long_mode_states_are_exact)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("x86_64_longmode.log", &st);
+    struct rec *r = parse_file("x86_64_longmode.qemulog", &st);
     CHECK(r != NULL);
     CHECK_EQ_U64(st.steps, 49);
     CHECK_EQ_U64(st.errors, 0);
@@ -345,7 +345,7 @@ UNIT_TEST(x86_64_long_mode_states_are_exact)
 UNIT_TEST(x86_64_int3_is_an_interrupt_event_with_dump)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("x86_64_longmode.log", &st);
+    struct rec *r = parse_file("x86_64_longmode.qemulog", &st);
     CHECK(r != NULL);
     CHECK_EQ_U64(r->nevents, 1);
     const struct qemulog_event *ev = &r->events[0];
@@ -367,7 +367,7 @@ UNIT_TEST(x86_64_int3_is_an_interrupt_event_with_dump)
 UNIT_TEST(rep_stos_is_logged_once_per_iteration)
 {
     struct qemulog_stats st;
-    struct rec *r = parse_file("x86_64_longmode.log", &st);
+    struct rec *r = parse_file("x86_64_longmode.qemulog", &st);
     CHECK(r != NULL);
     uint64_t ecx[3];
     int n = 0;
@@ -384,7 +384,7 @@ UNIT_TEST(rep_stos_is_logged_once_per_iteration)
 UNIT_TEST(fpu_rows_trace_lines_and_reset_dumps_are_not_steps)
 {
     size_t len;
-    char *text = load("i386_fpu_exec_reset.log", &len);
+    char *text = load("i386_fpu_exec_reset.qemulog", &len);
     CHECK(text != NULL);
     int traces = 0;                 /* -d exec prints one Trace line per TB run */
     for (const char *p = text; (p = strstr(p, "\nTrace ")); p++)
@@ -414,7 +414,7 @@ UNIT_TEST(every_field_matches_a_naive_reading_in_any_chunking)
 UNIT_TEST(events_do_not_depend_on_chunking)
 {
     size_t len;
-    char *text = load("i386_smm_enter.log", &len);
+    char *text = load("i386_smm_enter.qemulog", &len);
     CHECK(text != NULL);
     struct rec *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
     parse(text, len, 0, a);
@@ -437,7 +437,7 @@ static size_t first_block(const char *text)
 UNIT_TEST(identical_consecutive_blocks_are_flagged)
 {
     size_t len;
-    char *text = load("i386_reset.log", &len);
+    char *text = load("i386_reset.qemulog", &len);
     CHECK(text != NULL);
     size_t n = first_block(text);
     char *two = malloc(2 * n + 1);
@@ -468,7 +468,7 @@ static struct qemulog_stats parse_str(const char *s, struct rec *r)
 UNIT_TEST(malformed_blocks_are_counted_and_skipped)
 {
     size_t len;
-    char *text = load("i386_reset.log", &len);
+    char *text = load("i386_reset.qemulog", &len);
     CHECK(text != NULL);
     size_t n = first_block(text);
     size_t cap = 8 * n + 4096;
@@ -524,7 +524,7 @@ UNIT_TEST(first_error_names_the_line)
 UNIT_TEST(overlong_lines_and_a_missing_final_newline)
 {
     size_t len;
-    char *text = load("i386_hwint.log", &len);
+    char *text = load("i386_hwint.qemulog", &len);
     CHECK(text != NULL);
     size_t big = 5000;
     char *buf = malloc(len + big + 2);
@@ -544,7 +544,7 @@ UNIT_TEST(overlong_lines_and_a_missing_final_newline)
 UNIT_TEST(a_callback_can_stop_the_parser)
 {
     size_t len;
-    char *text = load("i386_reset.log", &len);
+    char *text = load("i386_reset.qemulog", &len);
     CHECK(text != NULL);
     struct rec *r = calloc(1, sizeof *r);
     r->stop_after = 3;
@@ -563,7 +563,7 @@ UNIT_TEST(a_callback_can_stop_the_parser)
 UNIT_TEST(random_corruption_never_yields_a_partial_state)
 {
     size_t len;
-    char *text = load("x86_64_longmode.log", &len);
+    char *text = load("x86_64_longmode.qemulog", &len);
     CHECK(text != NULL);
     char *buf = malloc(len);
     struct rec *r = calloc(1, sizeof *r);
@@ -586,7 +586,7 @@ UNIT_TEST(random_corruption_never_yields_a_partial_state)
 UNIT_TEST(in_asm_lines_are_code_events_before_their_step)
 {
     size_t len;
-    char *text = load("x86_64_in_asm.log", &len);
+    char *text = load("x86_64_in_asm.qemulog", &len);
     CHECK(text != NULL);
     struct rec *r = calloc(1, sizeof *r);
     struct qemulog_stats st = parse(text, len, 7, r);
@@ -611,7 +611,7 @@ UNIT_TEST(in_asm_lines_are_code_events_before_their_step)
 UNIT_TEST(in_asm_continuation_lines_carry_the_rest_of_the_bytes)
 {
     size_t len;
-    char *text = load("x86_64_in_asm_long.log", &len);
+    char *text = load("x86_64_in_asm_long.qemulog", &len);
     CHECK(text != NULL);
     struct rec *r = calloc(1, sizeof *r);
     parse(text, len, 3, r);
