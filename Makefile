@@ -29,6 +29,9 @@ FUZZ_TARGETS :=         # tests/fuzz/fuzz_*.c, LLVMFuzzerTestOneInput
 ALL_TARGETS :=          # extra artefacts (hv images, guests)
 
 .DEFAULT_GOAL := all
+# Keep intermediate objects (unit-test .o files): make would delete them after
+# `make check` and print that as the last line, after the test summary.
+.SECONDARY:
 
 include common/module.mk
 include tracer/module.mk
