@@ -101,6 +101,8 @@ static int on_event(void *priv, const struct qemulog_event *ev)
         [QEMULOG_EV_SMM_ENTER] = "smm-enter", [QEMULOG_EV_SMM_RSM] = "smm-rsm",
         [QEMULOG_EV_TRIPLE_FAULT] = "triple-fault", [QEMULOG_EV_RESET] = "cpu-reset",
     };
+    if (ev->kind == QEMULOG_EV_TRIPLE_FAULT)
+        e->r->triple_fault = 1;
     if ((size_t)ev->kind < sizeof names / sizeof names[0] && names[ev->kind]) {
         char text[96] = "";
         if (ev->dump)
@@ -113,7 +115,7 @@ static int on_event(void *priv, const struct qemulog_event *ev)
 
 static int start_logging(struct logeng *e, hvt_error *err)
 {
-    if (qemu_fifo_log_start(&e->log, e->r->rsp, e->r->proc.dir, "in_asm,cpu,int,nochain",
+    if (qemu_fifo_log_start(&e->log, e->r->rsp, e->r->proc.dir, "in_asm,cpu,int,cpu_reset,nochain",
                             on_step, on_event, e, err))
         return -1;
     return qemu_monitor_quiet(e->r->rsp, "singlestep on", err);

@@ -157,7 +157,9 @@ int qemu_exited(struct qemu_proc *p, int *status)
     return p->exited || p->pid <= 0;
 }
 
-/* The last non-empty line QEMU wrote to its stdout/stderr. */
+/* The last line QEMU wrote to its stdout/stderr that says something about its
+ * end: its start-up chatter ("info: QEMU waiting for connection", "warning: TCG
+ * doesn't support requested feature") does not. */
 static void last_output_line(const char *path, char *out, size_t cap)
 {
     out[0] = 0;
@@ -167,7 +169,7 @@ static void last_output_line(const char *path, char *out, size_t cap)
     char line[512];
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = 0;
-        if (line[0])
+        if (line[0] && !strstr(line, ": info: ") && !strstr(line, ": warning: "))
             snprintf(out, cap, "%.380s", line);
     }
     fclose(f);

@@ -456,9 +456,9 @@ static int parse_check_exception(struct qemulog_event *ev, struct cursor *c)
 {
     uint64_t o, n;
     if (TAKE(c, "check_exception old: 0x") || take_hex(c, &o) || TAKE(c, " new 0x") ||
-        take_hex(c, &n) || o > 0xffff || n > 0xffff)
+        take_hex(c, &n) || (o > 0xffff && o != 0xffffffff) || n > 0xffff)
         return -1;
-    ev->old_vector = (int)o;
+    ev->old_vector = o == 0xffffffff ? -1 : (int)o;  /* QEMU prints "none" as -1 */
     ev->vector = (int)n;
     return 0;
 }

@@ -281,6 +281,9 @@ void rec_note_qemu_end(struct recorder *r)
             usleep(10000);
         qemu_exit_reason(&r->proc, status, r->res->reason, sizeof r->res->reason);
         r->res->complete = qemu_exit_was_guest_poweroff(status);
+        if (r->triple_fault && !r->res->complete)
+            snprintf(r->res->reason, sizeof r->res->reason,
+                     "guest triple fault (QEMU's log says so; -no-reboot ended QEMU)");
     }
     rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
 }

@@ -59,6 +59,7 @@ struct recorder {
     int recipe_stop;            /* the recipe asked to stop */
     char recipe_reason[200];
     int qemu_gone;              /* QEMU exited or the stub hung up */
+    int triple_fault;           /* the log engine saw QEMU log one */
     struct record_result *res;
 };
 

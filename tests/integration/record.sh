@@ -139,6 +139,22 @@ else
     hvt_fail attach_records_a_users_qemu "$(tail -1 "$t/attach.out") / first PCs: $first"
 fi
 
+# A triple fault ends the run incomplete, on the instruction the guest names
+# (it prints "TRIPLE at <linear>"), in both engines; the log engine knows it
+# was a triple fault from QEMU's own log.
+for e in log rsp; do
+    "$HVT" record --engine $e --from 0000:7c00 -o "$t/triple-$e.db" "$(hvt_guest_img hv_triple)" > /dev/null 2>&1
+done
+said=$(sqlite3 "$t/triple-log.db" "SELECT line FROM serial_lines WHERE line LIKE 'TRIPLE at %'" | awk '{ print "0x" $3 }' | sed 's/0x0*/0x/')
+last_log=$(run_pcs "$t/triple-log.db" | tail -1); last_rsp=$(run_pcs "$t/triple-rsp.db" | tail -1)
+if [ -n "$said" ] && [ "$last_log" = "$said" ] && [ "$last_rsp" = "$said" ] &&
+   "$HVT" info "$t/triple-log.db" | grep -q '^status *incomplete: guest triple fault' &&
+   "$HVT" info "$t/triple-rsp.db" | grep -q '^status *incomplete: guest reset or shut down'; then
+    hvt_ok triple_fault_ends_the_run_at_the_faulting_instruction
+else
+    hvt_fail triple_fault_ends_the_run_at_the_faulting_instruction "guest said $said; last steps $last_log / $last_rsp; $("$HVT" info "$t/triple-log.db" | grep ^status)"
+fi
+
 # kill -9 mid-recording: the file opens, passes integrity_check, keeps its steps.
 "$HVT" record --qemu-arg -name --qemu-arg "hvt-killed-$$" -o "$t/killed.db" "$(hvt_guest_img hello)" > /dev/null 2>&1 &
 pid=$!

@@ -626,4 +626,19 @@ UNIT_TEST(in_asm_continuation_lines_carry_the_rest_of_the_bytes)
     free(r);
 }
 
+UNIT_TEST(check_exception_without_a_previous_one)
+{
+    /* QEMU prints "no exception pending" as old 0xffffffff (-1 as %x). */
+    static const char text[] = "check_exception old: 0xffffffff new 0xd\n"
+                               "check_exception old: 0xd new 0x8\n";
+    struct rec *r = calloc(1, sizeof *r);
+    struct qemulog_stats st = parse(text, sizeof text - 1, 5, r);
+    CHECK_EQ_U64(st.errors, 0);
+    CHECK_EQ_U64(r->nevents, 2);
+    CHECK(r->events[0].kind == QEMULOG_EV_CHECK_EXCEPTION && r->events[0].old_vector == -1);
+    CHECK_EQ_U64(r->events[0].vector, 0xd);
+    CHECK(r->events[1].old_vector == 0xd && r->events[1].vector == 8);
+    free(r);
+}
+
 UNIT_MAIN()
