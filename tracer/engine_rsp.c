@@ -13,6 +13,8 @@
 
 #include "tracer/recorder_int.h"
 
+#define SERIAL_POLL_EVERY 1024
+
 /* One `s`, but a CPU that never finishes the instruction (halted with nothing
  * to wake it: the seed's BIOS call that never returns) is reported as
  * RSP_TIMEOUT after stopping the VM, instead of waiting forever. */
@@ -43,6 +45,25 @@ static void fill_code(struct recorder *r, struct hvt_step *s)
     }
     memcpy(s->insn, c->bytes, c->len);
     s->insn_len = c->len;
+}
+
+/* `out`/`outs`: the only way the guest's bytes reach COM1, so the serial
+ * socket is read after these (and every SERIAL_POLL_EVERY steps, for output
+ * that does not come from this CPU), not after every step: a syscall saved
+ * per step, and lines are still stamped with the instruction that sent them. */
+static int writes_port(const struct hvt_step *s)
+{
+    size_t i = 0;
+    while (i < s->insn_len && (s->insn[i] == 0x66 || s->insn[i] == 0x67 ||
+                               s->insn[i] == 0xf2 || s->insn[i] == 0xf3 ||
+                               s->insn[i] == 0x2e || s->insn[i] == 0x3e ||
+                               s->insn[i] == 0x26 || s->insn[i] == 0x36 ||
+                               s->insn[i] == 0x64 || s->insn[i] == 0x65))
+        i++;
+    if (i >= s->insn_len)
+        return s->insn_len == 0;        /* unknown code: read to be safe */
+    uint8_t op = s->insn[i];
+    return op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef || op == 0x6e || op == 0x6f;
 }
 
 /* A gdbstub step that returns with the state unchanged executed nothing: QEMU
@@ -80,10 +101,11 @@ static int step_loop(struct recorder *r, hvt_error *err)
                 r->nsteps++;
             return rc;
         }
-        rec_serial_poll(r);
         if (rec_read_current(r, err))
             return rec_rsp_failed(r, err);
         fill_code(r, &executed);
+        if (writes_port(&executed) || executed.n % SERIAL_POLL_EVERY == 0)
+            rec_serial_poll(r);
         if (!made_progress(&executed, &r->cur)) {
             if (++idle < STUCK_STEPS)
                 continue;
