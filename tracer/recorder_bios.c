@@ -57,7 +57,8 @@ int rec_bios_start(struct recorder *r)
     return 0;
 }
 
-int rec_bios_entry_index(const struct recorder *r, uint64_t pc)
+/* Which watched handler starts at pc (-1: none). */
+static int entry_index(const struct recorder *r, uint64_t pc)
 {
     for (int i = 0; r->bios.ready && i < REC_BIOS_VECTORS; i++)
         if (pc == r->bios.entry[i])
@@ -90,7 +91,7 @@ static void on_entry(struct recorder *r, int i)
 int rec_bios_check(struct recorder *r)
 {
     uint64_t pc = hvt_state_pc(&r->cur.st);
-    int i = rec_bios_entry_index(r, pc);
+    int i = entry_index(r, pc);
     if (i >= 0) {
         on_entry(r, i);
         return 1;

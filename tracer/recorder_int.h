@@ -102,8 +102,6 @@ int rec_recipe_end(struct recorder *r, hvt_error *err);
  * or its output at its return (1 if it did either). */
 int rec_bios_start(struct recorder *r);
 int rec_bios_check(struct recorder *r);
-/* Which watched handler starts at pc (-1: none); return addresses pending. */
-int rec_bios_entry_index(const struct recorder *r, uint64_t pc);
 
 int engine_rsp_record(struct recorder *r, hvt_error *err);
 int engine_log_record(struct recorder *r, hvt_error *err);
