@@ -1,38 +1,29 @@
 /*
  * engine_log: steps from QEMU's own per-instruction log, at emulator speed
- * (~130,000 steps/s here against ~4,000 through the gdbstub).
+ * (~170,000 steps/s here against ~5,000 through the gdbstub).
  *
- * The gdbstub still drives: it stops and resumes the VM, holds the --until and
- * --snapshot-at breakpoints, and reads memory for snapshots.  The states come
- * from the monitor commands `singlestep on` (one instruction per translation
- * block, so every instruction is logged) and `log in_asm,cpu,int,nochain` into
- * a FIFO this process reads while the VM runs; tracer/qemulog.c parses it.
- * Facts this rests on (QEMU 7.2, see qemulog.h's notes):
- *   - QEMU opens the logfile at once and blocks on a FIFO without a reader: the
- *     read end is opened first.  It flushes after every block and blocks when
- *     the FIFO is full, so the reader must keep draining while the VM runs.
- *   - Each state is the state *before* its instruction; `in_asm` lines come
- *     before the first execution of each (re)translated instruction, and give
- *     its bytes (codemap.h).
+ * The gdbstub still drives: it stops and resumes the VM, holds the --until,
+ * --snapshot-at and BIOS-call breakpoints, and reads memory for snapshots.
+ * The states come from the monitor commands `singlestep on` (one instruction
+ * per translation block, so every instruction is logged) and
+ * `log in_asm,cpu,int,cpu_reset,nochain` into a FIFO (qemu_fifo_log.h, which
+ * holds the facts about QEMU's logfile), parsed by tracer/qemulog.c.
+ * What the log means (QEMU 7.2, see qemulog.h's notes):
+ *   - Each state is the state *before* its instruction; in_asm gives its bytes.
  *   - At a breakpoint stop the log holds every executed instruction and not the
  *     one at the breakpoint; an `s` logs exactly one state.
  *   - A translation block can be logged and then abandoned before it runs (an
  *     interrupt was pending); it is logged again when it does run: two equal
  *     consecutive states.  The first of such a pair is dropped, unless the
  *     instruction jumps to itself.
- *   - `-d int` adds SMM entry/exit and interrupt dumps: events, not steps.
+ *   - `-d int` and `cpu_reset` add SMM entry/exit, interrupt and triple-fault
+ *     lines: events, not steps.
  * --steps N is exact: at N - LOG_STOP_MARGIN the VM is interrupted and the
  * rest is single-stepped through the gdbstub, each `s` logging one state.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "tracer/qemu_fifo_log.h"
 #include "tracer/recorder_int.h"
@@ -54,6 +45,12 @@ struct logeng {
     int failed;
     hvt_error *err;
 };
+
+/* Close enough to --steps N to stop the VM and single-step the rest. */
+static int near_limit(const struct logeng *e)
+{
+    return e->limit != UINT64_MAX && e->r->nsteps + LOG_STOP_MARGIN >= e->limit;
+}
 
 /* ---- states from the parser ---- */
 
@@ -209,7 +206,7 @@ static int run_until_stop(struct logeng *e, hvt_error *err)
         /* A running VM that logs nothing has a halted CPU (or one waiting on
          * host time without -icount): stop it and let at_stop judge. */
         e->stalled |= !e->interrupted && rec_now() - last_data > LOG_STALL_S;
-        int want_stop = (e->limit != UINT64_MAX && r->nsteps + LOG_STOP_MARGIN >= e->limit) ||
+        int want_stop = near_limit(e) ||
                         (r->o->snap_every && r->nsteps >= r->next_periodic) ||
                         rec_should_stop(r) || e->stalled;
         if (want_stop && !e->interrupted) {
@@ -242,8 +239,7 @@ static int log_loop(struct logeng *e, hvt_error *err)
         int rc = run_until_stop(e, err);
         if (rc == 0)
             rc = at_stop(e, err);
-        while (rc == 0 && e->limit != UINT64_MAX && r->nsteps < e->limit &&
-               r->nsteps + LOG_STOP_MARGIN >= e->limit) {
+        while (rc == 0 && near_limit(e) && r->nsteps < e->limit) {
             rc = step_once(e, err);      /* the last steps of --steps, exactly */
             if (rc == 0)
                 rc = at_stop(e, err);

@@ -53,17 +53,11 @@ static void fill_code(struct recorder *r, struct hvt_step *s)
  * per step, and lines are still stamped with the instruction that sent them. */
 static int writes_port(const struct hvt_step *s)
 {
-    size_t i = 0;
-    while (i < s->insn_len && (s->insn[i] == 0x66 || s->insn[i] == 0x67 ||
-                               s->insn[i] == 0xf2 || s->insn[i] == 0xf3 ||
-                               s->insn[i] == 0x2e || s->insn[i] == 0x3e ||
-                               s->insn[i] == 0x26 || s->insn[i] == 0x36 ||
-                               s->insn[i] == 0x64 || s->insn[i] == 0x65))
-        i++;
-    if (i >= s->insn_len)
-        return s->insn_len == 0;        /* unknown code: read to be safe */
-    uint8_t op = s->insn[i];
-    return op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef || op == 0x6e || op == 0x6f;
+    struct recipe_insn insn;
+    if (s->insn_len == 0)
+        return 1;                       /* unknown code: read to be safe */
+    recipe_insn_decode(s->insn, s->insn_len, s->mode, &insn);
+    return insn.kind == RECIPE_INSN_OUT;
 }
 
 /* A gdbstub step that returns with the state unchanged executed nothing: QEMU
@@ -124,7 +118,6 @@ static int step_loop(struct recorder *r, hvt_error *err)
     }
     return 0;
 }
-
 
 /* The code log needs a QEMU this process started (its log is ours to point at
  * a FIFO) and no recipe (recipes decode the next instruction before it runs). */

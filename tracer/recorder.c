@@ -39,6 +39,18 @@ double rec_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Has the QEMU we launched exited, or does it within QEMU_EXIT_WAIT_MS?  (It
+ * closes its sockets a moment before its process ends.)  Never when attached. */
+static int qemu_ended(struct recorder *r, int *status)
+{
+    for (int i = 0; !r->o->attach && i < QEMU_EXIT_WAIT_MS / 10; i++) {
+        if (qemu_exited(&r->proc, status))
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
 /* ---- serial ---- */
 
 /* If QEMU died while we connected, its own message is the real error (a locked
@@ -46,18 +58,12 @@ double rec_now(void)
 static int explain_qemu_start_failure(struct recorder *r, hvt_error *err)
 {
     int status;
-    if (r->o->attach)
+    char why[400];
+    if (!qemu_ended(r, &status))
         return -1;
-    for (int i = 0; i < QEMU_EXIT_WAIT_MS / 10; i++) {
-        if (qemu_exited(&r->proc, &status)) {
-            char why[400];
-            qemu_exit_reason(&r->proc, status, why, sizeof why);
-            hvt_error_clear(err);
-            return hvt_error_set(err, "QEMU did not start: %s", why);
-        }
-        usleep(10000);
-    }
-    return -1;
+    qemu_exit_reason(&r->proc, status, why, sizeof why);
+    hvt_error_clear(err);
+    return hvt_error_set(err, "QEMU did not start: %s", why);
 }
 
 
@@ -277,8 +283,7 @@ void rec_note_qemu_end(struct recorder *r)
     if (r->o->attach) {
         snprintf(r->res->reason, sizeof r->res->reason, "the gdbstub ended the session");
     } else {
-        for (int i = 0; i < 200 && !qemu_exited(&r->proc, &status); i++)
-            usleep(10000);
+        qemu_ended(r, &status);
         qemu_exit_reason(&r->proc, status, r->res->reason, sizeof r->res->reason);
         r->res->complete = qemu_exit_was_guest_poweroff(status);
         if (r->triple_fault && !r->res->complete)
@@ -337,14 +342,10 @@ int rec_should_stop(struct recorder *r)
 int rec_rsp_failed(struct recorder *r, hvt_error *err)
 {
     int status;
-    for (int i = 0; i < QEMU_EXIT_WAIT_MS / 10 && !r->o->attach; i++) {
-        if (qemu_exited(&r->proc, &status)) {
-            rec_note_qemu_end(r);
-            return 1;
-        }
-        usleep(10000);
-    }
-    return -1;
+    if (!qemu_ended(r, &status))
+        return -1;
+    rec_note_qemu_end(r);
+    return 1;
 }
 
 /* ---- free run to --from ---- */
