@@ -16,6 +16,8 @@
  *     interrupt was pending); it is logged again when it does run: two equal
  *     consecutive states.  The first of such a pair is dropped, unless the
  *     instruction jumps to itself.
+ *   - Under -icount a rep string instruction that ends on its count is logged
+ *     once more at count 0 (rep_echo.h): that state is not recorded.
  *   - `-d int` and `cpu_reset` add SMM entry/exit, interrupt and triple-fault
  *     lines: events, not steps.
  * --steps N is exact: at N - LOG_STOP_MARGIN the VM is interrupted and the
@@ -27,6 +29,7 @@
 
 #include "tracer/qemu_fifo_log.h"
 #include "tracer/recorder_int.h"
+#include "tracer/rep_echo.h"
 
 #define LOG_POLL_MS         2       /* idle wait between FIFO reads and stop checks */
 #define LOG_STOP_MARGIN     2048    /* steps before --steps N to stop and single-step */
@@ -39,6 +42,8 @@ struct logeng {
     struct qemu_fifo_log log;
     struct hvt_step pending;    /* last logged state, held back: phantom check */
     int have_pending;
+    struct hvt_step last;       /* last recorded step: rep extra-pass check */
+    int have_last;
     uint64_t limit;             /* steps wanted (UINT64_MAX: no limit) */
     int interrupted;            /* we sent the VM an interrupt */
     int stalled;                /* ... because it logged nothing for a while */
@@ -60,9 +65,14 @@ static int append_pending(struct logeng *e)
     if (!e->have_pending || r->nsteps >= e->limit)
         return 0;
     e->have_pending = 0;
+    /* -icount's extra pass of a rep string instruction did not execute. */
+    if (e->have_last && rep_echo_is_extra_pass(&e->last, &e->pending))
+        return 0;
     e->pending.n = r->nsteps;
     if (rundb_append_step(r->db, &e->pending, e->err))
         return e->failed = 1, -1;
+    e->last = e->pending;
+    e->have_last = 1;
     r->nsteps++;
     if (r->o->progress && r->nsteps % LOG_PROGRESS_EVERY == 0)
         r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
