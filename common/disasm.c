@@ -7,6 +7,7 @@
 #include "common/disasm.h"
 
 #include <capstone/capstone.h>
+#include <stdint.h>
 #include <stdio.h>
 
 static csh disasm_handle(enum hvt_mode mode)
@@ -24,6 +25,25 @@ static csh disasm_handle(enum hvt_mode mode)
     return handles[i];
 }
 
+/* A near direct call (E8) without an operand-size prefix: objdump prints
+ * `call`, Capstone `callw`/`calll`/`callq`.  The suffix carries nothing there
+ * (the operand size is the mode's), so print it as objdump does. */
+static int near_call_default_size(const cs_insn *insn)
+{
+    for (size_t i = 0; i < insn->size; i++) {
+        switch (insn->bytes[i]) {
+        case 0xe8:
+            return 1;
+        case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+        case 0x67: case 0xf2: case 0xf3:
+            continue;           /* prefixes that leave the operand size alone */
+        default:
+            return 0;           /* 0x66, REX, or another opcode */
+        }
+    }
+    return 0;
+}
+
 size_t hvt_disasm(const uint8_t *bytes, size_t len, uint64_t pc, enum hvt_mode mode,
                   char *out, size_t cap)
 {
@@ -36,9 +56,24 @@ size_t hvt_disasm(const uint8_t *bytes, size_t len, uint64_t pc, enum hvt_mode m
     }
     size_t ilen = insn[0].size;
     if (insn[0].op_str[0])
-        snprintf(out, cap, "%s %s", insn[0].mnemonic, insn[0].op_str);
+        snprintf(out, cap, "%s %s", near_call_default_size(&insn[0]) ? "call" :
+                 insn[0].mnemonic, insn[0].op_str);
     else
         snprintf(out, cap, "%s", insn[0].mnemonic);
     cs_free(insn, n);
     return ilen;
+}
+
+size_t hvt_disasm_step(const struct hvt_step *s, char *out, size_t cap)
+{
+    uint64_t ip = s->st.f[HVT_RIP];
+    if (s->mode == HVT_MODE_16)
+        ip &= 0xffff;
+    else if (s->mode == HVT_MODE_32)
+        ip &= 0xffffffffu;
+    if (!s->insn_len) {
+        snprintf(out, cap, "(unreadable)");
+        return 0;
+    }
+    return hvt_disasm(s->insn, s->insn_len, ip, (enum hvt_mode)s->mode, out, cap);
 }

@@ -15,8 +15,16 @@
 
 /* Writes "mnemonic operands" (AT&T syntax, as GDB and objdump print) to out and
  * returns the instruction's length, or returns 0 and writes "(bad)" when the
- * bytes do not decode.  pc is the linear address, used for branch targets. */
-size_t hvt_disasm(const uint8_t *bytes, size_t len, uint64_t pc, enum hvt_mode mode,
+ * bytes do not decode.  ip is the instruction's offset in its code segment
+ * (IP/EIP/RIP, not the linear address): near branch targets are printed as
+ * offsets in that segment, wrapped to the operand size, as `objdump -m i8086`
+ * does for real-mode code (Intel SDM vol 2A, CALL/JMP: the target is
+ * EIP + rel, masked to the operand size; CS.base is added only when fetching). */
+size_t hvt_disasm(const uint8_t *bytes, size_t len, uint64_t ip, enum hvt_mode mode,
                   char *out, size_t cap);
+
+/* A recorded step's instruction, in the step's mode, at its IP (see above);
+ * "(unreadable)" and 0 if the step has no bytes. */
+size_t hvt_disasm_step(const struct hvt_step *s, char *out, size_t cap);
 
 #endif

@@ -41,10 +41,12 @@ static int pend_push(rundb *db, uint64_t pc, const struct hvt_step *s, uint8_t m
     memcpy(p->bytes, s->insn, len);
     p->len = len;
     p->mode = mode;
-    if (len)
-        hvt_disasm(p->bytes, len, pc, (enum hvt_mode)mode, p->disasm, sizeof p->disasm);
-    else
-        snprintf(p->disasm, sizeof p->disasm, "(unreadable)");
+    /* Disassembled at the first step's IP: near branch targets read as offsets
+     * in that step's code segment (common/disasm.h). */
+    struct hvt_step at = *s;
+    at.mode = mode;
+    at.insn_len = len;
+    hvt_disasm_step(&at, p->disasm, sizeof p->disasm);
     return 0;
 }
 

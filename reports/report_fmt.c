@@ -24,8 +24,7 @@ size_t report_fmt_addr(const struct hvt_step *s, char *buf, size_t n)
 size_t report_fmt_bytes(const struct hvt_step *s, char *buf, size_t n)
 {
     char dis[8];
-    size_t len = hvt_disasm(s->insn, s->insn_len, hvt_state_pc(&s->st),
-                            (enum hvt_mode)s->mode, dis, sizeof dis);
+    size_t len = hvt_disasm_step(s, dis, sizeof dis);
     if (!len)
         len = s->insn_len < 4 ? s->insn_len : 4;
     size_t o = 0;
@@ -38,9 +37,7 @@ size_t report_fmt_bytes(const struct hvt_step *s, char *buf, size_t n)
 
 size_t report_fmt_disasm(const struct hvt_step *s, char *buf, size_t n)
 {
-    if (!s->insn_len)
-        return (size_t)snprintf(buf, n, "(unreadable)");
-    hvt_disasm(s->insn, s->insn_len, hvt_state_pc(&s->st), (enum hvt_mode)s->mode, buf, n);
+    hvt_disasm_step(s, buf, n);
     return strlen(buf);
 }
 

@@ -40,7 +40,7 @@ static void print_effects(const struct hvt_state *a, const struct hvt_state *b)
 static void print_step(const struct hvt_step *s)
 {
     char text[128], hex[3 * 16 + 1] = "";
-    hvt_disasm(s->insn, s->insn_len, hvt_state_pc(&s->st), s->mode, text, sizeof text);
+    hvt_disasm_step(s, text, sizeof text);
     for (int i = 0; i < s->insn_len; i++)
         sprintf(hex + 3 * i, "%02x ", s->insn[i]);
     printf("%8" PRIu64 "  %04" PRIx64 ":%08" PRIx64 "  %08" PRIx64 ":  %-24s %s\n",

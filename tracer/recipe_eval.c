@@ -163,8 +163,7 @@ static void put_mem(struct ectx *ec, struct text *t, const struct rcp_item *it)
 static void put_insn(struct text *t, const struct hvt_step *s)
 {
     char dis[128];
-    if (!s->insn_len || !hvt_disasm(s->insn, s->insn_len, hvt_state_pc(&s->st),
-                                     (enum hvt_mode)s->mode, dis, sizeof dis)) {
+    if (!hvt_disasm_step(s, dis, sizeof dis)) {
         put(t, " insn=?");
         return;
     }

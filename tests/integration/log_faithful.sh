@@ -26,3 +26,24 @@ if [ "$want_line" = "REP 0000 9000 0002 0002 0000 0000 0001 0000 01011" ] &&
 else
     hvt_fail log_rep_one_step_per_iteration "$(wc -l < "$t/rep.pcs") steps vs QEMU's $(wc -l < "$t/q.pcs"); first difference: $(diff "$t/q.pcs" "$t/rep.pcs" | head -3 | tr '\n' ' '); serial '$want_line'"
 fi
+
+# Near branch targets as offsets in CS, as objdump -m i8086 prints them: the
+# csseg case runs a copy of itself at 1fe0:7c00 and calls sub1fe0 from
+# 1fe0:7c4e.  Needs the handed guest (../shared/cases/guests/csseg.S) built.
+cs_src=$HVT_ROOT/tests/guests/csseg.S
+[ -f "$cs_src" ] || cs_src=$HVT_ROOT/../shared/cases/guests/csseg.S
+if [ ! -f "$cs_src" ]; then
+    hvt_skip log_near_targets_in_segment "csseg.S not found"
+else
+    cp "$cs_src" "$(dirname "$cs_src")"/lib.inc "$t/" 2>/dev/null
+    (cd "$t" && as --32 -I . -o csseg.o csseg.S && ld -m elf_i386 -Ttext 0x7c00 -e _start -o csseg.elf csseg.o &&
+     objcopy -O binary csseg.elf csseg.img && truncate -s 65536 csseg.img) > "$t/cs.build" 2>&1
+    "$HVT" record --engine log --from 0000:7c00 --timeout 60 -o "$t/cs.db" "$t/csseg.img" > "$t/cs.out" 2>&1
+    want=$(objdump -d -m i8086 "$t/csseg.elf" | awk -F"\t" '$1 ~ /^ *7c4e:/ { print $3 }' | awk '{ print $1, $2 }')
+    got=$("$HVT" show "$t/cs.db" --count 0 | awk '$2 == "1fe0:00007c4e" { print $(NF-1), $NF }')
+    if [ "$want" = "call 7c9f" ] && [ "$got" = "call 0x7c9f" ]; then
+        hvt_ok log_near_targets_in_segment
+    else
+        hvt_fail log_near_targets_in_segment "show says '$got' at 1fe0:7c4e, objdump -m i8086 '$want' $(head -c 200 "$t/cs.build")"
+    fi
+fi

@@ -76,6 +76,40 @@ UNIT_TEST(disasm_decodes_in_the_given_mode)
     CHECK_STR(text, "movl $0x1234, %eax");
 }
 
+/* A near call at 1fe0:7c4e (e8 4e 00, the shared csseg case): the target is IP
+ * 0x7c4e + 3 + 0x4e = 0x7c9f in segment 1fe0 (SDM vol 2A CALL: EIP-relative,
+ * masked to the operand size); `objdump -m i8086` prints "call 7c9f".  Taking
+ * the linear PC 0x27a4e instead gives the wrong 0x7a9f. */
+UNIT_TEST(disasm_near_targets_are_segment_offsets)
+{
+    struct hvt_step s = { .insn = { 0xe8, 0x4e, 0x00 }, .insn_len = 3, .mode = HVT_MODE_16 };
+    s.st = real_mode(0x1fe0, 0x7c4e);
+    char text[64];
+    CHECK_EQ_U64(hvt_disasm_step(&s, text, sizeof text), 3);
+    CHECK_STR(text, "call 0x7c9f");
+    /* 16-bit wrap: jmp from ffe0 by +0x40 lands at 0x0023 of the same segment */
+    struct hvt_step w = { .insn = { 0xe9, 0x40, 0x00 }, .insn_len = 3, .mode = HVT_MODE_16 };
+    w.st = real_mode(0x1000, 0xffe0);
+    hvt_disasm_step(&w, text, sizeof text);
+    CHECK_STR(text, "jmp 0x23");
+    /* operand-size prefix: objdump keeps the suffix (calll) */
+    struct hvt_step o = { .insn = { 0x66, 0xe8, 0x4e, 0, 0, 0 }, .insn_len = 6,
+                          .mode = HVT_MODE_16 };
+    o.st = real_mode(0x1fe0, 0x7c4e);
+    hvt_disasm_step(&o, text, sizeof text);
+    CHECK_STR(text, "calll 0x7ca2");
+}
+
+/* 64-bit code: the target is RIP-relative over all 64 bits. */
+UNIT_TEST(disasm_64bit_targets_whole)
+{
+    struct hvt_step s = { .insn = { 0xe8, 0, 0, 0, 0 }, .insn_len = 5, .mode = HVT_MODE_64 };
+    s.st.f[HVT_RIP] = 0xffffffff810000d4u;
+    char text[64];
+    hvt_disasm_step(&s, text, sizeof text);
+    CHECK_STR(text, "call 0xffffffff810000d9");
+}
+
 UNIT_TEST(disasm_reports_bad_bytes)
 {
     const uint8_t code[] = { 0x0f };
