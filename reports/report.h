@@ -15,6 +15,7 @@
 #include "common/hvt_error.h"
 #include "db/rundb.h"
 #include "diffing/align.h"
+#include "diffing/hunkclass.h"
 #include "diffing/memdiff.h"
 #include "diffing/regdiff.h"
 
@@ -34,6 +35,9 @@ struct report_opts {
 struct report_call {            /* one `int N` and its BIOS call name */
     uint64_t step;
     char text[REPORT_CALL_TEXT];
+    int64_t peer;               /* index of the call at the aligned step on the
+                                 * other side, -1 if none */
+    int same;                   /* peer exists and names the same call and result */
 };
 
 struct report_mem {             /* one labelled memory difference */
@@ -70,11 +74,15 @@ struct report_diff {
     size_t nexclude;
     struct align_result res;
     struct align_hunk *hunks;
+    struct hunk_verdict *verdicts;  /* one per hunk: class and reason */
     size_t nhunks;
+    uint64_t classes[HUNK_NCLASSES];    /* top-level hunks per class */
+    int has_ends;               /* one recording ends where the other goes on */
+    struct hunk_verdict ends;
     struct regdiff regs;        /* over every aligned (equal) pair */
     int has_div;
-    struct report_point div;    /* res.first, else res.first_loop */
-    int has_final;              /* the runs never meet again after this point */
+    struct report_point div;    /* the first meaningful hunk (the headline) */
+    int has_final;              /* the runs never meet again after this meaningful point */
     struct report_point final;
     struct report_mem *mem;
     size_t nmem;
@@ -86,7 +94,8 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
                         const char *b_name, const struct report_opts *opts,
                         hvt_error *err);
 void report_diff_free(struct report_diff *d);
-/* 0: no meaningful difference; 1: differences (diff(1) convention). */
+/* 0: no meaningful difference (noise and a recording that ends are not);
+ * 1: meaningful differences (diff(1) convention). */
 int report_diff_status(const struct report_diff *d);
 
 /* Outputs.  The runs are read again for the steps shown around hunks. */

@@ -15,6 +15,7 @@
  * a call without them is named from its registers alone.
  */
 #include "reports/report.h"
+#include "diffing/align_map.h"
 #include "diffing/bioscall.h"
 #include "diffing/insnclass.h"
 
@@ -168,7 +169,10 @@ static int on_step(void *ctx, const struct hvt_step *s)
     struct report_side *side = r->s;
     if (align_builder_add(r->b, s, r->err) < 0)
         return 1;
-    track_calls(r, s, &side->tok[align_builder_count(r->b) - 1]);
+    struct align_token *t = &side->tok[align_builder_count(r->b) - 1];
+    if (hunkclass_is_poll(s->insn, t->len ? t->len : s->insn_len))
+        t->flags |= HUNKCLASS_TF_POLL;
+    track_calls(r, s, t);
     if (raises_smi(s) && side->nsmi < REPORT_MAX_CALLS &&
         grow((void **)&side->smi, &r->capsmi, side->nsmi + 1, sizeof *side->smi) == 0)
         side->smi[side->nsmi++] = s->n;
@@ -265,6 +269,8 @@ static void hv_image_exclude(struct report_diff *d, rundb *db)
     free(path);
 }
 
+static int classify(struct report_diff *d, hvt_error *err);
+
 static int align_sides(struct report_diff *d, hvt_error *err)
 {
     struct report_side *a = &d->side[0], *b = &d->side[1];
@@ -277,18 +283,72 @@ static int align_sides(struct report_diff *d, hvt_error *err)
     struct hunks hs = { d, 0 };
     if (align_diff(a->tok, a->ntok, b->tok, b->ntok, &o, on_hunk, &hs, &d->res, err) < 0)
         return -1;
-    d->has_div = d->res.has_first || d->res.has_first_loop;
-    d->div.hunk = d->res.has_first ? d->res.first : d->res.first_loop;
-    /* Where they part for good: the last top-level difference reaching the ends. */
-    for (size_t i = d->nhunks; i-- > 0;) {
+    return classify(d, err);
+}
+
+/* Each hunk's class; the headline is the first meaningful top-level hunk, the
+ * final point the meaningful one reaching the ends. */
+static int classify(struct report_diff *d, hvt_error *err)
+{
+    struct hunkclass_sides hs = { { d->side[0].tok, d->side[1].tok },
+                                  { d->side[0].ntok, d->side[1].ntok } };
+    d->verdicts = calloc(d->nhunks ? d->nhunks : 1, sizeof *d->verdicts);
+    if (!d->verdicts)
+        return hvt_error_set(err, "out of memory classifying %zu hunks", d->nhunks);
+    for (size_t i = 0; i < d->nhunks; i++) {
         const struct align_hunk *h = &d->hunks[i];
-        if ((h->flags & ALIGN_HF_TAIL) && !(h->flags & ALIGN_HF_NESTED) &&
-            (h->kind == ALIGN_A_ONLY || h->kind == ALIGN_B_ONLY || h->kind == ALIGN_REPLACE)) {
+        struct hunk_verdict *v = &d->verdicts[i];
+        hunkclass_classify(&hs, h, v);
+        if (h->flags & ALIGN_HF_NESTED)
+            continue;
+        d->classes[v->cls]++;
+        if (v->cls == HUNK_ENDS) {
+            d->has_ends = 1;
+            d->ends = *v;
+        }
+        if (v->cls != HUNK_MEANINGFUL)
+            continue;
+        if (!d->has_div) {
+            d->has_div = 1;
+            d->div.hunk = *h;
+        }
+        if ((h->flags & ALIGN_HF_TAIL) && h->kind != ALIGN_LOOP) {
             d->has_final = 1;
             d->final.hunk = *h;
-            break;
         }
     }
+    return 0;
+}
+
+/* The call at step `step` of side s, by binary search (calls are sorted). */
+static int64_t call_at(const struct report_side *s, uint64_t step)
+{
+    size_t lo = 0, hi = s->ncalls;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->calls[mid].step < step)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->ncalls && s->calls[lo].step == step ? (int64_t)lo : -1;
+}
+
+/* BIOS calls paired by alignment: A's call at step n with B's call at the
+ * step aligned with n, whatever their positions in each list. */
+static int pair_calls(struct report_diff *d, hvt_error *err)
+{
+    struct align_map m;
+    if (align_map_build(&m, d->hunks, d->nhunks) < 0)
+        return hvt_error_set(err, "out of memory pairing BIOS calls");
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < d->side[k].ncalls; i++) {
+            struct report_call *c = &d->side[k].calls[i];
+            uint64_t peer;
+            c->peer = align_map_peer(&m, k, c->step, &peer) ? call_at(&d->side[!k], peer) : -1;
+            c->same = c->peer >= 0 && !strcmp(c->text, d->side[!k].calls[c->peer].text);
+        }
+    align_map_free(&m);
     return 0;
 }
 
@@ -464,7 +524,7 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     hv_image_exclude(d, b);
     hv_image_exclude(d, a);
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
-        align_sides(d, err) < 0 || regs_all(d, a, b, err) < 0)
+        align_sides(d, err) < 0 || pair_calls(d, err) < 0 || regs_all(d, a, b, err) < 0)
         return -1;
     if (read_points(d, a, b, err) < 0)
         return -1;
@@ -479,11 +539,12 @@ void report_diff_free(struct report_diff *d)
         free(d->side[i].smi);
     }
     free(d->hunks);
+    free(d->verdicts);
     free(d->mem);
     memset(d, 0, sizeof *d);
 }
 
 int report_diff_status(const struct report_diff *d)
 {
-    return d->res.differ ? 1 : 0;
+    return d->classes[HUNK_MEANINGFUL] ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include "common/disasm.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t report_fmt_addr(const struct hvt_step *s, char *buf, size_t n)
@@ -84,14 +85,53 @@ size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n)
 size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
 {
     const struct align_hunk *h = &d->div.hunk;
-    if (!d->res.differ)
+    uint64_t noise = d->classes[HUNK_TIMING] + d->classes[HUNK_BY_DESIGN];
+    if (!d->has_div && d->has_ends)
+        return (size_t)snprintf(buf, n, "no meaningful difference: %s%s", d->ends.reason,
+                                noise ? " (noise collapsed below)" : "");
+    if (!d->has_div && noise)
+        return (size_t)snprintf(buf, n, "no meaningful difference: %" PRIu64 " timing and %"
+                                PRIu64 " by-design hunks (collapsed below)",
+                                d->classes[HUNK_TIMING], d->classes[HUNK_BY_DESIGN]);
+    if (!d->has_div)
         return (size_t)snprintf(buf, n, "no meaningful difference: the instruction streams "
                                 "match from the anchor to the end");
-    if (!d->res.has_first)
-        return (size_t)snprintf(buf, n, "the runs differ only in loop counts; first at "
-                                "A #%" PRIu64 " / B #%" PRIu64, h->a_begin, h->b_begin);
     return (size_t)snprintf(buf, n, "the runs part at A #%" PRIu64 " / B #%" PRIu64
                             " (%s)", h->a_begin, h->b_begin, align_kind_name(h->kind));
+}
+
+size_t report_fmt_class(const struct report_diff *d, size_t i, char *buf, size_t n)
+{
+    const struct hunk_verdict *v = &d->verdicts[i];
+    return (size_t)snprintf(buf, n, "%s%s%s", hunkclass_name((enum hunk_class)v->cls),
+                            v->reason[0] ? ": " : "", v->reason);
+}
+
+static int row_differs(const struct report_call_row *r)
+{
+    return r->i[0] < 0 || r->i[1] < 0 || !r->same;
+}
+
+static int row_cmp(const void *x, const void *y)
+{
+    const struct report_call_row *a = x, *b = y;
+    if (row_differs(a) != row_differs(b))
+        return row_differs(a) ? -1 : 1;
+    return a->step < b->step ? -1 : a->step > b->step;
+}
+
+size_t report_call_rows(const struct report_diff *d, struct report_call_row *rows)
+{
+    size_t n = 0;
+    const struct report_side *s = d->side;
+    for (size_t i = 0; i < s[0].ncalls; i++)
+        rows[n++] = (struct report_call_row){ { (int64_t)i, s[0].calls[i].peer },
+                                              s[0].calls[i].same, s[0].calls[i].step };
+    for (size_t j = 0; j < s[1].ncalls; j++)
+        if (s[1].calls[j].peer < 0)
+            rows[n++] = (struct report_call_row){ { -1, (int64_t)j }, 0, s[1].calls[j].step };
+    qsort(rows, n, sizeof *rows, row_cmp);
+    return n;
 }
 
 size_t report_fmt_final(const struct report_diff *d, char *buf, size_t n)

@@ -25,7 +25,21 @@ size_t report_fmt_final(const struct report_diff *d, char *buf, size_t n);
 
 /* "replace: A #101-#131 (31 steps), B #101-#121 (21 steps)", "loop: ...". */
 size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n);
-/* One sentence: where the runs part, or that they do not. */
+/* "timing: a polling loop ..." for hunk i. */
+size_t report_fmt_class(const struct report_diff *d, size_t i, char *buf, size_t n);
+
+/* BIOS calls of both runs as rows, each an A call and the B call at its
+ * aligned step (-1: none on that side); the rows that differ come first, then
+ * by step.  rows needs room for side[0].ncalls + side[1].ncalls. */
+struct report_call_row {
+    int64_t i[2];
+    int same;
+    uint64_t step;          /* A's step, else B's: the order among equals */
+};
+size_t report_call_rows(const struct report_diff *d, struct report_call_row *rows);
+
+/* One sentence: where the runs part (the first meaningful hunk), or that they
+ * do not (naming the noise and a recording that ends). */
 size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n);
 /* "cr0: 0x10 vs 0x20 (+NE -ET)" for a field regdiff found different. */
 size_t report_fmt_reg(const struct report_diff *d, enum hvt_field f, char *buf, size_t n);

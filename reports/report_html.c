@@ -90,11 +90,20 @@ static void html_verdict(struct hctx *h)
     char b[REPORT_LINE * 4];
     report_fmt_verdict(d, b, sizeof b);
     fprintf(h->f, "<div id=verdict class=\"verdict %s\"><h2>Verdict</h2><p><b>",
-            d->res.differ ? "differ" : "same");
+            d->classes[HUNK_MEANINGFUL] ? "differ" : "same");
     esc(h, b);
     fprintf(h->f, "</b></p>");
     if (d->has_div)
         html_point(h, &d->div);
+    if (d->has_div && d->has_ends) {
+        fprintf(h->f, "<p>And: ");
+        esc(h, d->ends.reason);
+        fprintf(h->f, "</p>");
+    }
+    if (d->classes[HUNK_TIMING] + d->classes[HUNK_BY_DESIGN])
+        fprintf(h->f, "<p>Noise left out of the verdict: %" PRIu64 " timing, %" PRIu64
+                " by-design hunks (collapsed below, each with its reason).</p>",
+                d->classes[HUNK_TIMING], d->classes[HUNK_BY_DESIGN]);
     if (d->has_final) {
         report_fmt_final(d, b, sizeof b);
         fprintf(h->f, "<p><b>");
@@ -232,10 +241,16 @@ static int html_hunk(struct hctx *h, size_t i)
 {
     const struct align_hunk *k = &h->d->hunks[i];
     char b[REPORT_LINE * 2];
+    int noise = h->d->verdicts[i].cls != HUNK_MEANINGFUL;
     report_fmt_hunk(k, b, sizeof b);
-    fprintf(h->f, "<section id=\"h%zu\"><h3>", i);
+    fprintf(h->f, "<section id=\"h%zu\" class=\"hunk %s\"><h3>", i,
+            noise ? "noise" : "meaningful");
     esc(h, b);
-    fprintf(h->f, "</h3><table><tr><th colspan=5>A</th><th colspan=5>B</th></tr>");
+    fprintf(h->f, "</h3><p class=cls>");
+    report_fmt_class(h->d, i, b, sizeof b);
+    esc(h, b);
+    fprintf(h->f, "</p>%s<table><tr><th colspan=5>A</th><th colspan=5>B</th></tr>",
+            noise ? "<details><summary>steps (noise, collapsed)</summary>" : "");
     uint64_t c = h->context, a0 = h->d->side[0].anchor, b0 = h->d->side[1].anchor;
     c = k->a_begin - a0 < c ? k->a_begin - a0 : c;
     c = k->b_begin - b0 < c ? k->b_begin - b0 : c;
@@ -245,7 +260,7 @@ static int html_hunk(struct hctx *h, size_t i)
         rc = sbs_rows(h, k->body_begin, k->body_len, k->b_begin, 0);
     else if (!rc && k->kind != ALIGN_UNANCHORED)
         rc = sbs_rows(h, k->a_begin, k->a_end - k->a_begin, k->b_begin, k->b_end - k->b_begin);
-    fprintf(h->f, "</table></section>\n");
+    fprintf(h->f, "</table>%s</section>\n", noise ? "</details>" : "");
     return rc;
 }
 
@@ -340,26 +355,29 @@ static void html_mem(struct hctx *h)
 static void html_calls(struct hctx *h)
 {
     const struct report_side *a = &h->d->side[0], *b = &h->d->side[1];
-    size_t n = a->ncalls > b->ncalls ? a->ncalls : b->ncalls;
-    fprintf(h->f, "<h2>BIOS calls</h2><table><tr><th>A step</th><th>A</th><th>B step</th>"
-            "<th>B</th></tr>");
+    struct report_call_row *rows = malloc((a->ncalls + b->ncalls + 1) * sizeof *rows);
+    if (!rows)
+        return;
+    size_t n = report_call_rows(h->d, rows);
+    fprintf(h->f, "<h2>BIOS calls</h2><p>Paired by alignment (the call at the same aligned "
+            "step); the ones that differ first.</p><table><tr><th>A step</th><th>A</th>"
+            "<th>B step</th><th>B</th></tr>");
     for (size_t i = 0; i < n && i < 500; i++) {
-        const struct report_call *c[2] = { i < a->ncalls ? &a->calls[i] : NULL,
-                                           i < b->ncalls ? &b->calls[i] : NULL };
-        int same = c[0] && c[1] && !strcmp(c[0]->text, c[1]->text);
-        fprintf(h->f, "<tr%s>", same ? "" : " class=a");
+        fprintf(h->f, "<tr%s>", rows[i].same ? "" : " class=a");
         for (int s = 0; s < 2; s++) {
-            if (!c[s]) {
+            if (rows[i].i[s] < 0) {
                 fprintf(h->f, "<td></td><td></td>");
                 continue;
             }
-            fprintf(h->f, "<td>%" PRIu64 "</td><td class=s>", c[s]->step);
-            esc(h, c[s]->text);
+            const struct report_call *c = &h->d->side[s].calls[rows[i].i[s]];
+            fprintf(h->f, "<td>%" PRIu64 "</td><td class=s>", c->step);
+            esc(h, c->text);
             fprintf(h->f, "</td>");
         }
         fprintf(h->f, "</tr>");
     }
     fprintf(h->f, "</table>\n");
+    free(rows);
 }
 
 int report_html(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err)

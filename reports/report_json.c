@@ -53,7 +53,7 @@ static void json_runs(FILE *f, const struct report_diff *d)
     fputc(']', f);
 }
 
-static void json_hunk(FILE *f, const struct align_hunk *h)
+static void json_hunk(FILE *f, const struct align_hunk *h, const struct hunk_verdict *v)
 {
     fprintf(f, "{\"kind\":\"%s\",\"a\":[%" PRIu64 ",%" PRIu64 "],\"b\":[%" PRIu64 ",%" PRIu64
             "]", align_kind_name(h->kind), h->a_begin, h->a_end, h->b_begin, h->b_end);
@@ -66,15 +66,20 @@ static void json_hunk(FILE *f, const struct align_hunk *h)
     if (h->flags & ALIGN_HF_PEER)
         fprintf(f, ",\"peer\":[%" PRIu64 ",%" PRIu64 "],\"peer_equal\":%s", h->peer_begin,
                 h->peer_end, h->flags & ALIGN_HF_PEER_EQUAL ? "true" : "false");
-    fprintf(f, ",\"tail\":%s,\"nested\":%s}", h->flags & ALIGN_HF_TAIL ? "true" : "false",
+    fprintf(f, ",\"tail\":%s,\"nested\":%s", h->flags & ALIGN_HF_TAIL ? "true" : "false",
             h->flags & ALIGN_HF_NESTED ? "true" : "false");
+    if (v) {
+        jstr(f, "class", hunkclass_name((enum hunk_class)v->cls), 0);
+        jstr(f, "reason", v->reason, 0);
+    }
+    fputc('}', f);
 }
 
 static void json_point(FILE *f, const struct report_point *pt)
 {
     char b[REPORT_LINE * 4] = "";
     fprintf(f, "{\"hunk\":");
-    json_hunk(f, &pt->hunk);
+    json_hunk(f, &pt->hunk, NULL);
     for (int i = 0; i < 2; i++) {
         fprintf(f, ",\"%c\":{\"last\":", 'a' + i);
         pt->has_last[i] ? json_step(f, &pt->last[i]) : (void)fprintf(f, "null");
@@ -94,7 +99,9 @@ static void json_divergence(FILE *f, const struct report_diff *d)
 {
     char b[REPORT_LINE * 4];
     report_fmt_verdict(d, b, sizeof b);
-    fprintf(f, ",\"differ\":%s", d->res.differ ? "true" : "false");
+    fprintf(f, ",\"differ\":%s", d->classes[HUNK_MEANINGFUL] ? "true" : "false");
+    fprintf(f, ",\"ends\":");
+    d->has_ends ? report_json_string(f, d->ends.reason) : (void)fprintf(f, "null");
     jstr(f, "verdict", b, 0);
     fprintf(f, ",\"divergence\":");
     d->has_div ? json_point(f, &d->div) : (void)fprintf(f, "null");
@@ -143,7 +150,9 @@ static void json_calls(FILE *f, const struct report_diff *d)
         const struct report_side *s = &d->side[i];
         fprintf(f, "%s\"%c\":[", i ? "," : "", 'a' + i);
         for (size_t k = 0; k < s->ncalls; k++) {
-            fprintf(f, "%s{\"step\":%" PRIu64, k ? "," : "", s->calls[k].step);
+            fprintf(f, "%s{\"step\":%" PRIu64 ",\"peer\":%" PRId64 ",\"same\":%s",
+                    k ? "," : "", s->calls[k].step, s->calls[k].peer,
+                    s->calls[k].same ? "true" : "false");
             jstr(f, "text", s->calls[k].text, 0);
             fputc('}', f);
         }
@@ -195,7 +204,7 @@ int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_er
     for (size_t i = 0; i < d->nhunks; i++) {
         if (i)
             fputc(',', f);
-        json_hunk(f, &d->hunks[i]);
+        json_hunk(f, &d->hunks[i], &d->verdicts[i]);
     }
     fputc(']', f);
     json_regs(f, d);

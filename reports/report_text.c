@@ -87,11 +87,20 @@ static void print_verdict(struct tctx *t)
     fprintf(t->f, "\nverdict: %s\n", line);
     if (d->has_div)
         print_point(t, &d->div);
+    if (d->has_div && d->has_ends)
+        fprintf(t->f, "  and: %s\n", d->ends.reason);
+    if (d->classes[HUNK_TIMING] + d->classes[HUNK_BY_DESIGN])
+        fprintf(t->f, "  noise left out of the verdict: %" PRIu64 " timing, %" PRIu64
+                " by-design hunks (collapsed below, each with its reason)\n",
+                d->classes[HUNK_TIMING], d->classes[HUNK_BY_DESIGN]);
     if (!d->has_final)
         return;
     report_fmt_final(d, line, sizeof line);
     fprintf(t->f, "\nverdict: %s\n", line);
-    print_point(t, &d->final);
+    if (memcmp(&d->final.hunk, &d->div.hunk, sizeof d->div.hunk))
+        print_point(t, &d->final);
+    else
+        fprintf(t->f, "  (the divergence above)\n");
 }
 
 static void print_stats(struct tctx *t)
@@ -126,23 +135,34 @@ static void print_regs(struct tctx *t)
             }
 }
 
+static void print_call(struct tctx *t, int side, int64_t i, char mark)
+{
+    const struct report_call *c = &t->d->side[side].calls[i];
+    fprintf(t->f, "%c %c #%-9" PRIu64 " %s\n", mark, 'A' + side, c->step, c->text);
+}
+
 static void print_calls(struct tctx *t)
 {
     const struct report_side *a = &t->d->side[0], *b = &t->d->side[1];
-    size_t n = a->ncalls > b->ncalls ? a->ncalls : b->ncalls;
-    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B ('*': differs at this position)\n",
-            a->ncalls, b->ncalls);
-    for (size_t i = 0; i < n && i < TEXT_CALLS; i++) {
-        const struct report_call *ca = i < a->ncalls ? &a->calls[i] : NULL;
-        const struct report_call *cb = i < b->ncalls ? &b->calls[i] : NULL;
-        int same = ca && cb && !strcmp(ca->text, cb->text);
-        if (ca)
-            fprintf(t->f, "%c A #%-9" PRIu64 " %s\n", same ? ' ' : '*', ca->step, ca->text);
-        if (cb && !same)
-            fprintf(t->f, "* B #%-9" PRIu64 " %s\n", cb->step, cb->text);
+    struct report_call_row *rows = malloc((a->ncalls + b->ncalls + 1) * sizeof *rows);
+    if (!rows)
+        return;
+    size_t n = report_call_rows(t->d, rows), ndiff = 0;
+    while (ndiff < n && !rows[ndiff].same)
+        ndiff++;
+    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment; %zu differ "
+            "(listed first, '*')\n", a->ncalls, b->ncalls, ndiff);
+    for (size_t k = 0; k < n && k < TEXT_CALLS; k++) {
+        const struct report_call_row *r = &rows[k];
+        for (int side = 0; side < 2; side++)
+            if (r->i[side] >= 0 && (side == 0 || !r->same))
+                print_call(t, side, r->i[side], r->same ? ' ' : '*');
+        if (!r->same && (r->i[0] < 0 || r->i[1] < 0))
+            fprintf(t->f, "*   (no call at the aligned step in %c)\n", r->i[0] < 0 ? 'A' : 'B');
     }
     if (n > TEXT_CALLS)
-        fprintf(t->f, "  ... %zu more\n", n - TEXT_CALLS);
+        fprintf(t->f, "  ... %zu more (--json lists all)\n", n - TEXT_CALLS);
+    free(rows);
 }
 
 static void hex(FILE *f, const uint8_t *p, uint32_t len)
@@ -180,13 +200,16 @@ static void print_mem(struct tctx *t)
     }
 }
 
-static int print_hunk(struct tctx *t, const struct align_hunk *h)
+static int print_hunk(struct tctx *t, size_t i)
 {
+    const struct align_hunk *h = &t->d->hunks[i];
     char title[REPORT_LINE * 2];
     report_fmt_hunk(h, title, sizeof title);
     fprintf(t->f, "\n@@ %s @@\n", title);
-    if (h->kind == ALIGN_UNANCHORED)
-        return 0;
+    report_fmt_class(t->d, i, title, sizeof title);
+    fprintf(t->f, "  [%s]\n", title);
+    if (h->kind == ALIGN_UNANCHORED || t->d->verdicts[i].cls != HUNK_MEANINGFUL)
+        return 0;                               /* noise: collapsed to its reason */
     if (h->kind == ALIGN_ASYNC || h->kind == ALIGN_EXCLUDED) {
         int sb = (h->flags & ALIGN_HF_SIDE_B) != 0;
         uint64_t b = sb ? h->b_begin : h->a_begin, e = sb ? h->b_end : h->a_end;
@@ -219,7 +242,7 @@ static int print_hunks(struct tctx *t)
             fprintf(t->f, "\n(more hunks not shown; --json lists all)\n");
             break;
         }
-        if (print_hunk(t, h) < 0)
+        if (print_hunk(t, i) < 0)
             return -1;
     }
     return 0;

@@ -1,0 +1,178 @@
+/*
+ * hunkclass: timing, by-design and ending hunks told apart from meaningful
+ * ones (see hunkclass.h).  A one-sided or replaced stretch is "the same code
+ * looping again" when its steps pass again through the instruction where the
+ * runs parted (the branch that decided to go round once more) or through the
+ * one where they meet again; it is timing when those steps, or the few just
+ * before the parting, poll a port or the clock.  Invariant: reads tokens only,
+ * at most HUNKCLASS_SCAN of them per hunk side, so classifying every hunk of a
+ * huge pair stays linear.
+ */
+#include "diffing/hunkclass.h"
+#include "diffing/insnclass.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#define HUNKCLASS_SCAN   (1u << 20)     /* tokens looked at per side and hunk */
+#define HUNKCLASS_BEFORE 16             /* tokens before the parting searched for a poll */
+
+const char *hunkclass_name(enum hunk_class c)
+{
+    static const char *const names[HUNK_NCLASSES] = {
+        "same", "meaningful", "timing", "by design", "ends"
+    };
+    return c < HUNK_NCLASSES ? names[c] : "?";
+}
+
+/* Legacy and REX prefixes (Intel SDM vol 2, 2.1.1 and 2.2.1). */
+static size_t skip_prefixes(const uint8_t *b, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf0 || b[i] == 0xf2 ||
+                       b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 ||
+                       b[i] == 0x64 || b[i] == 0x65))
+        i++;
+    return i;
+}
+
+int hunkclass_is_poll(const uint8_t *b, size_t len)
+{
+    if (len >= 2 && b[0] == 0xf3 && b[1] == 0x90)             /* pause */
+        return 1;
+    size_t i = skip_prefixes(b, len);
+    if (i < len && b[i] == 0xf3)                              /* rep ins */
+        i++;
+    if (i >= len)
+        return 0;
+    switch (b[i]) {
+    case 0xe4: case 0xe5: case 0xec: case 0xed:              /* in */
+    case 0x6c: case 0x6d:                                    /* ins */
+    case 0xf4:                                               /* hlt */
+        return 1;
+    case 0x0f:
+        return (i + 1 < len && b[i + 1] == 0x31) ||          /* rdtsc */
+               (i + 2 < len && b[i + 1] == 0x01 && b[i + 2] == 0xf9);   /* rdtscp */
+    }
+    return 0;
+}
+
+/* First token in [begin, end) with the poll flag; *pc its pc. */
+static int find_poll(const struct align_token *t, uint64_t begin, uint64_t end, uint64_t *pc)
+{
+    for (uint64_t i = begin; i < end && i - begin < HUNKCLASS_SCAN; i++)
+        if (t[i].flags & HUNKCLASS_TF_POLL) {
+            *pc = t[i].pc;
+            return 1;
+        }
+    return 0;
+}
+
+static int passes(const struct align_token *t, uint64_t begin, uint64_t end, uint64_t pc)
+{
+    for (uint64_t i = begin; i < end && i - begin < HUNKCLASS_SCAN; i++)
+        if (t[i].pc == pc)
+            return 1;
+    return 0;
+}
+
+/* Side k's steps [begin, end) of a hunk run the code around it once more. */
+static int loops_again(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end)
+{
+    const struct align_token *t = s->tok[k];
+    if (begin == end)
+        return 1;
+    return (begin > 0 && passes(t, begin, end, t[begin - 1].pc)) ||
+           (end < s->ntok[k] && passes(t, begin, end, t[end].pc));
+}
+
+/* A poll in side k's [begin, end) or in the `before` tokens ahead of it. */
+static int poll_near(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end,
+                     uint64_t before, uint64_t *pc)
+{
+    uint64_t from = begin > before ? begin - before : 0;
+    return find_poll(s->tok[k], begin, end, pc) || find_poll(s->tok[k], from, begin, pc);
+}
+
+static void set(struct hunk_verdict *v, enum hunk_class c, const char *fmt, uint64_t x,
+                uint64_t y, uint64_t z)
+{
+    v->cls = (uint8_t)c;
+    snprintf(v->reason, sizeof v->reason, fmt, x, y, z);
+}
+
+static void classify_change(const struct hunkclass_sides *s, const struct align_hunk *h,
+                            struct hunk_verdict *v)
+{
+    uint64_t b[2] = { h->a_begin, h->b_begin }, e[2] = { h->a_end, h->b_end }, pc = 0;
+    for (int k = 0; k < 2; k++)
+        if ((h->flags & ALIGN_HF_TAIL) && b[k] == e[k] && b[k] >= s->ntok[k]) {
+            set(v, HUNK_ENDS, k ? "B ends here; A goes on identically for %" PRIu64
+                " more steps" : "A ends here; B goes on identically for %" PRIu64
+                " more steps", e[!k] - b[!k], 0, 0);
+            return;
+        }
+    if (h->flags & ALIGN_HF_TAIL)
+        return;
+    int k = b[0] == e[0];               /* the side with steps, for a one-sided hunk */
+    if ((b[0] == e[0] || b[1] == e[1]) && find_poll(s->tok[k], b[k], e[k], &pc)) {
+        set(v, HUNK_TIMING, k ? "B waited on a device or the clock (polls at 0x%" PRIx64
+            "): %" PRIu64 " extra steps, then it goes on as A" : "A waited on a device or "
+            "the clock (polls at 0x%" PRIx64 "): %" PRIu64 " extra steps, then it goes on "
+            "as B", pc, e[k] - b[k], 0);
+        return;
+    }
+    if (loops_again(s, 0, b[0], e[0]) && loops_again(s, 1, b[1], e[1]) &&
+        (poll_near(s, 0, b[0], e[0], HUNKCLASS_BEFORE, &pc) ||
+         poll_near(s, 1, b[1], e[1], HUNKCLASS_BEFORE, &pc)))
+        set(v, HUNK_TIMING, "a polling loop (waits on a port or the clock at 0x%" PRIx64
+            ") went round a different number of times: %" PRIu64 " vs %" PRIu64 " steps",
+            pc, e[0] - b[0], e[1] - b[1]);
+}
+
+static uint64_t async_pc(const struct hunkclass_sides *s, const struct align_hunk *h)
+{
+    int k = (h->flags & ALIGN_HF_SIDE_B) != 0;
+    return s->tok[k][k ? h->b_begin : h->a_begin].pc;
+}
+
+void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk *h,
+                        struct hunk_verdict *v)
+{
+    uint64_t pc = 0;
+    v->cls = HUNK_MEANINGFUL;
+    v->reason[0] = 0;
+    switch (h->kind) {
+    case ALIGN_EQUAL:
+    case ALIGN_UNANCHORED:
+        v->cls = HUNK_SAME;
+        return;
+    case ALIGN_EXCLUDED:
+        set(v, HUNK_BY_DESIGN, "hv's own code (excluded range), %" PRIu64 " steps",
+            h->flags & ALIGN_HF_SIDE_B ? h->b_end - h->b_begin : h->a_end - h->a_begin, 0, 0);
+        return;
+    case ALIGN_ASYNC:
+        if (h->flags & ALIGN_HF_PEER_EQUAL)
+            v->cls = HUNK_SAME;
+        else
+            set(v, HUNK_TIMING, "an asynchronous interrupt (handler at 0x%" PRIx64
+                ") taken at a different place", async_pc(s, h), 0, 0);
+        return;
+    case ALIGN_LOOP:
+        /* A straight-line instruction cannot follow itself: one recorded twice
+         * was interrupted and restarted (the emulator's timing, not the guest's). */
+        if (h->body_len == 1 && s->tok[0][h->body_begin].cf == INSN_CF_NONE) {
+            set(v, HUNK_TIMING, "the instruction at 0x%" PRIx64 " recorded %" PRIu64 " vs %"
+                PRIu64 " times in a row (interrupted and restarted)",
+                s->tok[0][h->body_begin].pc, h->count_a, h->count_b);
+            return;
+        }
+        /* The body as aligned may start after the poll (a rotated loop). */
+        if (poll_near(s, 0, h->body_begin, h->body_begin + h->body_len, h->body_len + 2, &pc))
+            set(v, HUNK_TIMING, "a polling loop (waits on a port or the clock at 0x%" PRIx64
+                ") ran %" PRIu64 " vs %" PRIu64 " times", pc, h->count_a, h->count_b);
+        return;
+    default:
+        classify_change(s, h, v);
+    }
+}

@@ -1,0 +1,61 @@
+/*
+ * hunkclass: which differences between two aligned boots matter.  Each hunk
+ * the aligner emits is put in one class with a one-line reason:
+ *
+ *   timing      the same code looping a different number of times while it
+ *               polls a device or the clock (in/ins/rdtsc/rdtscp/pause/hlt in
+ *               the repeated steps), or an asynchronous interrupt taken at a
+ *               different place;
+ *   by design   steps of hv's own code (an excluded range);
+ *   ends        one recording stops inside a stretch the other goes on with:
+ *               not a divergence;
+ *   meaningful  everything else.
+ *
+ * The headline of a diff is its first meaningful hunk.  Pure: tokens in, class
+ * out; the poll flag is set on tokens by whoever reads the steps
+ * (hunkclass_is_poll).  Does not look at register values.
+ */
+#ifndef HVT_HUNKCLASS_H
+#define HVT_HUNKCLASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diffing/align.h"
+
+enum hunk_class {
+    HUNK_SAME,          /* equal or unanchored: not a difference */
+    HUNK_MEANINGFUL,
+    HUNK_TIMING,
+    HUNK_BY_DESIGN,
+    HUNK_ENDS,
+    HUNK_NCLASSES
+};
+
+/* Token flag (align_token.flags) set by the step reader: the instruction waits
+ * on a device or the clock. */
+#define HUNKCLASS_TF_POLL 0x80
+
+#define HUNKCLASS_REASON 128
+
+struct hunk_verdict {
+    uint8_t cls;                    /* enum hunk_class */
+    char reason[HUNKCLASS_REASON];  /* "" for HUNK_SAME and plain meaningful hunks */
+};
+
+/* 1 if the instruction in b[0..len) reads an I/O port (in, ins), the time
+ * stamp counter (rdtsc, rdtscp) or waits (pause, hlt): what a polling loop does. */
+int hunkclass_is_poll(const uint8_t *b, size_t len);
+
+/* Both sides' tokens, as given to align_diff. */
+struct hunkclass_sides {
+    const struct align_token *tok[2];
+    size_t ntok[2];
+};
+
+void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk *h,
+                        struct hunk_verdict *out);
+
+const char *hunkclass_name(enum hunk_class c);   /* "timing", "by design", ... */
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * test_hunkclass: the noise classes on synthetic token streams whose story is
+ * known by construction: a run that waited on a port (one-sided detour with an
+ * `in`), a detour without any poll (meaningful), a recording that stops where
+ * the other goes on (through align_diff itself: an exact prefix), a loop whose
+ * body polls vs one that does not, hv's excluded steps, interrupts taken at
+ * different places.  Poll detection is checked against opcode bytes from the
+ * Intel SDM vol 2 (IN E4/E5/EC/ED, INS 6C/6D, RDTSC 0F 31, RDTSCP 0F 01 F9,
+ * PAUSE F3 90, HLT F4) and non-polls (OUT E6, NOP 90).
+ */
+#include "diffing/hunkclass.h"
+#include "diffing/insnclass.h"
+#include "tests/unit/unit.h"
+
+#define N 64
+
+static struct align_token ta[N], tb[N];
+
+/* Tokens at pcs base, base+1, ...; pcs listed in polls get the poll flag. */
+static void fill(struct align_token *t, size_t n, uint64_t base)
+{
+    memset(t, 0, n * sizeof *t);
+    for (size_t i = 0; i < n; i++) {
+        t[i].pc = base + i;
+        t[i].hash = (uint32_t)(base + i) * 2654435761u;
+        t[i].len = 1;
+        t[i].mode = 16;
+    }
+}
+
+static struct hunkclass_sides sides(size_t na, size_t nb)
+{
+    return (struct hunkclass_sides){ { ta, tb }, { na, nb } };
+}
+
+UNIT_TEST(poll_opcodes)
+{
+    static const uint8_t in_al[] = { 0xec }, in_eax[] = { 0x66, 0xed }, imm[] = { 0xe4, 0x60 };
+    static const uint8_t pause[] = { 0xf3, 0x90 }, rdtsc[] = { 0x0f, 0x31 };
+    static const uint8_t rdtscp[] = { 0x0f, 0x01, 0xf9 }, insb[] = { 0xf3, 0x6c };
+    static const uint8_t hlt[] = { 0xf4 }, out[] = { 0xe6, 0xb2 }, nop[] = { 0x90 };
+    static const uint8_t cs_in[] = { 0x2e, 0xec };
+    CHECK(hunkclass_is_poll(in_al, 1) && hunkclass_is_poll(in_eax, 2));
+    CHECK(hunkclass_is_poll(imm, 2) && hunkclass_is_poll(pause, 2));
+    CHECK(hunkclass_is_poll(rdtsc, 2) && hunkclass_is_poll(rdtscp, 3));
+    CHECK(hunkclass_is_poll(insb, 2) && hunkclass_is_poll(hlt, 1) && hunkclass_is_poll(cs_in, 2));
+    CHECK(!hunkclass_is_poll(out, 2) && !hunkclass_is_poll(nop, 1));
+    CHECK(!hunkclass_is_poll(rdtsc, 1));
+}
+
+UNIT_TEST(detour_that_polls_is_timing)
+{
+    fill(ta, 20, 0x1000);
+    fill(tb, 30, 0x1000);
+    for (int i = 10; i < 20; i++)           /* B's detour: a wait routine elsewhere */
+        tb[i].pc = 0x2000 + i;
+    tb[14].flags |= HUNKCLASS_TF_POLL;      /* in al, dx */
+    for (int i = 20; i < 30; i++)
+        tb[i] = ta[i - 10];
+    struct align_hunk h = { .kind = ALIGN_B_ONLY, .a_begin = 10, .a_end = 10,
+                            .b_begin = 10, .b_end = 20 };
+    struct hunkclass_sides s = sides(20, 30);
+    struct hunk_verdict v;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+    CHECK(strstr(v.reason, "B waited") && strstr(v.reason, "0x200e"));
+    tb[14].flags = 0;                       /* the same detour without a poll */
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
+}
+
+static int collect(void *priv, const struct align_hunk *h)
+{
+    struct align_hunk *out = priv;
+    if (h->kind != ALIGN_EQUAL)
+        *out = *h;
+    return 0;
+}
+
+UNIT_TEST(prefix_recording_ends)
+{
+    fill(ta, 30, 0x7c00);                   /* A stops after 30 steps */
+    fill(tb, 50, 0x7c00);                   /* B goes on identically */
+    struct align_opts o = { 0, 0 };
+    struct align_result r;
+    struct align_hunk last = { .kind = ALIGN_EQUAL };
+    hvt_error err = { "" };
+    CHECK(align_diff(ta, 30, tb, 50, &o, collect, &last, &r, &err) == 0);
+    CHECK_EQ_U64(last.kind, ALIGN_B_ONLY);
+    struct hunkclass_sides s = sides(30, 50);
+    struct hunk_verdict v;
+    hunkclass_classify(&s, &last, &v);
+    CHECK_EQ_U64(v.cls, HUNK_ENDS);
+    CHECK(strstr(v.reason, "A ends here; B goes on identically for 20 more steps"));
+    /* A truly different tail is not an ending. */
+    for (int i = 30; i < 50; i++)
+        tb[i].hash ^= 1;
+    fill(ta, 50, 0x7c00);
+    last.kind = ALIGN_EQUAL;
+    CHECK(align_diff(ta, 50, tb, 50, &o, collect, &last, &r, &err) == 0);
+    s = sides(50, 50);
+    hunkclass_classify(&s, &last, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
+}
+
+UNIT_TEST(loops_polling_or_not)
+{
+    fill(ta, 20, 0x100);
+    fill(tb, 20, 0x100);
+    struct align_hunk h = { .kind = ALIGN_LOOP, .a_begin = 4, .a_end = 10, .b_begin = 4,
+                            .b_end = 16, .body_begin = 4, .body_len = 3, .count_a = 2,
+                            .count_b = 4 };
+    struct hunkclass_sides s = sides(20, 20);
+    struct hunk_verdict v;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);   /* a data-driven loop count matters */
+    ta[5].flags |= HUNKCLASS_TF_POLL;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+    CHECK(strstr(v.reason, "ran 2 vs 4 times"));
+    ta[5].flags = 0;
+    ta[3].flags |= HUNKCLASS_TF_POLL;       /* rotated: the poll just before the body */
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+}
+
+UNIT_TEST(instruction_recorded_twice_is_timing)
+{
+    fill(ta, 20, 0x100);
+    fill(tb, 20, 0x100);
+    struct align_hunk h = { .kind = ALIGN_LOOP, .a_begin = 4, .a_end = 6, .b_begin = 4,
+                            .b_end = 5, .body_begin = 4, .body_len = 1, .count_a = 2,
+                            .count_b = 1 };
+    struct hunkclass_sides s = sides(20, 20);
+    struct hunk_verdict v;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+    CHECK(strstr(v.reason, "recorded 2 vs 1 times"));
+    ta[4].cf = INSN_CF_REP;                 /* a rep string op does repeat itself */
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
+}
+
+UNIT_TEST(replace_that_loops_again_with_poll_is_timing)
+{
+    fill(ta, 20, 0x100);
+    fill(tb, 20, 0x100);
+    /* Both sides go round the code at 0x101..0x104 again (through 0x104, the
+     * last common step), differently. */
+    for (int i = 5; i < 9; i++) {
+        ta[i].pc = 0x101 + (i - 5);
+        tb[i].pc = 0x104 - (i - 5);
+    }
+    ta[2].flags |= HUNKCLASS_TF_POLL;       /* just before the parting */
+    struct align_hunk h = { .kind = ALIGN_REPLACE, .a_begin = 5, .a_end = 9,
+                            .b_begin = 5, .b_end = 9 };
+    struct hunkclass_sides s = sides(20, 20);
+    struct hunk_verdict v;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+    ta[2].flags = 0;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
+}
+
+UNIT_TEST(excluded_and_async)
+{
+    fill(ta, 20, 0x100);
+    fill(tb, 20, 0x100);
+    struct hunkclass_sides s = sides(20, 20);
+    struct hunk_verdict v;
+    struct align_hunk h = { .kind = ALIGN_EXCLUDED, .flags = ALIGN_HF_SIDE_B,
+                            .b_begin = 3, .b_end = 8 };
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_BY_DESIGN);
+    CHECK(strstr(v.reason, "hv's own code") && strstr(v.reason, "5 steps"));
+    h = (struct align_hunk){ .kind = ALIGN_ASYNC, .a_begin = 2, .a_end = 6 };
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+    CHECK(strstr(v.reason, "0x102"));
+    h.flags = ALIGN_HF_PEER | ALIGN_HF_PEER_EQUAL;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_SAME);
+    CHECK_STR(hunkclass_name(HUNK_BY_DESIGN), "by design");
+}
+
+UNIT_MAIN()
