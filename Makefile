@@ -35,6 +35,7 @@ ALL_TARGETS :=          # extra artefacts (hv images, guests)
 
 include common/module.mk
 include tracer/module.mk
+include bochs/module.mk
 include db/module.mk
 include diffing/module.mk
 include reports/module.mk

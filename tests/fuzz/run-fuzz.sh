@@ -26,6 +26,8 @@ seed() {   # $1 target name, $2 corpus dir
             while IFS= read -r line; do printf '%s' "$line" > "$2/seed-$(printf '%s' "$line" | cksum | cut -d' ' -f1)"; done ;;
     fuzz_qemulog)
         cp tests/unit/data/qemulog/*.qemulog "$2"/ ;;
+    fuzz_bochslog)
+        cp tests/unit/data/bochslog/*.bochslog "$2"/ ;;
     fuzz_recipe)
         # The built-in recipes' text, as `hvtrace recipes NAME` prints it (the
         # fuzz build has no hvtrace binary: the normal build's, if there is one).
