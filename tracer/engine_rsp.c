@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tracer/recorder_int.h"
+#include "tracer/rep_echo.h"
 
 #define SERIAL_POLL_EVERY 1024
 
@@ -73,7 +74,8 @@ static int made_progress(const struct hvt_step *before, const struct hvt_step *a
 static int step_loop(struct recorder *r, hvt_error *err)
 {
     struct rsp_stop st;
-    struct hvt_step executed;
+    struct hvt_step executed, last;     /* last: the last step recorded */
+    int have_last = 0;
     unsigned idle = 0;
     while (!rec_should_stop(r)) {
         if (idle == 0 && rec_snapshot_if_asked(r, err))
@@ -107,10 +109,15 @@ static int step_loop(struct recorder *r, hvt_error *err)
                                  "state unchanged"), 1;
         }
         idle = 0;
+        /* -icount's extra pass of a rep string instruction (rep_echo.h). */
+        if (have_last && rep_echo_is_extra_pass(&last, &executed))
+            continue;
         int keep = rec_recipe_step(r, &executed, &r->cur, err);
         if (keep < 0 || (keep && rundb_append_step(r->db, &executed, err)))
             return -1;
         r->nsteps += (uint64_t)keep;
+        if (keep)
+            last = executed, have_last = 1;
         r->cur.n = r->nsteps;
         rec_bios_check(r);
         if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
