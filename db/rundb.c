@@ -54,7 +54,7 @@ int rundb_begin_with_steps(rundb *db, hvt_error *err)
         return hvt_error_set(err, "%s: opened for reading only", db->path);
     if (rundb_exec(db, "BEGIN IMMEDIATE", err))
         return -1;
-    if (rundb_steps_write(db, err)) {
+    if (rundb_steps_write(db, err) || rundb_mem_write(db, err)) {
         rundb_rollback(db);
         return -1;
     }
@@ -69,6 +69,7 @@ int rundb_commit(rundb *db, hvt_error *err)
         return -1;
     }
     rundb_steps_committed(db);
+    rundb_mem_committed(db);
     return 0;
 }
 
@@ -127,10 +128,11 @@ static int check_identity(rundb *db, hvt_error *err)
         return hvt_error_set(err, "%s: not an hvtrace run file", db->path);
     if (query_int(db, "PRAGMA user_version", &ver))
         return hvt_error_set(err, "%s: not an hvtrace run file", db->path);
-    if (ver != rundb_schema_version)
+    db->has_mem = ver >= RUNDB_FIRST_MEM_VERSION;
+    if (ver != rundb_schema_version && ver != RUNDB_FIRST_MEM_VERSION - 1)
         return hvt_error_set(err, "%s: run file has schema version %d; this hvtrace "
-                             "reads version %d only", db->path, ver,
-                             rundb_schema_version);
+                             "reads versions %d-%d only", db->path, ver,
+                             RUNDB_FIRST_MEM_VERSION - 1, rundb_schema_version);
     return 0;
 }
 
@@ -219,6 +221,7 @@ int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err)
         return -1;
     }
     db->writer = 1;
+    db->has_mem = 1;
     db->insns_loaded = 1;       /* a new run has no instructions yet */
     *out = db;
     return 0;
@@ -235,6 +238,7 @@ void rundb_close(rundb *db)
             rundb_commit(db, NULL);
     }
     rundb_steps_free(db);
+    rundb_mem_free(db);
     sqlite3_close(db->db);
     stepcodec_writer_free(&db->enc);
     stepcodec_reader_free(&db->dec);

@@ -73,6 +73,47 @@ int rundb_add_event(rundb *db, uint64_t step, const char *kind, const char *text
 int rundb_add_snapshot(rundb *db, uint64_t step, const char *label,
                        const uint8_t *mem, size_t len, int64_t *id, hvt_error *err);
 
+/* ---- memory accesses (schema 2; engines that see them: Bochs) ----
+ *
+ * For the chain of causes: rundb_last_store answers "which step last wrote
+ * byte X (physical) before step N, and what" from recorded accesses, instead
+ * of reconstructing it from snapshots and instruction semantics.  Use it when
+ * rundb_has_mem says the run recorded accesses; a run without them (QEMU
+ * engines, version-1 files) has none, and 0 then means "not recorded", not
+ * "never written". */
+struct rundb_mem {
+    uint64_t step;
+    uint32_t seq;               /* order within the step */
+    uint8_t rw;                 /* RUNDB_MEM_* (Bochs' access types) */
+    uint8_t has_lin, has_value;
+    uint32_t len;
+    uint64_t lin, phys;
+    uint64_t value;             /* the bytes, little-endian, when has_value (len <= 8) */
+};
+#define RUNDB_MEM_READ   0
+#define RUNDB_MEM_WRITE  1
+#define RUNDB_MEM_EXEC   2
+#define RUNDB_MEM_RMW    3
+#define RUNDB_MEM_SYS_READ  4
+#define RUNDB_MEM_SYS_WRITE 5
+#define RUNDB_MEM_SYS_RMW   7
+/* Does this access store (write, rmw, system write/rmw)? */
+int rundb_mem_is_store(uint8_t rw);
+
+/* Append step's accesses (step = the step they belong to, already appended or
+ * being appended next); committed with the steps. */
+int rundb_add_mem(rundb *db, uint64_t step, const struct rundb_mem *m, size_t n,
+                  hvt_error *err);
+/* 1 if the run file records memory accesses (and any were recorded). */
+int rundb_has_mem(rundb *db);
+/* The last store covering physical byte `phys` at a step < before: 1 and *out,
+ * 0 if none recorded, -1 on error. */
+int rundb_last_store(rundb *db, uint64_t phys, uint64_t before, struct rundb_mem *out,
+                     hvt_error *err);
+/* A step's accesses in order into out[cap]; *n receives how many there are. */
+int rundb_read_mem(rundb *db, uint64_t step, struct rundb_mem *out, size_t cap, size_t *n,
+                   hvt_error *err);
+
 /* Final status (RUNDB_COMPLETE or RUNDB_INCOMPLETE) and a one-line reason. */
 int rundb_finish(rundb *db, const char *status, const char *reason, hvt_error *err);
 

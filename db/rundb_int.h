@@ -39,7 +39,15 @@ struct rundb {
     insnmap insns;
     int insns_loaded;
     stepcodec_reader dec;
+    /* Memory accesses (rundb_mem.c): buffered like steps, written in the same
+     * transaction; has_mem: the file's schema has table mem. */
+    struct rundb_mem *mem;
+    size_t nmem, capmem;
+    sqlite3_stmt *st_mem;
+    int has_mem;
 };
+
+#define RUNDB_FIRST_MEM_VERSION 2   /* schema version that added table mem */
 
 /* Sets err to "<path>: <what>: <sqlite message>"; returns -1. */
 int rundb_sqlerr(rundb *db, hvt_error *err, const char *what);
@@ -55,6 +63,9 @@ int rundb_steps_write(rundb *db, hvt_error *err);
 /* Called by rundb_commit once that transaction is durable: forget the buffer. */
 void rundb_steps_committed(rundb *db);
 void rundb_steps_free(rundb *db);
+int rundb_mem_write(rundb *db, hvt_error *err);
+void rundb_mem_committed(rundb *db);
+void rundb_mem_free(rundb *db);
 int rundb_count_steps(rundb *db, uint64_t *n, hvt_error *err);
 
 #endif

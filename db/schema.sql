@@ -4,7 +4,8 @@
 -- (rundb_schema_sql) and takes the version below from the user_version line.
 -- Change anything here that a reader depends on (tables, columns, the step codec
 -- in db/stepcodec.c, the field order of common/cpu_state.h) and bump user_version:
--- rundb_open refuses files of another version.
+-- rundb_open refuses files of another version, except version 1 (no table mem:
+-- read as a run without recorded memory accesses).
 --
 -- Steps are stored in compressed chunks (table chunk), so there is no plain
 -- per-step view here: load the extension (.load build/hvtrace-sqlite) and query
@@ -85,6 +86,25 @@ CREATE TABLE snapshot_page (
     PRIMARY KEY (snapshot_id, idx)
 ) WITHOUT ROWID;
 
+-- Memory accesses, from engines that see them (Bochs' trace-mem; since schema 2):
+-- every access an instruction made, in order.  rw is Bochs' access type: 0 read,
+-- 1 write, 2 execute, 3 read-modify-write, 4 system read, 5 system write (page
+-- walks, descriptor loads, VMCS), 7 system read-modify-write.  lin is NULL for
+-- a physical-only access; value (the bytes as a little-endian number) is NULL
+-- when not printed (len > 8).  Instruction fetches are not listed.  The last
+-- store to a byte before a step: db/rundb.h, rundb_last_store.
+CREATE TABLE mem (
+    step  INTEGER NOT NULL,
+    seq   INTEGER NOT NULL,
+    rw    INTEGER NOT NULL,
+    len   INTEGER NOT NULL,
+    phys  INTEGER NOT NULL,
+    lin   INTEGER,
+    value INTEGER,
+    PRIMARY KEY (step, seq)
+) WITHOUT ROWID;
+CREATE INDEX mem_store ON mem(phys, step) WHERE rw IN (1, 3, 5, 7);
+
 -- ---- views for people using plain `sqlite3 run.db` ----
 
 CREATE VIEW run_info AS
@@ -119,6 +139,17 @@ SELECT printf('%08x', pc) AS pc, first_step, mode, len,
        lower(hex(substr(bytes, 1, len))) AS bytes, disasm
 FROM insn ORDER BY pc, first_step;
 
+CREATE VIEW mem_accesses AS
+SELECT step, seq,
+       CASE rw WHEN 0 THEN 'read' WHEN 1 THEN 'write' WHEN 2 THEN 'exec'
+               WHEN 3 THEN 'rmw' WHEN 4 THEN 'sys-read' WHEN 5 THEN 'sys-write'
+               WHEN 7 THEN 'sys-rmw' ELSE 'other' END AS kind,
+       len,
+       CASE WHEN lin IS NULL THEN NULL ELSE printf('%08x', lin) END AS lin,
+       printf('%08x', phys) AS phys,
+       CASE WHEN value IS NULL THEN NULL ELSE printf('%0*x', len * 2, value) END AS value
+FROM mem ORDER BY step, seq;
+
 -- Needs the extension: sqlite3 run.db '.load build/hvtrace-sqlite' \
 --                                     'SELECT * FROM steps_hex LIMIT 20'
 CREATE VIEW steps_hex AS
@@ -140,4 +171,4 @@ LEFT JOIN insn i ON i.pc = s.pc AND i.first_step = (
     SELECT max(first_step) FROM insn WHERE pc = s.pc AND first_step <= s.step);
 
 PRAGMA application_id = 1213617234;    -- 0x48565452, "HVTR"
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
