@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential clang libexpat1-dev libcapstone-dev libsqlite3-dev sqlite3 zlib1g-dev
       qemu-system-x86 seabios grub-pc-bin xorriso mtools bochs bochsbios vgabios gdb
-      binutils python3 chromium"
+      binutils nasm python3 chromium"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -119,6 +119,10 @@ hvt_qemu_run() {
 #                    see SMM entry/exit; keep exec, hvt_qemu_eips_from needs it)
 #   HVT_TRACE_FROM   linear address where logging starts (default 0x7c00), or
 #                    "reset" to log from the first instruction (hundreds of MB)
+#   HVT_TRACE_UNTIL  linear address (e.g. a guest's final hlt) where QEMU is
+#                    stopped and killed before that instruction runs: the log
+#                    ends with the instruction before it and the return status
+#                    is 0 if it was reached (QEMU's gdbstub exits on `kill`)
 # Logging from an address uses gdb on a unix socket: hbreak, `monitor log`, continue.
 hvt_qemu_trace() {
     local guest=$1 out=$2 img; shift 2
@@ -137,11 +141,17 @@ hvt_qemu_trace() {
         -gdb "unix:$out/gdb.sock,server=on,wait=off"
     local qpid=$hvt__pid n=0
     while [ ! -S "$out/gdb.sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+    local until=(-ex continue)
+    [ -n "${HVT_TRACE_UNTIL:-}" ] &&
+        until=(-ex delete -ex "hbreak *$HVT_TRACE_UNTIL" -ex continue -ex 'printf "hvt-until %x\n", $pc' -ex kill)
     hvt__spawn "$out" gdb -q -batch -nx -ex "target remote $out/gdb.sock" \
-        -ex "hbreak *$from" -ex continue -ex "monitor log $items" -ex continue
+        -ex "hbreak *$from" -ex continue -ex "monitor log $items" "${until[@]}"
     wait "$hvt__pid"
     hvt__pid=$qpid
     hvt__wait "$out"
+    local rc=$?
+    [ -n "${HVT_TRACE_UNTIL:-}" ] && grep -qi "^hvt-until ${HVT_TRACE_UNTIL#0x}\$" "$out/qemu.out" && return 0
+    return $rc
 }
 
 # hvt_qemu_eips_from LOG ADDR: print the linear PC of every executed instruction in

@@ -2,3 +2,4 @@
 UNIT_TESTS   += $(wildcard tests/unit/test_*.c)
 FUZZ_TARGETS += $(wildcard tests/fuzz/fuzz_*.c)
 -include tests/guests/module.mk
+-include tests/guests/cases/module.mk
