@@ -162,6 +162,27 @@ static int bios_at_stop(struct recorder *r, hvt_error *err)
     return 0;
 }
 
+/* Is the VM, stopped, still before the held-back state's instruction?  Then
+ * QEMU logged that block and abandoned it for the stop (the exit request is
+ * checked after the log line, design note 5): it did not run, and is logged
+ * again when it does.  Compared: what `g` and the log both give exactly
+ * (registers, RIP, EFLAGS, selectors); outside 64-bit code the log prints
+ * 32-bit registers only.  `jmp $` runs without changing them: kept. */
+static int stopped_before(const struct hvt_step *pending, const struct hvt_state *now)
+{
+    int wide = pending->mode == HVT_MODE_64;
+    uint64_t mask = wide ? UINT64_MAX : 0xffffffffu;
+    if (rec_jumps_to_itself(pending))
+        return 0;
+    for (int f = HVT_RAX; f <= HVT_GS_SEL; f++) {
+        if (!wide && f >= HVT_R8 && f <= HVT_R15)
+            continue;
+        if ((pending->st.f[f] & mask) != (now->f[f] & mask))
+            return 0;
+    }
+    return 1;
+}
+
 /* The VM stopped (breakpoint, or our interrupt) with the log drained: flush the
  * held-back state, read where the CPU is, and act on it.  Returns LOG_DONE when
  * a stop condition holds (rec_should_stop: --steps, --until, SIGINT, timeout),
@@ -169,8 +190,13 @@ static int bios_at_stop(struct recorder *r, hvt_error *err)
 static int at_stop(struct logeng *e, hvt_error *err)
 {
     struct recorder *r = e->r;
-    if (append_pending(e) || rec_read_current(r, err))
+    if (rec_read_current(r, err))
         return -1;
+    if (e->have_pending && stopped_before(&e->pending, &r->cur.st))
+        e->have_pending = 0;
+    if (append_pending(e))
+        return -1;
+    r->cur.n = r->nsteps;
     if (rec_should_stop(r))
         return LOG_DONE;
     if (e->stalled)
