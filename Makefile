@@ -5,7 +5,8 @@
 # rules.  Outputs go to build/ only.
 #
 #   make              build hvtrace, hv (both hosts) and the test guests
-#   make check        build and run unit + integration tests (tests/run-tests.sh)
+#   make check        build and run unit, integration and slow tests (tests/run-tests.sh)
+#   make images       real guests from Debian packages into build/images (images/)
 #   make bench        benchmarks (not tests)
 #   make deps         install missing Debian packages (needs root)
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -41,6 +42,7 @@ include diffing/module.mk
 include reports/module.mk
 include hv/module.mk
 include tests/module.mk
+include images/module.mk
 
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
 CLI_OBJS  = $(CLI_SRCS:%.c=$(B)/obj/%.o)
@@ -69,7 +71,7 @@ demo: deps all
 	bash tests/demo.sh $(B)
 
 # The README's test command.  Installs what is missing, builds, runs everything.
-check: deps all
+check: deps all images
 	bash tests/run-tests.sh $(B)
 
 unit: all

@@ -4,7 +4,9 @@
 set -eu
 pkgs="build-essential clang libexpat1-dev libcapstone-dev libsqlite3-dev sqlite3 zlib1g-dev
       qemu-system-x86 seabios grub-pc-bin xorriso mtools bochs bochsbios vgabios gdb
-      binutils nasm python3 chromium"
+      binutils nasm python3 chromium
+      linux-image-amd64 busybox-static memtest86+ syslinux syslinux-common ipxe
+      dosfstools fdisk cpio"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test runner: unit binaries (build/tests/test_*) then integration scripts
-# (tests/integration/*.sh).  Every test prints lines "ok NAME", "FAIL NAME: why"
+# (tests/integration/*.sh), then the slow group (tests/slow/*.sh: real guests from
+# `make images`, a few minutes in all).  Every test prints lines "ok NAME", "FAIL NAME: why"
 # or "skip NAME: why"; this script echoes them and ends with the closing line
 # CI reads: "N passed, N failed, N skipped".
-#   usage: tests/run-tests.sh BUILD_DIR [unit|integration] [NAME-FILTER]
+#   usage: tests/run-tests.sh BUILD_DIR [all|unit|integration|slow] [NAME-FILTER]
 set -u
 B=${1:-build}; which=${2:-all}; filter=${3:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,19 +32,27 @@ run_one() {   # $1 label, rest: command
     tally "$label" $rc
 }
 
-if [ "$which" != integration ]; then
+run_scripts() {   # $1 = directory of test scripts
+    local t
+    for t in "$1"/*.sh; do
+        [ -f "$t" ] || continue
+        case "$(basename "$t")" in *"$filter"*) ;; *) continue ;; esac
+        run_one "$(basename "$t" .sh)" timeout 600 bash "$t"
+    done
+}
+
+if [ "$which" = all ] || [ "$which" = unit ]; then
     for t in "$HVT_BUILD"/tests/test_*; do
         [ -x "$t" ] || continue
         case "$(basename "$t")" in *"$filter"*) ;; *) continue ;; esac
         run_one "$(basename "$t")" "$t"
     done
 fi
-if [ "$which" != unit ]; then
-    for t in "$root"/tests/integration/*.sh; do
-        [ -f "$t" ] || continue
-        case "$(basename "$t")" in *"$filter"*) ;; *) continue ;; esac
-        run_one "$(basename "$t" .sh)" timeout 600 bash "$t"
-    done
+if [ "$which" = all ] || [ "$which" = integration ]; then
+    run_scripts "$root/tests/integration"
+fi
+if [ "$which" = all ] || [ "$which" = slow ]; then
+    run_scripts "$root/tests/slow"
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
