@@ -227,6 +227,17 @@ int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err)
     return 0;
 }
 
+int rundb_replace(const char *tmp, const char *path, hvt_error *err)
+{
+    return install_tmp(tmp, path, 1, err);
+}
+
+void rundb_remove(const char *path)
+{
+    unlink(path);
+    unlink_sidecars(path);
+}
+
 void rundb_close(rundb *db)
 {
     if (!db)

@@ -48,6 +48,11 @@ int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err);
 /* Open an existing run file for reading; checks it is an hvtrace run file of a
  * schema version this build understands. */
 int rundb_open(rundb **out, const char *path, hvt_error *err);
+/* Move a finished (closed) run file tmp over path, dropping path's old journal
+ * first; tmp is removed on failure. */
+int rundb_replace(const char *tmp, const char *path, hvt_error *err);
+/* Delete a run file and its journal (a run that never began). */
+void rundb_remove(const char *path);
 void rundb_close(rundb *db);
 
 /* Metadata: free-form key/value (qemu_cmdline, qemu_version, firmware_sha256,

@@ -13,8 +13,9 @@
  *            is taken in host context, where the BIOS's handler finds hv's
  *            registers instead of the guest's (the seed's failure class).  The
  *            guest is left at the `hlt` after its `out 0xb2`; hv then intercepts
- *            HLT, and a HLT with interrupts off means the guest's BIOS call can
- *            never return: hv reports the guest stuck and stops it.
+ *            HLT, and a HLT with interrupts off at that hlt means the guest's
+ *            BIOS call can never return: hv reports the guest stuck and stops
+ *            it.  A HLT elsewhere is the guest's own and runs as without hv.
  * Every other exit that is not a stub hypercall stops the guest with the dump.
  * Invariant: hv itself never stops because of a guest: every path ends in
  * hv_stop (guest stopped, hv alive) or another guest run.
@@ -25,6 +26,7 @@
 #include "hv/printf.h"
 
 #define RFLAGS_IF (1u << 9)
+#define RUN_SMI_SITE_SLACK 2    /* `pause` (2 bytes) may sit between exit and hlt */
 
 enum run_next { RUN_RESUME, RUN_RESUME_HELD };
 
@@ -33,6 +35,12 @@ static HV_NORETURN void run_stop_dump(const struct hv_ops *ops, const struct hv_
     hv_log_dump(ops, ex);
     hv_stop(why);
 }
+
+/* Where the guest sat when its SMI was taken in host context (smi=host): the
+ * `hlt` after SeaBIOS's `out 0xb2; pause` (FACTS.md).  Only a HLT there means
+ * its BIOS call never returns; a `cli; hlt` anywhere else is the guest's own
+ * ending (smi.S halts normally after an SMI hv took). */
+static struct { u16 cs; u64 rip; int valid; } run_smi_site;
 
 static enum run_next run_smi(const struct hv_ops *ops, const struct hv_options *opt,
                              const struct hv_exit *ex)
@@ -44,6 +52,9 @@ static enum run_next run_smi(const struct hv_ops *ops, const struct hv_options *
         return RUN_RESUME_HELD;
     }
     hv_printf("hv: smi=host: SMI taken in host context\n");
+    run_smi_site.cs = ex->cs;
+    run_smi_site.rip = ex->rip;
+    run_smi_site.valid = 1;
     ops->host_window();
     hv_printf("hv: smi=host: SMI handled by the host; the guest's SMM call is lost\n");
     ops->intercept(HV_ICPT_HLT, 1);
@@ -54,8 +65,12 @@ static enum run_next run_hlt(const struct hv_ops *ops, const struct hv_exit *ex)
 {
     static char why[128];
     hv_log_intercept(ex->code, ex->cs, ex->rip, 0, 0);
-    if (ops->get(HV_RFLAGS) & RFLAGS_IF) {
-        ops->intercept(HV_ICPT_HLT, 0);      /* an interrupt will wake it: let it halt */
+    int at_smi_site = run_smi_site.valid && ex->cs == run_smi_site.cs &&
+                      ex->rip - run_smi_site.rip <= RUN_SMI_SITE_SLACK;
+    if ((ops->get(HV_RFLAGS) & RFLAGS_IF) || !at_smi_site) {
+        /* An interrupt will wake it, or it is the guest's own `cli; hlt`:
+         * let it halt in guest mode, as it would without hv. */
+        ops->intercept(HV_ICPT_HLT, 0);
         return RUN_RESUME;
     }
     hv_snprintf(why, sizeof why, "guest stuck: hlt with interrupts off at 0x%04x:0x%08x "

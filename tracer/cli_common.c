@@ -4,7 +4,9 @@
  */
 #include "tracer/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +41,29 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return CLI_TROUBLE;
 }
 
+/* Numbers from the command line: the whole text must be the number, with no
+ * sign, space or suffix (strtoull alone accepts " -1" as 2^64-1). */
 int cli_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
-    if (!s || !*s || *s == '-')
+    if (!s || !isdigit((unsigned char)*s))
         return -1;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
     if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_seconds(const char *s, double *out)
+{
+    char *end;
+    if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v <= 0 || v > CLI_MAX_SECONDS)
         return -1;
     *out = v;
     return 0;

@@ -6,6 +6,8 @@
  * 2 trouble.  An output file is written under a temporary name and renamed, so
  * a failed diff never leaves a half-written report looking valid.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +44,15 @@ static void diff_help(void)
 static int parse_range(const char *s, struct align_range *r)
 {
     char *end;
+    errno = 0;
+    if (!isxdigit((unsigned char)*s))
+        return -1;
     r->lo = strtoull(s, &end, 16);
-    if (end == s || *end != '-')
+    if (end == s || *end != '-' || !isxdigit((unsigned char)end[1]))
         return -1;
     const char *hi = end + 1;
     r->hi = strtoull(hi, &end, 16);
-    return end == hi || *end || r->hi < r->lo ? -1 : 0;
+    return errno || end == hi || *end || r->hi < r->lo ? -1 : 0;
 }
 
 static int parse_diff_opt(struct report_opts *o, int c, const char *arg)

@@ -18,6 +18,7 @@
 #include "tracer/recorder.h"
 
 #define RECORD_MAX_QEMU_ARGS 32
+#define RECORD_MAX_MEMORY_MB (1 << 20)    /* 1 TiB: more is a typo */
 
 static volatile sig_atomic_t record_interrupted;
 
@@ -78,19 +79,35 @@ static const char *installed_hv_image(const char *arch, char *buf, size_t cap)
     return NULL;
 }
 
+/* DISK's first sector, if the BIOS would boot it: 512 bytes ending in the
+ * 55 AA signature (the BIOS Boot Specification 1.01, 6.5.1; SeaBIOS refuses
+ * such a disk with "not a bootable disk" and recording it would only record
+ * the firmware looking for something else to boot). */
+static int read_boot_sector(const char *disk, unsigned char sector[512], hvt_error *err)
+{
+    FILE *in = fopen(disk, "rb");
+    if (!in)
+        return hvt_error_errno(err, "cannot open %s", disk);
+    size_t got = fread(sector, 1, 512, in);
+    fclose(in);
+    if (got != 512)
+        return hvt_error_set(err, "%s: not a bootable disk (%s one 512-byte sector)", disk,
+                             got ? "shorter than" : "empty, not even");
+    if (sector[510] != 0x55 || sector[511] != 0xaa)
+        return hvt_error_set(err, "%s: not a bootable disk (no 55 AA boot signature at "
+                             "offset 510)", disk);
+    return 0;
+}
+
 /* Write DISK's first 512 bytes to a temporary file: hv's multiboot module. */
 static int extract_boot_sector(const char *disk, char *path, size_t cap, hvt_error *err)
 {
     unsigned char sector[512];
-    FILE *in = fopen(disk, "rb");
-    if (!in)
-        return hvt_error_errno(err, "cannot open %s", disk);
-    size_t got = fread(sector, 1, sizeof sector, in);
-    fclose(in);
-    if (got != sizeof sector)
-        return hvt_error_set(err, "%s: shorter than one 512-byte sector", disk);
+    if (read_boot_sector(disk, sector, err))
+        return -1;
     const char *tmp = getenv("TMPDIR");
-    snprintf(path, cap, "%s/hvtrace-bootsect-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(path, cap, "%s/hvtrace-bootsect-%ld-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             (long)getpid());   /* the pid: qemu_clean_stale knows whose it is */
     int fd = mkstemp(path);
     if (fd < 0)
         return hvt_error_errno(err, "cannot create %s", path);
@@ -122,21 +139,33 @@ static int parse_addr_opt(const char *s, struct hvt_addr *a)
     return 0;
 }
 
+/* -m MB: whole mebibytes, 1 up to RECORD_MAX_MEMORY_MB. */
+static int parse_memory(const char *arg, int *mb)
+{
+    uint64_t v;
+    if (cli_parse_u64(arg, &v) || v == 0 || v > RECORD_MAX_MEMORY_MB)
+        return cli_usage("record", "bad --memory '%s' (MiB, 1 to %d)", arg,
+                         RECORD_MAX_MEMORY_MB);
+    *mb = (int)v;
+    return 0;
+}
+
 static int parse_one(struct record_args *ra, int c, const char *arg)
 {
     struct record_opts *o = &ra->o;
     switch (c) {
     case 'o': o->out = arg; return 0;
     case 'F': o->overwrite = 1; return 0;
-    case 's': return cli_parse_u64(arg, &o->max_steps) ? cli_usage("record", "bad --steps '%s'", arg) : 0;
+    case 's': return cli_parse_u64(arg, &o->max_steps) || !o->max_steps
+                     ? cli_usage("record", "bad --steps '%s' (a whole number of steps, at least 1)", arg) : 0;
     case 'f': o->has_from = 1; return parse_addr_opt(arg, &o->from);
     case 'u': o->has_until = 1; return parse_addr_opt(arg, &o->until);
     case 'S':
         if (o->nsnap_at == RECORD_MAX_SNAP_AT)
             return cli_usage("record", "at most %d --snapshot-at", RECORD_MAX_SNAP_AT);
         return parse_addr_opt(arg, &o->snap_at[o->nsnap_at++]);
-    case 't': o->timeout = atof(arg);
-        return o->timeout > 0 ? 0 : cli_usage("record", "bad --timeout '%s'", arg);
+    case 't': return cli_parse_seconds(arg, &o->timeout)
+                     ? cli_usage("record", "bad --timeout '%s' (seconds, e.g. 5 or 0.5)", arg) : 0;
     case 'H': ra->with_hv = 1; ra->hv_image = arg; return 0;
     case 'O': o->hv_opts = arg; return 0;
     case 'a': o->attach = arg; return 0;
@@ -146,8 +175,7 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
     case 'q': o->qemu.qemu = arg; return 0;
     case 'c': o->qemu.cpu = arg; return 0;
     case 'M': o->qemu.machine = arg; return 0;
-    case 'm': o->qemu.memory_mb = atoi(arg);
-        return o->qemu.memory_mb > 0 ? 0 : cli_usage("record", "bad --memory '%s'", arg);
+    case 'm': return parse_memory(arg, &o->qemu.memory_mb);
     case 'D': o->qemu.deterministic = 0; return 0;
     case 'R': ra->recipe_name = arg; return 0;
     case 'E':
@@ -206,9 +234,13 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         return cli_usage("record", "unexpected argument '%s'", argv[optind]);
     if (!ra->o.qemu.disk && !ra->o.attach)
         return cli_usage("record", "missing DISK (or --attach)");
+    unsigned char sector[512];
+    hvt_error err = { "" };
     if (ra->o.qemu.disk && access(ra->o.qemu.disk, R_OK))
         return cli_fail("record", "cannot read disk image %s: %s", ra->o.qemu.disk,
                         strerror(errno));
+    if (ra->o.qemu.disk && read_boot_sector(ra->o.qemu.disk, sector, &err))
+        return cli_fail("record", "%s", err.msg);
     if (ra->with_hv && ra->o.attach)
         return cli_usage("record", "--with-hv starts QEMU itself; it cannot --attach");
     if (ra->o.engine && !strcmp(ra->o.engine, "log") && (ra->o.attach || ra->recipe_name))
@@ -218,7 +250,6 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
     if (!ra->o.engine)
         ra->o.engine = ra->o.attach || ra->recipe_name ? "rsp" : "log";
     return ra->recipe_name ? load_recipe(ra) : 0;
-    return 0;
 }
 
 static int prepare_hv(struct record_args *ra, char *module, size_t cap, hvt_error *err)

@@ -217,7 +217,7 @@ static int step_once(struct logeng *e, hvt_error *err)
     if (rsp_step(e->r->rsp, &st, err))
         return rec_rsp_failed(e->r, err);
     qemu_fifo_log_drain(&e->log);
-    if (st.kind != RSP_STOP_SIGNAL)
+    if (rec_stop_ends(e->r, &st))
         return rec_note_qemu_end(e->r), 1;
     return 0;
 }
@@ -262,7 +262,7 @@ static int run_until_stop(struct logeng *e, hvt_error *err)
             return rec_rsp_failed(r, err);
         qemu_fifo_log_drain(&e->log);
         rec_serial_poll(r);
-        if (st.kind != RSP_STOP_SIGNAL)
+        if (rec_stop_ends(e->r, &st))
             return append_pending(e), rec_note_qemu_end(r), 1;
         return 0;
     }

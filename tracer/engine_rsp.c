@@ -86,10 +86,10 @@ static int step_loop(struct recorder *r, hvt_error *err)
         if (srt == RSP_TIMEOUT)
             return rec_note_stuck(r, "a single step did not finish in " STR(STEP_STALL_MS)
                                  " ms: the CPU is halted (hlt with interrupts off?)"), 1;
-        if (srt || st.kind != RSP_STOP_SIGNAL) {
+        if (srt || rec_stop_ends(r, &st)) {
             /* QEMU ended inside this instruction (isa-debug-exit's `out`, a
              * triple fault under -no-reboot): it is the run's last step. */
-            int rc = st.kind != RSP_STOP_SIGNAL && !err->msg[0] ? (rec_note_qemu_end(r), 1)
+            int rc = rec_stop_ends(r, &st) && !err->msg[0] ? (rec_note_qemu_end(r), 1)
                                                                : rec_rsp_failed(r, err);
             fill_code(r, &executed);
             if (rc == 1 && rec_recipe_step(r, &executed, NULL, err) == 1 &&

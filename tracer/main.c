@@ -1,12 +1,14 @@
 /*
  * hvtrace: record x86 boots under QEMU instruction by instruction and find where
  * a boot with a hypervisor parts from the same boot without it.  This file only
- * dispatches to the subcommands (tracer/cli_*.c).
+ * dispatches to the subcommands (tracer/cli_*.c), after removing what killed
+ * recorders left behind (qemu_clean_stale).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "tracer/cli.h"
+#include "tracer/qemu_launch.h"
 
 struct command {
     const char *name;
@@ -42,6 +44,9 @@ int main(int argc, char **argv)
         return usage(stderr), CLI_TROUBLE;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return usage(stdout), CLI_OK;
+    /* What recorders killed with -9 left in $TMPDIR goes first (row 1 of
+     * issue 13): their private directories, boot sectors, unfinished runs. */
+    qemu_clean_stale();
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);

@@ -6,6 +6,7 @@
 #include "tracer/qemu_launch.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #define LAUNCH_MAX_ARGS 96
+#define PATH_MAX_LAUNCH 4096
 /* Fixed virtual clock for --deterministic: instructions, not host time, drive
  * timers (QEMU docs, "-icount"), and the RTC starts at a fixed date. */
 #define LAUNCH_ICOUNT "shift=5,sleep=off"
@@ -63,6 +65,7 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
     arg(a, "-S");
     arg(a, "-display"); arg(a, "none");
     arg(a, "-no-reboot");
+    arg(a, "-no-shutdown");
     arg(a, "-machine"); arg(a, o->machine);
     arg(a, "-cpu"); arg(a, o->cpu);
     arg(a, "-m"); argf(a, "%s", mem);
@@ -74,6 +77,7 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
     arg(a, "-chardev"); argf(a, "socket,id=hvtgdb,path=%s,server=on,wait=on", p->gdb_path);
     arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
     arg(a, "-monitor"); arg(a, "none");
+    arg(a, "-qmp"); argf(a, "unix:%s,server=on,wait=off", p->qmp_path);
     arg(a, "-device"); arg(a, "isa-debug-exit,iobase=0xf4,iosize=0x04");
     /* snapshot=on: guest writes go to a temporary overlay, so recording never
      * changes the image and two recordings boot the same bytes. */
@@ -105,23 +109,48 @@ static void quote_cmdline(const char *const *v, char *out, size_t cap)
     }
 }
 
-static int make_private_dir(struct qemu_proc *p, hvt_error *err)
+const char *qemu_tmpdir(void)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(p->dir, sizeof p->dir, "%s/hvtrace-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
+/* hvtrace-PID-XXXXXX: the PID lets a later recorder see that its owner died. */
+static int make_private_dir(struct qemu_proc *p, hvt_error *err)
+{
+    snprintf(p->dir, sizeof p->dir, "%s/hvtrace-%ld-XXXXXX", qemu_tmpdir(), (long)getpid());
     if (!mkdtemp(p->dir))
-        return hvt_error_errno(err, "cannot create a private directory in %s",
-                               tmp && *tmp ? tmp : "/tmp");
+        return hvt_error_errno(err, "cannot create a private directory in %s", qemu_tmpdir());
     snprintf(p->gdb_path, sizeof p->gdb_path, "%s/gdb.sock", p->dir);
     snprintf(p->serial_path, sizeof p->serial_path, "%s/serial.sock", p->dir);
     snprintf(p->stderr_path, sizeof p->stderr_path, "%s/qemu.out", p->dir);
+    snprintf(p->qmp_path, sizeof p->qmp_path, "%s/qmp.sock", p->dir);
     return 0;
+}
+
+void qemu_set_pending(struct qemu_proc *p, const char *run_path)
+{
+    char path[200];
+    if (!p->dir[0] || snprintf(path, sizeof path, "%s/pending", p->dir) >= (int)sizeof path)
+        return;
+    if (!run_path) {
+        unlink(path);
+        return;
+    }
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(run_path, f);
+        fclose(f);
+    }
 }
 
 static void exec_child(const struct qemu_proc *p, const char *const *v)
 {
     /* QEMU must not outlive a recorder killed with -9: nobody would stop it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Its own process group: Ctrl-C or a SIGTERM to the terminal's group is
+     * the recorder's to handle (it ends the run and stops QEMU), not QEMU's. */
+    setpgid(0, 0);
     int fd = open(p->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int null = open("/dev/null", O_RDONLY);
     if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
@@ -131,9 +160,30 @@ static void exec_child(const struct qemu_proc *p, const char *const *v)
     _exit(127);
 }
 
+/* Can bin be executed (a path, or a name found in $PATH)?  Checked before the
+ * fork so that a missing binary is named as such, not as a strange exit. */
+static int executable(const char *bin)
+{
+    if (strchr(bin, '/'))
+        return access(bin, X_OK) == 0;
+    const char *path = getenv("PATH");
+    char dir[PATH_MAX_LAUNCH];
+    while (path && *path) {
+        size_t n = strcspn(path, ":");
+        if (snprintf(dir, sizeof dir, "%.*s/%s", (int)n, path, bin) < (int)sizeof dir &&
+            access(dir, X_OK) == 0)
+            return 1;
+        path += n + (path[n] == ':');
+    }
+    return 0;
+}
+
 int qemu_launch(const struct qemu_opts *opts, struct qemu_proc *p, hvt_error *err)
 {
     memset(p, 0, sizeof *p);
+    if (!executable(opts->qemu))
+        return hvt_error_set(err, "cannot run QEMU '%s': %s", opts->qemu,
+                             strchr(opts->qemu, '/') ? strerror(errno) : "not found in PATH");
     if (make_private_dir(p, err))
         return -1;
     struct argv_builder a = { .n = 0 };
@@ -186,8 +236,14 @@ void qemu_exit_reason(struct qemu_proc *p, int status, char *out, size_t cap)
     char last[400];
     last_output_line(p->stderr_path, last, sizeof last);
     const char *sep = last[0] ? ": " : "";
+    int sig = 0;
+    const char *term = strstr(last, "terminating on signal ");
+    if (term)
+        sig = atoi(term + strlen("terminating on signal "));
     if (WIFSIGNALED(status))
         snprintf(out, cap, "QEMU killed by signal %d%s%s", WTERMSIG(status), sep, last);
+    else if (sig > 0)           /* QEMU caught it and shut down cleanly (exit 0) */
+        snprintf(out, cap, "QEMU killed by signal %d", sig);
     else if (qemu_exit_was_guest_poweroff(status))
         snprintf(out, cap, "guest wrote %d to isa-debug-exit", WEXITSTATUS(status) >> 1);
     else if (WEXITSTATUS(status) == 0)
@@ -195,6 +251,21 @@ void qemu_exit_reason(struct qemu_proc *p, int status, char *out, size_t cap)
                            "a triple fault, or a reset request)%s%s", sep, last);
     else
         snprintf(out, cap, "QEMU exited with status %d%s%s", WEXITSTATUS(status), sep, last);
+}
+
+/* Remove every entry of a private directory (sockets, FIFO, logs), then it. */
+static void remove_private_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX_LAUNCH];
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+            unlink(path);
+    if (d)
+        closedir(d);
+    rmdir(dir);
 }
 
 void qemu_stop(struct qemu_proc *p)
@@ -205,12 +276,66 @@ void qemu_stop(struct qemu_proc *p)
     }
     p->pid = 0;
     if (p->dir[0]) {
-        unlink(p->gdb_path);
-        unlink(p->serial_path);
-        unlink(p->stderr_path);
-        rmdir(p->dir);
+        remove_private_dir(p->dir);
         p->dir[0] = 0;
     }
+}
+
+/* Does the process that made an entry named PREFIX-PID-... still exist? */
+static int owner_alive(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *end;
+    if (strncmp(name, prefix, n))
+        return -1;                          /* not ours */
+    long pid = strtol(name + n, &end, 10);
+    if (end == name + n || *end != '-' || pid <= 0)
+        return -1;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* A dead recorder's unfinished run file (named in its `pending`): delete it. */
+static void remove_pending_run(const char *dir)
+{
+    char path[PATH_MAX_LAUNCH], run[PATH_MAX_LAUNCH] = "";
+    if (snprintf(path, sizeof path, "%s/pending", dir) >= (int)sizeof path)
+        return;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (fgets(run, sizeof run, f) && run[0]) {
+        static const char *const side[] = { "", "-journal", "-wal", "-shm" };
+        for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
+            if (snprintf(path, sizeof path, "%s%s", run, side[i]) < (int)sizeof path)
+                unlink(path);
+    }
+    fclose(f);
+}
+
+int qemu_clean_stale(void)
+{
+    const char *tmp = qemu_tmpdir();
+    DIR *d = opendir(tmp);
+    struct dirent *e;
+    char path[PATH_MAX_LAUNCH];
+    int removed = 0;
+    while (d && (e = readdir(d))) {
+        int dir = owner_alive(e->d_name, "hvtrace-") == 0;
+        int sect = owner_alive(e->d_name, "hvtrace-bootsect-") == 0;
+        if ((!dir && !sect) ||
+            snprintf(path, sizeof path, "%s/%s", tmp, e->d_name) >= (int)sizeof path)
+            continue;
+        if (dir) {
+            remove_pending_run(path);
+            remove_private_dir(path);
+        } else {
+            unlink(path);
+        }
+        removed++;
+    }
+    if (d)
+        closedir(d);
+    return removed;
 }
 
 char *qemu_version(const char *qemu)

@@ -3,7 +3,9 @@
  *
  * QEMU starts stopped (-S) with its gdbstub and the guest's COM1 on unix sockets
  * inside a private 0700 directory (never a network port), -no-reboot so a triple
- * fault ends the run instead of rebooting into a loop, and its own stderr kept in
+ * fault ends the run instead of rebooting into a loop, -no-shutdown so that end
+ * (or a power-off, or SIGTERM) pauses the VM and the recorder can still read its
+ * memory, a QMP socket that says why, and its own stderr kept in
  * that directory so a failed start can be explained.  Every argument vector is
  * built here, once, and stored in the run file as the QEMU command line.
  *
@@ -39,6 +41,7 @@ struct qemu_proc {
     char gdb_path[160];        /* gdbstub unix socket */
     char serial_path[160];     /* COM1 unix socket */
     char stderr_path[160];     /* QEMU's stdout+stderr */
+    char qmp_path[160];        /* QMP socket: why the VM stopped (qmp_events.h) */
     char cmdline[4096];        /* the command line, shell-quoted, for the run file */
 };
 
@@ -55,6 +58,16 @@ void qemu_exit_reason(struct qemu_proc *proc, int status, char *out, size_t cap)
 int qemu_exit_was_guest_poweroff(int status);
 /* Kill QEMU if still running, reap it and remove the private directory. */
 void qemu_stop(struct qemu_proc *proc);
+/* Remove what recorders killed with -9 left in $TMPDIR (or /tmp): private
+ * directories named hvtrace-PID-* and boot-sector copies hvtrace-bootsect-PID-*
+ * whose PID no longer runs, and the unfinished run file a directory's
+ * `pending` names.  Returns how many entries it removed. */
+int qemu_clean_stale(void);
+/* The private directory's `pending` file: path of an unfinished run file to
+ * delete if this recorder dies before it installs it (NULL: none). */
+void qemu_set_pending(struct qemu_proc *proc, const char *run_path);
+/* $TMPDIR, or /tmp. */
+const char *qemu_tmpdir(void);
 /* "QEMU emulator version 7.2.22 (...)" of a binary, malloc'd, or NULL. */
 char *qemu_version(const char *qemu);
 /* Path of the BIOS image this QEMU loads by default (for its hash), or NULL. */

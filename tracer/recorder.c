@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #define QEMU_EXIT_WAIT_MS   2000    /* after the stub hangs up */
 #define CODE_WINDOW         96      /* bytes of code read with every `g` */
 #define CODE_WINDOW_BEHIND  32      /* of them before the previous PC (loops) */
+#define HALT_CHECK_SLICES   5       /* free run: look for a halted CPU every second */
 
 
 double rec_now(void)
@@ -67,9 +69,13 @@ static int explain_qemu_start_failure(struct recorder *r, hvt_error *err)
 }
 
 
+#define HV_STOPPED "hv: guest stopped: "
+
 static int serial_to_db(void *ctx, uint64_t step, const char *line)
 {
     struct recorder *r = ctx;
+    if (r->o->hv_image && !strncmp(line, HV_STOPPED, strlen(HV_STOPPED)))
+        snprintf(r->hv_stopped, sizeof r->hv_stopped, "%s", line + strlen(HV_STOPPED));
     return rundb_add_serial(r->db, step, line, NULL);
 }
 
@@ -273,44 +279,117 @@ int rec_read_current(struct recorder *r, hvt_error *err)
     return 0;
 }
 
-/* QEMU ended (the stub said W/X or hung up): a guest that powered off through
- * isa-debug-exit finished; anything else (-no-reboot turning a triple fault
- * into an exit, a QEMU crash) leaves the run incomplete, with QEMU's reason. */
+int rec_stop_ends(struct recorder *r, const struct rsp_stop *st)
+{
+    if (st->kind == RSP_STOP_SIGNAL && st->code == REC_SIGQUIT)
+        r->vm_shut = 1;
+    return st->kind != RSP_STOP_SIGNAL || r->vm_shut;
+}
+
+static void set_reasonf(struct recorder *r, int complete, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* QMP's ShutdownCause in words (qapi/run-state.json).  guest-reset under
+ * -no-reboot is a triple fault or a reset request (keyboard controller, 0xcf9). */
+static void describe_shutdown(struct recorder *r)
+{
+    const char *why = r->qmp.reason;
+    char qemu_says[300];
+    qemu_exit_reason(&r->proc, 0, qemu_says, sizeof qemu_says);
+    if (!strcmp(why, "guest-shutdown"))
+        set_reasonf(r, 1, "guest powered off (ACPI)");
+    else if (!strcmp(why, "guest-reset") && r->triple_fault)
+        set_reasonf(r, 0, "guest triple fault (QEMU's log says so; -no-reboot ended QEMU)");
+    else if (!strcmp(why, "guest-reset"))
+        set_reasonf(r, 0, "guest reset (a triple fault or a reset request; -no-reboot ended QEMU)");
+    else if (!strcmp(why, "guest-panic"))
+        set_reasonf(r, 0, "guest panicked (pvpanic)");
+    else if (!strncmp(qemu_says, "QEMU killed by signal", 21))
+        set_reasonf(r, 0, "%s", qemu_says);
+    else
+        set_reasonf(r, 0, "QEMU shut the VM down (%s)", why[0] ? why : "cause unknown");
+}
+
+/* The VM ended.  A launched QEMU runs with -no-shutdown, so a power-off, a
+ * triple fault or a SIGTERM to QEMU only paused it: the end snapshot is taken
+ * now, while its memory still exists, and QMP says why.  A QEMU that exited
+ * (isa-debug-exit, a crash, SIGKILL) is described by its exit status. */
 void rec_note_qemu_end(struct recorder *r)
 {
     int status = 0;
-    r->qemu_gone = 1;
+    if (r->qemu_gone)
+        return;
     if (r->o->attach) {
-        snprintf(r->res->reason, sizeof r->res->reason, "the gdbstub ended the session");
+        set_reasonf(r, 0, "the gdbstub ended the session");
+    } else if (r->vm_shut && !qemu_exited(&r->proc, &status)) {
+        if (r->recording)
+            rec_take_snapshot(r, "end", &(hvt_error){ "" });
+        qmp_events_wait_shutdown(&r->qmp, 1000);
+        describe_shutdown(r);
     } else {
         qemu_ended(r, &status);
         qemu_exit_reason(&r->proc, status, r->res->reason, sizeof r->res->reason);
         r->res->complete = qemu_exit_was_guest_poweroff(status);
         if (r->triple_fault && !r->res->complete)
-            snprintf(r->res->reason, sizeof r->res->reason,
-                     "guest triple fault (QEMU's log says so; -no-reboot ended QEMU)");
+            set_reasonf(r, 0, "guest triple fault (QEMU's log says so; -no-reboot ended QEMU)");
     }
+    r->qemu_gone = 1;
     rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
 }
 
+/* Is the CPU sitting after (or on) a `hlt` with EFLAGS.IF clear?  Nothing but
+ * an NMI or SMI wakes it then (Intel SDM vol 2, HLT).  Returns the linear PC
+ * of the hlt, or UINT64_MAX. */
+static uint64_t halted_with_if_clear(struct recorder *r)
+{
+    const struct hvt_state *st = &r->cur.st;
+    uint64_t pc = hvt_state_pc(st);
+    uint8_t b[2];
+    if ((st->f[HVT_EFLAGS] & (1u << 9)) || pc == 0 ||
+        rsp_read_mem(r->rsp, pc - 1, b, 2, &(hvt_error){ "" }))
+        return UINT64_MAX;
+    return b[0] == 0xf4 ? pc - 1 : b[1] == 0xf4 ? pc : UINT64_MAX;
+}
+
+/* The CPU makes no progress.  A guest that ends with `cli; hlt` finished (the
+ * usual last words of a boot sector or test guest); under hv, hv's own halt
+ * after "guest stopped: WHY" is hv's verdict; anything else is stuck. */
 void rec_note_stuck(struct recorder *r, const char *why)
 {
-    char text[240];
-    snprintf(text, sizeof text, "stuck at %04" PRIx64 ":%08" PRIx64 ": %s",
-             r->cur.st.f[HVT_CS_SEL], r->cur.st.f[HVT_RIP], why);
-    r->res->complete = 0;
-    snprintf(r->res->reason, sizeof r->res->reason, "%s", text);
-    rundb_add_event(r->db, r->nsteps, "stuck", text, NULL);
+    char text[300];
+    uint64_t cs = r->cur.st.f[HVT_CS_SEL], hlt = halted_with_if_clear(r);
+    uint64_t ip = hlt == UINT64_MAX ? r->cur.st.f[HVT_RIP]
+                                    : r->cur.st.f[HVT_RIP] - (hvt_state_pc(&r->cur.st) - hlt);
+    const char *ipfmt = ip > 0xffff ? "%08" PRIx64 : "%04" PRIx64;
+    char at[40];
+    snprintf(at, sizeof at, "%04" PRIx64 ":", cs);
+    snprintf(at + strlen(at), sizeof at - strlen(at), ipfmt, ip);
+    if (hlt != UINT64_MAX && r->hv_stopped[0])
+        set_reasonf(r, 0, "hv stopped the guest: %s", r->hv_stopped);
+    else if (hlt != UINT64_MAX)
+        set_reasonf(r, 1, "guest halted (cli; hlt) at %s", at);
+    else
+        set_reasonf(r, 0, "stuck at %s: %s", at, why);
+    snprintf(text, sizeof text, "%s", r->res->reason);
+    rundb_add_event(r->db, r->nsteps, hlt != UINT64_MAX ? "halted" : "stuck", text, NULL);
 }
 
 /* ---- stop conditions ---- */
 
+static void set_reasonf(struct recorder *r, int complete, const char *fmt, ...)
+{
+    va_list ap;
+    r->res->complete = complete;
+    va_start(ap, fmt);
+    int n = vsnprintf(r->res->reason, sizeof r->res->reason, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof r->res->reason)
+        strcpy(r->res->reason + sizeof r->res->reason - 4, "...");
+}
+
 static void set_reason(struct recorder *r, int complete, const char *fmt, const char *arg)
 {
-    r->res->complete = complete;
-    if (snprintf(r->res->reason, sizeof r->res->reason, fmt, arg) >=
-        (int)sizeof r->res->reason)
-        strcpy(r->res->reason + sizeof r->res->reason - 4, "...");
+    set_reasonf(r, complete, fmt, arg);
 }
 
 /* Should recording stop before the instruction in r->cur?  Sets the reason. */
@@ -342,7 +421,13 @@ int rec_should_stop(struct recorder *r)
 int rec_rsp_failed(struct recorder *r, hvt_error *err)
 {
     int status;
-    if (!qemu_ended(r, &status))
+    (void)err;
+    /* A VM that shut down under -no-shutdown ignores `c`/`s` (QEMU's gdbstub
+     * refuses to resume a VM that needs a reset): QMP says it happened. */
+    qmp_events_wait_shutdown(&r->qmp, 100);
+    if (r->qmp.reason[0] && !qemu_exited(&r->proc, &status))
+        r->vm_shut = 1;
+    else if (!qemu_ended(r, &status))
         return -1;
     rec_note_qemu_end(r);
     return 1;
@@ -359,30 +444,62 @@ int rec_set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_e
     return 0;
 }
 
-/* Continue until a breakpoint stops the VM, in slices so that SIGINT and the
- * timeout are honoured.  Returns 0 stopped, 1 ended, -1 error. */
-int rec_continue_to_stop(struct recorder *r, hvt_error *err)
+/* Stop the running VM for a look: 0 stopped by our interrupt, 1 the run ended,
+ * 2 a breakpoint won the race (the VM stopped by itself), -1 error. */
+static int pause_vm(struct recorder *r, struct rsp_stop *st, hvt_error *err)
 {
-    struct rsp_stop st;
+    if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err)) {
+        hvt_error_set(err, "QEMU did not stop when interrupted");
+        return rec_rsp_failed(r, err);
+    }
+    if (rec_stop_ends(r, st))
+        return rec_note_qemu_end(r), 1;
+    return st->kind == RSP_STOP_SIGNAL && st->code == RSP_SIGINT ? 0 : 2;
+}
+
+/* Run until the VM stops by itself; 0 stopped, 1 ended (stop condition,
+ * QEMU gone), 2 time for a halt check, -1 error. */
+static int run_slices(struct recorder *r, struct rsp_stop *st, hvt_error *err)
+{
     if (rsp_resume(r->rsp, err))
         return rec_rsp_failed(r, err);
-    int rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, &st, err);
-    while (rc == RSP_TIMEOUT) {
+    int rc, slices = 0;
+    while ((rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, st, err)) == RSP_TIMEOUT) {
         rec_serial_poll(r);
         if (rec_should_stop(r)) {
-            if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, &st, err)) {
-                hvt_error_set(err, "QEMU did not stop when interrupted");
-                return rec_rsp_failed(r, err);
-            }
-            return 1;
+            rc = pause_vm(r, st, err);
+            return rc < 0 ? rc : 1;
         }
-        rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, &st, err);
+        if (++slices == HALT_CHECK_SLICES) {
+            rc = pause_vm(r, st, err);
+            return rc == 0 ? 2 : rc == 2 ? 0 : rc;
+        }
     }
     if (rc)
         return rec_rsp_failed(r, err);
-    if (st.kind != RSP_STOP_SIGNAL)
-        return rec_note_qemu_end(r), 1;
-    return 0;
+    return rec_stop_ends(r, st) ? (rec_note_qemu_end(r), 1) : 0;
+}
+
+/* Continue until a breakpoint stops the VM, in slices so that SIGINT and the
+ * timeout are honoured.  Every HALT_CHECK_SLICES the VM is paused for a look:
+ * a CPU found twice on the same `hlt` with IF clear will never reach the
+ * breakpoint (nothing but NMI/SMI wakes it).  Returns 0 stopped, 1 ended,
+ * -1 error. */
+int rec_continue_to_stop(struct recorder *r, hvt_error *err)
+{
+    struct rsp_stop st;
+    uint64_t halted_at = UINT64_MAX;
+    for (;;) {
+        int rc = run_slices(r, &st, err);
+        if (rc != 2)
+            return rc;
+        if (rec_read_current(r, err))
+            return rec_rsp_failed(r, err);
+        uint64_t h = halted_with_if_clear(r);
+        if (h != UINT64_MAX && h == halted_at)
+            return rec_note_stuck(r, "halted"), 1;
+        halted_at = h;
+    }
 }
 
 static int run_to_from(struct recorder *r, hvt_error *err)
@@ -412,6 +529,8 @@ static int run_to_from(struct recorder *r, hvt_error *err)
         struct rsp_stop st;
         if (rsp_step(r->rsp, &st, err))
             return rec_rsp_failed(r, err);
+        if (rec_stop_ends(r, &st))
+            return rec_note_qemu_end(r), 1;
     }
 }
 
@@ -463,6 +582,9 @@ static int connect_target(struct recorder *r, hvt_error *err)
     }
     if (rsp_open(&r->rsp, addr, CONNECT_RETRY_MS, err))
         return explain_qemu_start_failure(r, err);
+    /* Without QMP the run still works; only a shutdown's cause is unknown. */
+    if (!r->o->attach)
+        qmp_events_open(&r->qmp, r->proc.qmp_path, CONNECT_RETRY_MS, &(hvt_error){ "" });
     /* QEMU's system-mode gdbstub does not wait for acks (gdbstub.c,
      * put_packet_binary waits only under CONFIG_USER_ONLY). */
     rsp_conn_set_lazy_acks(r->rsp->conn, 1);
@@ -476,8 +598,11 @@ static int record_body(struct recorder *r, hvt_error *err)
         rc = run_to_from(r, err);
     if (rc)
         return rc;
+    r->recording = 1;
     if (rec_take_snapshot(r, "start", err))
         return -1;
+    if (!r->o->overwrite)       /* from now on the file is a run, even if killed */
+        qemu_set_pending(&r->proc, NULL);
     double t0 = rec_now();
     rc = rec_recipe_begin(r, err);
     if (rc == 0)
@@ -485,8 +610,11 @@ static int record_body(struct recorder *r, hvt_error *err)
     r->res->step_seconds = rec_now() - t0;
     if (rc >= 0 && rec_recipe_end(r, err))
         rc = -1;
-    if (rc == 0 && !r->qemu_gone)
-        rc = rec_take_snapshot(r, "end", err);
+    /* Every ending with the VM still there gets its end snapshot: --steps,
+     * --until, timeout, signal, a halted or stuck CPU.  A shutdown took it in
+     * rec_note_qemu_end, before QEMU was stopped. */
+    if (rc >= 0 && !r->qemu_gone)
+        rc = rec_take_snapshot(r, "end", err) ? -1 : rc;
     return rc < 0 ? -1 : 0;
 }
 
@@ -496,14 +624,65 @@ static void release(struct recorder *r)
         rsp_close(r->rsp);
     if (r->serial_fd >= 0)
         close(r->serial_fd);
+    qmp_events_close(&r->qmp);
     if (!r->o->attach)
         qemu_stop(&r->proc);
+}
+
+/* --force: the new run is written beside the old one and replaces it only
+ * when finished (rundb_replace), so a failed or killed recording never costs
+ * the old run.  Without --force the run is written under its own name. */
+static int open_run_file(struct recorder *r, hvt_error *err)
+{
+    const char *path = r->o->out;
+    if (r->o->overwrite) {
+        if (snprintf(r->tmp_out, sizeof r->tmp_out, "%s.hvtrace-new-%ld", r->o->out,
+                     (long)getpid()) >= (int)sizeof r->tmp_out)
+            return hvt_error_set(err, "%s: path too long", r->o->out);
+        path = r->tmp_out;
+    }
+    if (rundb_create(&r->db, path, r->o->overwrite, err))
+        return -1;
+    qemu_set_pending(&r->proc, path);   /* a later hvtrace deletes it if we die */
+    return 0;
+}
+
+static void discard_run_file(struct recorder *r)
+{
+    rundb_close(r->db);
+    r->db = NULL;
+    rundb_remove(r->tmp_out[0] ? r->tmp_out : r->o->out);
+}
+
+/* The run never began (ended before --from was reached, or QEMU failed at
+ * start): one line saying so replaces the engine's error. */
+static void explain_no_run(struct recorder *r, int rc, hvt_error *err)
+{
+    const struct record_opts *o = r->o;
+    char why[sizeof err->msg];
+    int status;
+    snprintf(why, sizeof why, "%s", rc < 0 ? err->msg : r->res->reason);
+    hvt_error_clear(err);
+    if (rc < 0 && !o->attach && r->proc.pid > 0 && qemu_ended(r, &status)) {
+        qemu_exit_reason(&r->proc, status, why, sizeof why);
+        hvt_error_set(err, "%s before the recording began", why);
+    } else if (rc < 0) {
+        hvt_error_set(err, "%s", why[0] ? why : "recording failed before it began");
+    } else if (o->interrupted && *o->interrupted) {
+        hvt_error_set(err, "interrupted by signal %d before --from %s was reached",
+                      (int)*o->interrupted, o->from.text);
+    } else if (r->deadline && rec_now() > r->deadline) {
+        hvt_error_set(err, "--from %s not reached before the %g s timeout", o->from.text,
+                      o->timeout);
+    } else {
+        hvt_error_set(err, "the guest ended before --from %s: %s", o->from.text, why);
+    }
 }
 
 int record_run(const struct record_opts *o, struct record_result *res, hvt_error *err)
 {
     struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res,
-                          .next_periodic = o->snap_every,
+                          .next_periodic = o->snap_every, .qmp = { .fd = -1 },
                           .engine_log = o->engine && !strcmp(o->engine, "log") };
     qemu_opts_defaults(&r.qemu);
     memset(res, 0, sizeof *res);
@@ -512,8 +691,9 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
         r.deadline = rec_now() + o->timeout;
     int rc = connect_target(&r, err);
     if (!rc)
-        rc = rundb_create(&r.db, o->out, o->overwrite, err);
+        rc = open_run_file(&r, err);
     if (rc) {
+        explain_no_run(&r, -1, err);
         release(&r);
         return -1;
     }
@@ -521,14 +701,22 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     rc = record_body(&r, err);
     rec_serial_poll(&r);
     serial_flush(&r.serial, r.nsteps);
-    if (rc)
+    if (!r.recording) {
+        explain_no_run(&r, rc, err);
+        discard_run_file(&r);
+        release(&r);
+        return -1;
+    }
+    if (rc < 0)
         set_reason(&r, 0, "recording failed: %s", err->msg);
     res->steps = r.nsteps;
     res->snapshots = r.nsnaps;
     hvt_error ferr = { "" };
     int frc = rundb_finish(r.db, res->complete ? RUNDB_COMPLETE : RUNDB_INCOMPLETE,
-                           res->reason, rc ? &ferr : err);
+                           res->reason, rc < 0 ? &ferr : err);
     rundb_close(r.db);
+    if (!frc && r.tmp_out[0])
+        frc = rundb_replace(r.tmp_out, o->out, rc < 0 ? &ferr : err);
     release(&r);
-    return rc || frc ? -1 : 0;
+    return rc < 0 || frc ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 #include "tracer/recorder.h"
 #include "tracer/rsp.h"
 #include "tracer/qemu_fifo_log.h"
+#include "tracer/qmp_events.h"
 #include "tracer/recipe.h"
 #include "tracer/serial.h"
 
@@ -20,6 +21,7 @@
 #define PROGRESS_EVERY      512     /* steps between progress callbacks */
 #define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
 #define STEP_STALL_MS       2000    /* a step taking longer: the CPU is halted */
+#define REC_SIGQUIT         3       /* gdbstub stop for RUN_STATE_SHUTDOWN */
 #define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
 
 #define REC_BIOS_VECTORS 2      /* int 13h, int 15h */
@@ -60,6 +62,11 @@ struct recorder {
     char recipe_reason[200];
     int qemu_gone;              /* QEMU exited or the stub hung up */
     int triple_fault;           /* the log engine saw QEMU log one */
+    int vm_shut;                /* the gdbstub said the VM shut down (-no-shutdown) */
+    int recording;              /* --from reached: steps are being recorded */
+    struct qmp_events qmp;      /* why the VM shut down (launched QEMU only) */
+    char hv_stopped[160];
+    char tmp_out[4096];         /* --force: the new run's name until it is done */       /* hv's "guest stopped: WHY" serial line, if any */
     struct record_result *res;
 };
 
@@ -78,6 +85,10 @@ void rec_read_code(struct recorder *r, struct hvt_step *s);
 void rec_trim_code(struct hvt_step *s);
 /* Should recording stop before the instruction in r->cur?  Sets the reason. */
 int rec_should_stop(struct recorder *r);
+/* Does this stop end the run?  A stop that is not a signal (QEMU exited), or
+ * signal QUIT: QEMU's gdbstub reports a shutdown (power-off, triple fault
+ * under -no-reboot, SIGTERM) that -no-shutdown turned into a pause. */
+int rec_stop_ends(struct recorder *r, const struct rsp_stop *st);
 /* The run ends because QEMU ended, or because the CPU makes no progress. */
 void rec_note_qemu_end(struct recorder *r);
 void rec_note_stuck(struct recorder *r, const char *why);

@@ -34,7 +34,7 @@ fi
 
 done_lines() { sqlite3 "$1" "SELECT count(*) FROM serial_lines WHERE line LIKE 'HVT-DONE winlike%'"; }
 if [ "$(done_lines "$t/smi-host-hv.db")" = 0 ] &&
-   "$HVT_BUILD/hvtrace" info "$t/smi-host-hv.db" | grep -q '^status *incomplete: stuck' &&
+   "$HVT_BUILD/hvtrace" info "$t/smi-host-hv.db" | grep -q '^status *incomplete: hv stopped the guest: guest stuck' &&
    grep -q '^IVT: int 15h: f000:f859 .* -> 0040:00ac' "$t/demo.txt"; then
     hvt_ok smi_host_guest_stuck_and_ivt_hooked
 else

@@ -41,11 +41,12 @@ else
 fi
 
 # The seed's failure class: smi=host leaves the guest's BIOS call hanging; the
-# recorder must end the run by itself and say why.
+# recorder must end the run by itself and say why (hv's own verdict, from its
+# serial line "hv: guest stopped: ...").
 "$HVT" record --with-hv --hv-opts "smi=host" --from 0000:7c00 --timeout 120 -o "$t/smihost.db" \
     "$(hvt_guest_img tpm)" > "$t/out-smi" 2>&1
 status=$("$HVT" info "$t/smihost.db" | grep '^status')
-if echo "$status" | grep -q 'incomplete: stuck at' &&
+if echo "$status" | grep -q 'incomplete: hv stopped the guest: guest stuck: hlt with interrupts off at 0xf000:' &&
    sqlite3 "$t/smihost.db" "SELECT line FROM serial_lines" | grep -qi 'smi'; then
     hvt_ok smi_host_run_ends_stuck
 else
