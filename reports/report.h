@@ -15,6 +15,7 @@
 #include "common/hvt_error.h"
 #include "db/rundb.h"
 #include "diffing/align.h"
+#include "diffing/chain.h"
 #include "diffing/hunkclass.h"
 #include "diffing/memdiff.h"
 #include "diffing/regdiff.h"
@@ -86,8 +87,21 @@ struct report_diff {
     struct report_point final;
     struct report_mem *mem;
     size_t nmem;
+    int has_chain;              /* the chain of causes behind the headline */
+    struct chain chain[2];      /* A's and B's links, link 0 the deciding step */
     struct report_opts opts;
 };
+
+/* A run file as the chain walker reads it (reports/report_chain.c). */
+struct report_chain_src {
+    struct chain_run run;
+    rundb *db;
+    uint8_t *start;             /* the "start" snapshot, if the run has one */
+    size_t nstart;
+};
+int report_chain_src_open(struct report_chain_src *s, rundb *db,
+                          const struct align_range *excl, size_t nexcl, hvt_error *err);
+void report_chain_src_close(struct report_chain_src *s);
 
 /* Fills d (free with report_diff_free).  names label the runs in output. */
 int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, rundb *b,

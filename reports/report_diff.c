@@ -443,7 +443,27 @@ static int read_points(struct report_diff *d, rundb *da, rundb *db, hvt_error *e
     return 0;
 }
 
-/* ---- pass 5: memory ---- */
+/* ---- pass 5: the chain of causes behind the headline ---- */
+
+static int chain_headline(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
+{
+    const struct align_hunk *h = &d->div.hunk;
+    if (!d->has_div || h->kind == ALIGN_UNANCHORED || h->a_begin <= d->side[0].anchor ||
+        h->b_begin <= d->side[1].anchor)
+        return 0;
+    struct report_chain_src src[2];
+    report_chain_src_open(&src[0], da, d->exclude, d->nexclude, err);
+    report_chain_src_open(&src[1], db, d->exclude, d->nexclude, err);
+    struct chain_run runs[2] = { src[0].run, src[1].run };
+    uint64_t last[2] = { h->a_begin - 1, h->b_begin - 1 };
+    int rc = chain_diff(runs, last, d->chain, err);
+    d->has_chain = rc == 0;
+    report_chain_src_close(&src[0]);
+    report_chain_src_close(&src[1]);
+    return rc;
+}
+
+/* ---- pass 6: memory ---- */
 
 struct memcol {
     struct report_diff *d;
@@ -526,7 +546,7 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || pair_calls(d, err) < 0 || regs_all(d, a, b, err) < 0)
         return -1;
-    if (read_points(d, a, b, err) < 0)
+    if (read_points(d, a, b, err) < 0 || chain_headline(d, a, b, err) < 0)
         return -1;
     return mem_all(d, a, b, err);
 }

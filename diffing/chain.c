@@ -1,0 +1,684 @@
+/*
+ * chain: the walk back (see chain.h).  One side of a walk keeps a block of
+ * steps read backward (CHAIN_BLOCK at a time, so any depth costs one pass over
+ * the steps it crosses) and a direct-mapped cache of decoded instructions
+ * (boot code repeats: the cache turns millions of steps into thousands of
+ * decodes).  A link is found by scanning back from the step the value is
+ * read at: the first step whose instruction writes the location, or across
+ * which the location changes without an instruction writing it (an event).
+ * Invariant: links of a chain go strictly backward in steps, so a walk ends.
+ */
+#include "diffing/chain.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DCACHE 4096
+
+struct dentry {
+    uint64_t pc;
+    uint8_t bytes[16], len, mode, valid;
+    struct defuse du;
+};
+
+struct side {
+    const struct chain_run *r;
+    struct hvt_step *buf;           /* steps [lo, lo + nbuf) */
+    uint64_t lo;
+    size_t nbuf;
+    struct dentry *cache;
+    hvt_error *err;
+};
+
+/* What the scan found. */
+struct def {
+    uint8_t kind;                   /* CHAIN_PRODUCED/LOADED/STORED/EVENT/START/OUTSIDE */
+    uint8_t cause;
+    uint64_t k;                     /* the step */
+    struct hvt_step st;             /* step k */
+    struct hvt_state after;         /* the state before step k+1 */
+    struct defuse du;
+    uint64_t smbase;
+};
+
+/* ---- steps and decoding ---- */
+
+static const struct hvt_step *get(struct side *s, uint64_t k)
+{
+    if (k >= s->lo && k < s->lo + s->nbuf)
+        return &s->buf[k - s->lo];
+    uint64_t top = k + 2 < s->r->nsteps ? k + 2 : s->r->nsteps;
+    uint64_t lo = top > CHAIN_BLOCK ? top - CHAIN_BLOCK : 0;
+    if (s->r->read(s->r->priv, lo, top - lo, s->buf, &s->nbuf, s->err) < 0 ||
+        k < lo || k >= lo + s->nbuf) {
+        s->nbuf = 0;
+        return NULL;
+    }
+    s->lo = lo;
+    return &s->buf[k - lo];
+}
+
+static const struct defuse *decode(struct side *s, const struct hvt_step *st)
+{
+    uint64_t pc = hvt_state_pc(&st->st);
+    struct dentry *e = &s->cache[(pc ^ (pc >> 12)) & (DCACHE - 1)];
+    if (!e->valid || e->pc != pc || e->mode != st->mode || e->len != st->insn_len ||
+        memcmp(e->bytes, st->insn, st->insn_len)) {
+        e->valid = 1;
+        e->pc = pc;
+        e->mode = st->mode;
+        e->len = st->insn_len;
+        memcpy(e->bytes, st->insn, st->insn_len);
+        defuse_decode(st->insn, st->insn_len, (enum hvt_mode)st->mode, &e->du);
+    }
+    return &e->du;
+}
+
+static int excluded(const struct chain_run *r, uint64_t pc)
+{
+    for (size_t i = 0; i < r->nexcl; i++)
+        if (pc >= r->excl[i].lo && pc <= r->excl[i].hi)
+            return 1;
+    return 0;
+}
+
+/* ---- locations ---- */
+
+static uint64_t loc_value(const struct chain_loc *l, const struct hvt_state *s)
+{
+    if (l->kind == CHAIN_LOC_REG)
+        return defuse_reg_value(&l->reg, s);
+    if (l->kind == CHAIN_LOC_FLAGS)
+        return s->f[HVT_EFLAGS] & l->flags;
+    return 0;
+}
+
+static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+static int reg_overlaps(const struct defuse_reg *x, const struct defuse_reg *y)
+{
+    return x->field == y->field && overlaps(x->shift, x->bits, y->shift, y->bits);
+}
+
+static uint64_t stack_mask(const struct hvt_step *st)
+{
+    return st->mode == HVT_MODE_16 ? 0xffff : st->mode == HVT_MODE_32 ? 0xffffffffu : ~0ull;
+}
+
+/* Bytes [*lo, *lo + *len) the stack grew by between two states. */
+static int stack_grown(const struct hvt_step *st, const struct hvt_state *after, uint64_t *lo,
+                       uint64_t *len)
+{
+    uint64_t m = stack_mask(st);
+    uint64_t sp0 = st->st.f[HVT_RSP] & m, sp1 = after->f[HVT_RSP] & m;
+    if (sp1 >= sp0 || sp0 - sp1 > 64)
+        return 0;
+    *lo = defuse_seg_base(&st->st, HVT_SS) + sp1;
+    *len = sp0 - sp1;
+    return 1;
+}
+
+static int smm(const struct hvt_state *s)
+{
+    return (s->known & HVT_K_SMM) && s->f[HVT_SMM];
+}
+
+/* ---- the scan ---- */
+
+static int insn_writes(const struct def *d, const struct chain_loc *l)
+{
+    const struct defuse *du = &d->du;
+    if (l->kind == CHAIN_LOC_REG) {
+        for (int i = 0; i < du->nrw; i++)
+            if (reg_overlaps(&du->rw[i], &l->reg))
+                return 1;
+        return 0;
+    }
+    if (l->kind == CHAIN_LOC_FLAGS)
+        return (du->fw & l->flags) != 0;
+    for (int i = 0; i < du->nmem; i++)
+        if (du->mem[i].write && overlaps(defuse_mem_addr(&du->mem[i], &d->st.st),
+                                         du->mem[i].size ? du->mem[i].size : 1, l->addr, l->len))
+            return 1;
+    uint64_t lo, len;
+    return du->stack == DEFUSE_STACK_PUSH && stack_grown(&d->st, &d->after, &lo, &len) &&
+           overlaps(lo, len, l->addr, l->len);
+}
+
+/* The location changed across step k without its instruction writing it. */
+static int event_writes(struct def *d, const struct chain_loc *l, const struct chain_run *r)
+{
+    const struct hvt_state *b = &d->st.st, *a = &d->after;
+    uint64_t pcb = hvt_state_pc(b), pca = hvt_state_pc(a), lo, len;
+    if (!smm(b) && smm(a))
+        d->cause = CHAIN_C_SMM_ENTRY;
+    else if (smm(b) && !smm(a))
+        d->cause = CHAIN_C_RSM;
+    else if (!excluded(r, pcb) && excluded(r, pca))
+        d->cause = CHAIN_C_VMEXIT;
+    else if (excluded(r, pcb) && !excluded(r, pca))
+        d->cause = CHAIN_C_VMRUN;
+    else
+        d->cause = CHAIN_C_INTERRUPT;
+    if (l->kind != CHAIN_LOC_MEM)
+        return loc_value(l, b) != loc_value(l, a);
+    if (d->cause == CHAIN_C_SMM_ENTRY) {
+        d->smbase = a->f[HVT_CS_BASE];      /* SMM entry: CS base = SMBASE (APM 10.2.3) */
+        return overlaps(d->smbase + 0xfe00, 0x200, l->addr, l->len);
+    }
+    return d->du.stack != DEFUSE_STACK_PUSH && stack_grown(&d->st, a, &lo, &len) &&
+           overlaps(lo, len, l->addr, l->len);
+}
+
+/* Scan back from the value of l before step n.  0 found (d filled), -1 error. */
+static int find_def(struct side *s, const struct chain_loc *l, uint64_t n, struct def *d)
+{
+    uint64_t rec;
+    int known = l->kind == CHAIN_LOC_MEM && s->r->last_store
+                ? s->r->last_store(s->r->priv, n, l->addr, l->len, &rec) : -1;
+    if (known == 0)
+        n = 0;
+    for (uint64_t k = known == 1 ? rec + 1 : n; k-- > 0;) {
+        const struct hvt_step *st = get(s, k), *nx = st ? get(s, k + 1) : NULL;
+        if (!st || !nx || !(st = get(s, k)))
+            return -1;
+        d->st = *st;
+        d->after = nx->st;
+        d->k = k;
+        d->du = *decode(s, st);
+        d->cause = CHAIN_C_NONE;
+        int ins = insn_writes(d, l);
+        if (!ins && known != 1 && !event_writes(d, l, s->r))
+            continue;
+        if (excluded(s->r, hvt_state_pc(&st->st))) {
+            d->kind = CHAIN_OUTSIDE;
+            d->cause = CHAIN_C_HV;
+        } else if (!ins) {
+            d->kind = CHAIN_EVENT;
+        } else {
+            d->kind = l->kind == CHAIN_LOC_MEM ? CHAIN_STORED : CHAIN_PRODUCED;
+        }
+        return 0;
+    }
+    d->kind = CHAIN_START;
+    d->k = 0;
+    return 0;
+}
+
+/* ---- inputs of an instruction ---- */
+
+#define MAXCAND (DEFUSE_MAXREG + DEFUSE_MAXMEM + 2)
+
+static int zero_idiom(const struct defuse *du)
+{
+    return (!strncmp(du->mnemonic, "xor", 3) || !strncmp(du->mnemonic, "sub", 3)) &&
+           du->nrr == 1 && du->nrw == 1 && du->nmem == 0 && !du->imm;
+}
+
+/* The inputs a written value can come from, memory first, pure sources
+ * before read-modify-write destinations, flags last. */
+static int inputs(const struct def *d, struct chain_loc *c)
+{
+    const struct defuse *du = &d->du;
+    const struct hvt_state *b = &d->st.st;
+    int n = 0;
+    if (zero_idiom(du) || du->origin != DEFUSE_FROM_OPERANDS || du->is_int)
+        return 0;
+    for (int i = 0; i < du->nmem; i++)
+        if (du->mem[i].read)
+            c[n++] = (struct chain_loc){ .kind = CHAIN_LOC_MEM,
+                                         .addr = defuse_mem_addr(&du->mem[i], b),
+                                         .len = du->mem[i].size ? du->mem[i].size : 1 };
+    if (du->stack == DEFUSE_STACK_POP && du->nrw)
+        c[n++] = (struct chain_loc){ .kind = CHAIN_LOC_MEM,
+                                     .addr = defuse_seg_base(b, HVT_SS) +
+                                             (b->f[HVT_RSP] & stack_mask(&d->st)),
+                                     .len = du->rw[0].bits / 8 ? du->rw[0].bits / 8 : 2 };
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < du->nrr; i++) {
+            int also_written = 0;
+            for (int j = 0; j < du->nrw; j++)
+                also_written |= reg_overlaps(&du->rr[i], &du->rw[j]);
+            if (also_written == pass && du->rr[i].field != HVT_RSP)
+                c[n++] = (struct chain_loc){ .kind = CHAIN_LOC_REG, .reg = du->rr[i] };
+        }
+    if (du->fr)
+        c[n++] = (struct chain_loc){ .kind = CHAIN_LOC_FLAGS, .flags = du->fr };
+    return n;
+}
+
+/* ---- the SMM state-save area (AMD APM vol 2, 10.2.3, table 10-2: the
+ * AMD64 layout QEMU's x86_64 target writes, SMM revision 0x20064) ---- */
+
+static const struct { uint16_t off; uint8_t field; } smm_map[] = {
+    { 0xfff8, HVT_RAX }, { 0xfff0, HVT_RCX }, { 0xffe8, HVT_RDX }, { 0xffe0, HVT_RBX },
+    { 0xffd8, HVT_RSP }, { 0xffd0, HVT_RBP }, { 0xffc8, HVT_RSI }, { 0xffc0, HVT_RDI },
+    { 0xff78, HVT_RIP }, { 0xff70, HVT_EFLAGS }, { 0xff58, HVT_CR0 }, { 0xff50, HVT_CR3 },
+    { 0xff48, HVT_CR4 }, { 0xfed0, HVT_EFER },
+};
+
+static int smm_field(uint64_t off)
+{
+    for (size_t i = 0; i < sizeof smm_map / sizeof smm_map[0]; i++)
+        if (off >= smm_map[i].off && off < smm_map[i].off + 8u)
+            return smm_map[i].field;
+    return -1;
+}
+
+/* ---- links ---- */
+
+static void set_link(struct chain_link *lk, const struct def *d, const struct chain_loc *l)
+{
+    memset(lk, 0, sizeof *lk);
+    lk->kind = d->kind;
+    lk->cause = d->cause;
+    lk->step = d->k;
+    lk->loc = *l;
+    if (l->kind != CHAIN_LOC_MEM && d->kind != CHAIN_START) {
+        lk->value = loc_value(l, &d->after);
+        lk->has_value = 1;
+    }
+}
+
+/* The VMEXIT before step k: the last guest step followed by hv's code. */
+static int last_vmexit(struct side *s, uint64_t k, uint64_t *j)
+{
+    for (uint64_t i = k; i-- > 0 && k - i < (1u << 24);) {
+        const struct hvt_step *st = get(s, i);
+        if (!st)
+            return 0;
+        if (!excluded(s->r, hvt_state_pc(&st->st))) {
+            *j = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An event link; returns 1 and the next location when the walk goes on. */
+static int event_link(struct side *s, struct chain_link *lk, const struct def *d,
+                      const struct chain_loc *l, struct chain_loc *next, uint64_t *nstep)
+{
+    char loc[64];
+    chain_loc_format(l, loc, sizeof loc);
+    if (d->cause == CHAIN_C_SMM_ENTRY && l->kind == CHAIN_LOC_MEM) {
+        int f = smm_field(l->addr - d->smbase);
+        uint64_t pc = hvt_state_pc(&d->st.st);
+        if (excluded(s->r, pc)) {
+            lk->kind = CHAIN_OUTSIDE;
+            lk->cause = CHAIN_C_SMI_IN_HV;
+            lk->has_related = (uint8_t)last_vmexit(s, d->k, &lk->related);
+            snprintf(lk->note, sizeof lk->note, "SMM entry while the CPU ran hv's code "
+                     "(0x%" PRIx64 ")%s: the state-save area (SMBASE 0x%" PRIx64 ") holds "
+                     "hv's %s, not the guest's", pc, lk->has_related ? ", after a VMEXIT" : "",
+                     d->smbase, f >= 0 ? hvt_field_name((enum hvt_field)f) : "registers");
+            return 0;
+        }
+        snprintf(lk->note, sizeof lk->note, "SMM entry after this step: the state-save area "
+                 "(SMBASE 0x%" PRIx64 ", offset 0x%" PRIx64 ") written with the guest's %s",
+                 d->smbase, l->addr - d->smbase,
+                 f >= 0 ? hvt_field_name((enum hvt_field)f) : "registers");
+        if (f < 0)
+            return 0;
+        *next = (struct chain_loc){ .kind = CHAIN_LOC_REG,
+                                    .reg = { (uint8_t)f, 0, (uint8_t)(l->len * 8) } };
+        *nstep = d->k + 1;
+        return 1;
+    }
+    if (d->cause == CHAIN_C_RSM && l->kind == CHAIN_LOC_REG) {
+        snprintf(lk->note, sizeof lk->note, "RSM restored %s from the state-save area", loc);
+        return 0;
+    }
+    static const char *const what[CHAIN_C_NCAUSES] = {
+        [CHAIN_C_SMM_ENTRY] = "SMM entry", [CHAIN_C_RSM] = "RSM",
+        [CHAIN_C_INTERRUPT] = "an interrupt or exception (no instruction wrote it)",
+        [CHAIN_C_VMEXIT] = "a VMEXIT into hv", [CHAIN_C_VMRUN] = "hv's VMRUN back into the guest",
+    };
+    snprintf(lk->note, sizeof lk->note, "%s set %s between this step and the next",
+             what[d->cause] ? what[d->cause] : "an event", loc);
+    if (d->cause == CHAIN_C_VMRUN || d->cause == CHAIN_C_VMEXIT)
+        lk->kind = CHAIN_OUTSIDE;
+    return 0;
+}
+
+static void insn_note(struct chain_link *lk, const struct def *d, const struct chain_loc *l,
+                      const struct chain_loc *from)
+{
+    char loc[64], src[64];
+    chain_loc_format(l, loc, sizeof loc);
+    chain_loc_format(from, src, sizeof src);
+    if (d->du.origin == DEFUSE_FROM_PORT) {
+        lk->kind = CHAIN_OUTSIDE;
+        lk->cause = CHAIN_C_PORT;
+        snprintf(lk->note, sizeof lk->note, "%s read %s from an I/O port (port 0x%" PRIx64
+                 "): a device", d->du.mnemonic, loc, d->du.imm ? (uint64_t)d->du.vector
+                 : d->st.st.f[HVT_RDX] & 0xffff);
+    } else if (d->du.origin != DEFUSE_FROM_OPERANDS) {
+        lk->kind = CHAIN_OUTSIDE;
+        lk->cause = d->du.origin == DEFUSE_FROM_CLOCK ? CHAIN_C_CLOCK : CHAIN_C_CPU;
+        snprintf(lk->note, sizeof lk->note, "%s set %s: %s", d->du.mnemonic, loc,
+                 lk->cause == CHAIN_C_CLOCK ? "the clock" : "what the CPU reports");
+    } else if (from->kind == CHAIN_LOC_NONE) {
+        lk->kind = d->kind == CHAIN_STORED ? CHAIN_STORED : CHAIN_CONSTANT;
+        snprintf(lk->note, sizeof lk->note, "%s set %s from %s", d->du.mnemonic, loc,
+                 d->du.is_int ? "the interrupt frame" : d->du.stack == DEFUSE_STACK_PUSH &&
+                 d->du.mnemonic[0] == 'c' ? "its return address" : "a constant in the code");
+    } else {
+        if (d->kind == CHAIN_PRODUCED && from->kind == CHAIN_LOC_MEM)
+            lk->kind = CHAIN_LOADED;
+        snprintf(lk->note, sizeof lk->note, "%s %s %s from %s", d->du.mnemonic,
+                 d->kind == CHAIN_STORED ? "stored into" : lk->kind == CHAIN_LOADED ? "loaded"
+                 : "set", loc, src);
+    }
+    lk->from = *from;
+}
+
+/* ---- walks ---- */
+
+struct walk {
+    struct side s;
+    struct chain *out;
+    struct chain_loc loc;
+    uint64_t n;             /* loc's value as read before step n */
+    int active;
+    struct def d;
+    struct chain_loc cand[MAXCAND];
+    int ncand;
+};
+
+static int walk_init(struct walk *w, const struct chain_run *r, struct chain *out,
+                     hvt_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->s.r = r;
+    w->s.err = err;
+    w->out = out;
+    out->n = 0;
+    w->s.buf = malloc(CHAIN_BLOCK * sizeof *w->s.buf);
+    w->s.cache = calloc(DCACHE, sizeof *w->s.cache);
+    if (!w->s.buf || !w->s.cache)
+        return hvt_error_set(err, "chain: out of memory");
+    return 0;
+}
+
+static void walk_free(struct walk *w)
+{
+    free(w->s.buf);
+    free(w->s.cache);
+}
+
+static void start_link(struct walk *w, struct chain_link *lk)
+{
+    char loc[64];
+    uint64_t v;
+    chain_loc_format(&w->loc, loc, sizeof loc);
+    if (w->loc.kind == CHAIN_LOC_MEM && w->s.r->start_mem && w->loc.len <= 8 &&
+        w->s.r->start_mem(w->s.r->priv, w->loc.addr, w->loc.len, &v) == 0) {
+        lk->value = v;
+        lk->has_value = 1;
+    } else if (w->loc.kind != CHAIN_LOC_MEM) {
+        const struct hvt_step *st = get(&w->s, 0);
+        lk->value = st ? loc_value(&w->loc, &st->st) : 0;
+        lk->has_value = st != NULL;
+    }
+    snprintf(lk->note, sizeof lk->note, "no step of the trace wrote %s: it held this "
+             "value when the trace began", loc);
+}
+
+/* One link back from (loc, n).  Fills w->cand with the inputs to choose from;
+ * returns 1 if the walk can go on, 0 if it ended, -1 on error. */
+static int walk_step(struct walk *w)
+{
+    if (w->out->n == CHAIN_MAX || find_def(&w->s, &w->loc, w->n, &w->d) < 0)
+        return w->out->n == CHAIN_MAX ? 0 : -1;
+    struct chain_link *lk = &w->out->link[w->out->n++];
+    set_link(lk, &w->d, &w->loc);
+    w->ncand = 0;
+    if (w->d.kind == CHAIN_START) {
+        start_link(w, lk);
+        return 0;
+    }
+    if (w->d.kind == CHAIN_OUTSIDE) {
+        char loc[64];
+        chain_loc_format(&w->loc, loc, sizeof loc);
+        snprintf(lk->note, sizeof lk->note, "hv's own code (0x%" PRIx64 ") set %s",
+                 hvt_state_pc(&w->d.st.st), loc);
+        return 0;
+    }
+    if (w->d.kind == CHAIN_EVENT) {
+        struct chain_loc next;
+        uint64_t nstep;
+        if (!event_link(&w->s, lk, &w->d, &w->loc, &next, &nstep))
+            return 0;
+        w->cand[0] = next;
+        w->ncand = 1;
+        w->n = nstep;
+        return 1;
+    }
+    w->ncand = inputs(&w->d, w->cand);
+    struct chain_loc none = { 0 };
+    insn_note(lk, &w->d, &w->loc, w->ncand ? &w->cand[0] : &none);
+    w->n = w->d.k;
+    return w->ncand > 0 && lk->kind != CHAIN_OUTSIDE;
+}
+
+/* Follow input i: the link's `from` says which. */
+static void walk_follow(struct walk *w, int i)
+{
+    struct chain_link *lk = &w->out->link[w->out->n - 1];
+    w->loc = w->cand[i];
+    if (lk->kind != CHAIN_EVENT)
+        insn_note(lk, &w->d, &lk->loc, &w->cand[i]);
+}
+
+int chain_why(const struct chain_run *r, uint64_t step, const struct chain_loc *loc,
+              struct chain *out, hvt_error *err)
+{
+    struct walk w;
+    if (walk_init(&w, r, out, err) < 0) {
+        walk_free(&w);
+        return -1;
+    }
+    w.loc = *loc;
+    w.n = step;
+    int rc;
+    while ((rc = walk_step(&w)) > 0)
+        walk_follow(&w, 0);
+    walk_free(&w);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Value of a candidate input in a walk's current def (registers and flags;
+ * memory by address). */
+static uint64_t cand_key(const struct walk *w, const struct chain_loc *c)
+{
+    return c->kind == CHAIN_LOC_MEM ? c->addr : loc_value(c, &w->d.st.st);
+}
+
+/* Both runs at the same instruction: the first input whose value differs
+ * (a memory input whose address differs: follow the address instead). */
+static int choose_joint(const struct walk w[2])
+{
+    if (w[0].ncand != w[1].ncand)
+        return 0;
+    for (int i = 0; i < w[0].ncand; i++)
+        if (w[0].cand[i].kind != CHAIN_LOC_MEM &&
+            cand_key(&w[0], &w[0].cand[i]) != cand_key(&w[1], &w[1].cand[i]))
+            return i;
+    return 0;
+}
+
+static int same_insn(const struct walk w[2])
+{
+    const struct hvt_step *a = &w[0].d.st, *b = &w[1].d.st;
+    return w[0].d.kind == w[1].d.kind && hvt_state_pc(&a->st) == hvt_state_pc(&b->st) &&
+           a->insn_len == b->insn_len && !memcmp(a->insn, b->insn, a->insn_len);
+}
+
+/* What the step both runs executed last decided from. */
+static int decider(const struct hvt_step *st, const struct defuse *du, struct chain_loc *l)
+{
+    const struct hvt_state *s = &st->st;
+    memset(l, 0, sizeof *l);
+    if (du->is_int) {       /* the vector's IVT entry (real mode) or IDT gate */
+        int rm = !(s->f[HVT_CR0] & 1);
+        l->kind = CHAIN_LOC_MEM;
+        l->len = rm ? 4 : 8;
+        l->addr = ((s->known & HVT_K_DT) ? s->f[HVT_IDTR_BASE] : 0) + (uint64_t)du->vector * l->len;
+        return 1;
+    }
+    if (du->stack == DEFUSE_STACK_POP && du->mnemonic[0] != 'p') {   /* ret, iret, leave */
+        l->kind = CHAIN_LOC_MEM;
+        l->addr = defuse_seg_base(s, HVT_SS) + (s->f[HVT_RSP] & stack_mask(st));
+        l->len = st->mode == HVT_MODE_16 ? 2 : 4;
+        return 1;
+    }
+    if (du->fr) {
+        l->kind = CHAIN_LOC_FLAGS;
+        l->flags = du->fr;
+        return 1;
+    }
+    for (int i = 0; i < du->nmem; i++)
+        if (du->mem[i].read) {
+            l->kind = CHAIN_LOC_MEM;
+            l->addr = defuse_mem_addr(&du->mem[i], s);
+            l->len = du->mem[i].size ? du->mem[i].size : 1;
+            return 1;
+        }
+    for (int i = 0; i < du->nrr; i++)
+        if (du->rr[i].field != HVT_RSP) {
+            l->kind = CHAIN_LOC_REG;
+            l->reg = du->rr[i];
+            return 1;
+        }
+    return 0;
+}
+
+static int decide_link(struct walk *w, uint64_t last)
+{
+    const struct hvt_step *st = get(&w->s, last), *nx;
+    if (!st)
+        return -1;
+    struct hvt_step cur = *st;
+    const struct defuse *du = decode(&w->s, &cur);
+    struct chain_link *lk = &w->out->link[w->out->n++];
+    memset(lk, 0, sizeof *lk);
+    lk->kind = CHAIN_DECIDES;
+    lk->step = last;
+    if (decider(&cur, du, &w->loc)) {
+        char loc[64];
+        chain_loc_format(&w->loc, loc, sizeof loc);
+        lk->loc = w->loc;
+        lk->value = loc_value(&w->loc, &cur.st);
+        lk->has_value = w->loc.kind != CHAIN_LOC_MEM;
+        snprintf(lk->note, sizeof lk->note, "%s decided on %s", du->mnemonic, loc);
+        w->n = last;
+        return 1;
+    }
+    /* Nothing this step read decides where it goes: an event came after it. */
+    nx = get(&w->s, last + 1);
+    if (!nx)
+        return 0;
+    w->d.st = cur;
+    w->d.after = nx->st;
+    w->d.k = last;
+    event_writes(&w->d, &(struct chain_loc){ .kind = CHAIN_LOC_FLAGS, .flags = 0 }, w->s.r);
+    lk->kind = w->d.cause == CHAIN_C_VMEXIT ? CHAIN_OUTSIDE : CHAIN_EVENT;
+    lk->cause = w->d.cause;
+    snprintf(lk->note, sizeof lk->note, "%s after this step, not a decision of the code",
+             w->d.cause == CHAIN_C_SMM_ENTRY ? "SMM entry (an SMI)" :
+             w->d.cause == CHAIN_C_VMEXIT ? "a VMEXIT into hv" :
+             w->d.cause == CHAIN_C_RSM ? "RSM" : "an interrupt");
+    return 0;
+}
+
+int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain out[2],
+               hvt_error *err)
+{
+    struct walk w[2];
+    int rc = 0;
+    for (int k = 0; k < 2; k++)
+        if (walk_init(&w[k], &r[k], &out[k], err) < 0)
+            rc = -1;
+    for (int k = 0; k < 2 && !rc; k++) {
+        int on = decide_link(&w[k], last[k]);
+        rc = on < 0 ? -1 : 0;
+        w[k].active = on > 0;
+    }
+    while (!rc && (w[0].active || w[1].active)) {
+        for (int k = 0; k < 2 && !rc; k++)
+            if (w[k].active) {
+                int on = walk_step(&w[k]);
+                rc = on < 0 ? -1 : 0;
+                w[k].active = on > 0;
+            }
+        int joint = w[0].active && w[1].active && same_insn(w) ? choose_joint(w) : -1;
+        for (int k = 0; k < 2; k++)
+            if (w[k].active)
+                walk_follow(&w[k], joint >= 0 ? joint : 0);
+    }
+    for (int k = 0; k < 2; k++)
+        walk_free(&w[k]);
+    return rc;
+}
+
+/* ---- names ---- */
+
+int chain_loc_parse_reg(const char *name, struct chain_loc *out)
+{
+    static const char *const fl[] = { "cf", "", "pf", "", "af", "", "zf", "sf", "tf", "if",
+                                      "df", "of" };
+    memset(out, 0, sizeof *out);
+    for (unsigned i = 0; i < sizeof fl / sizeof fl[0]; i++)
+        if (fl[i][0] && !strcmp(name, fl[i])) {
+            out->kind = CHAIN_LOC_FLAGS;
+            out->flags = 1u << i;
+            return 0;
+        }
+    for (int f = 0; f < HVT_NFIELDS; f++)
+        for (int w = 0; w < 5; w++) {
+            static const uint8_t bits[5] = { 64, 32, 16, 8, 8 }, shift[5] = { 0, 0, 0, 0, 8 };
+            struct defuse_reg r = { (uint8_t)f, shift[w], bits[w] };
+            if (f > HVT_RSP && w)
+                break;
+            if (!strcmp(defuse_reg_name(&r), name)) {
+                out->kind = CHAIN_LOC_REG;
+                out->reg = r;
+                return 0;
+            }
+        }
+    return -1;
+}
+
+void chain_loc_format(const struct chain_loc *l, char *buf, size_t n)
+{
+    if (l->kind == CHAIN_LOC_REG)
+        snprintf(buf, n, "%s", defuse_reg_name(&l->reg));
+    else if (l->kind == CHAIN_LOC_FLAGS)
+        defuse_flags_name(l->flags, buf, n);
+    else if (l->kind == CHAIN_LOC_MEM)
+        snprintf(buf, n, "[0x%" PRIx64 ", %u bytes]", l->addr, l->len);
+    else
+        snprintf(buf, n, "nothing");
+}
+
+const char *chain_kind_name(enum chain_link_kind k)
+{
+    static const char *const names[] = { "decides", "produced", "loaded", "stored", "event",
+                                         "start", "outside", "constant" };
+    return k <= CHAIN_CONSTANT ? names[k] : "?";
+}
+
+const char *chain_cause_name(enum chain_cause c)
+{
+    static const char *const names[CHAIN_C_NCAUSES] = {
+        "", "smm-entry", "rsm", "interrupt", "vmexit", "vmrun", "hv", "port", "clock", "cpu",
+        "smi-in-hv"
+    };
+    return c < CHAIN_C_NCAUSES ? names[c] : "?";
+}

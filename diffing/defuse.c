@@ -1,0 +1,268 @@
+/*
+ * defuse: Capstone operand details turned into hvtrace's register fields
+ * (see defuse.h).  One Capstone handle per mode with details on, opened on
+ * first use and kept (not thread-safe; hvtrace is single-threaded).
+ * Implicit registers (Capstone's regs_read/regs_write: the accumulator of
+ * mul, ECX of loop and rep, ESP of push) count as sources and results;
+ * address registers of memory operands do not (they are in the mem entries).
+ * EFLAGS bits follow Capstone's per-instruction flag table; an instruction it
+ * does not describe (0) is taken to touch no flag.
+ */
+#include "diffing/defuse.h"
+
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <string.h>
+
+static csh defuse_handle(enum hvt_mode mode)
+{
+    static csh handles[3];
+    static int opened[3];
+    int i = mode == HVT_MODE_64 ? 2 : mode == HVT_MODE_32 ? 1 : 0;
+    if (!opened[i]) {
+        cs_mode m = i == 2 ? CS_MODE_64 : i == 1 ? CS_MODE_32 : CS_MODE_16;
+        if (cs_open(CS_ARCH_X86, m, &handles[i]) != CS_ERR_OK)
+            return 0;
+        cs_option(handles[i], CS_OPT_DETAIL, CS_OPT_ON);
+        opened[i] = 1;
+    }
+    return handles[i];
+}
+
+/* A Capstone register as a field and bit range; bits 0 if not one we record. */
+static struct defuse_reg creg(x86_reg r)
+{
+    static const struct { x86_reg r[5]; uint8_t field; } gpr[] = {
+        { { X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH }, HVT_RAX },
+        { { X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH }, HVT_RBX },
+        { { X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH }, HVT_RCX },
+        { { X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH }, HVT_RDX },
+        { { X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, 0 }, HVT_RSI },
+        { { X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, 0 }, HVT_RDI },
+        { { X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, 0 }, HVT_RBP },
+        { { X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, 0 }, HVT_RSP },
+        { { X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, 0 }, HVT_R8 },
+        { { X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, 0 }, HVT_R9 },
+        { { X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, 0 }, HVT_R10 },
+        { { X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, 0 }, HVT_R11 },
+        { { X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, 0 }, HVT_R12 },
+        { { X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, 0 }, HVT_R13 },
+        { { X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, 0 }, HVT_R14 },
+        { { X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, 0 }, HVT_R15 },
+    };
+    static const uint8_t width[5][2] = { { 0, 64 }, { 0, 32 }, { 0, 16 }, { 0, 8 }, { 8, 8 } };
+    static const x86_reg segs[HVT_NSEG] = { X86_REG_ES, X86_REG_CS, X86_REG_SS, X86_REG_DS,
+                                            X86_REG_FS, X86_REG_GS };
+    for (size_t i = 0; i < sizeof gpr / sizeof gpr[0]; i++)
+        for (int w = 0; w < 5; w++)
+            if (gpr[i].r[w] && gpr[i].r[w] == r)
+                return (struct defuse_reg){ gpr[i].field, width[w][0], width[w][1] };
+    for (int s = 0; s < HVT_NSEG; s++)
+        if (segs[s] == r)
+            return (struct defuse_reg){ (uint8_t)(HVT_ES_SEL + s), 0, 16 };
+    switch (r) {
+    case X86_REG_CR0: return (struct defuse_reg){ HVT_CR0, 0, 64 };
+    case X86_REG_CR2: return (struct defuse_reg){ HVT_CR2, 0, 64 };
+    case X86_REG_CR3: return (struct defuse_reg){ HVT_CR3, 0, 64 };
+    case X86_REG_CR4: return (struct defuse_reg){ HVT_CR4, 0, 64 };
+    default: return (struct defuse_reg){ 0, 0, 0 };
+    }
+}
+
+static void add_reg(struct defuse_reg *set, uint8_t *n, struct defuse_reg r)
+{
+    if (!r.bits || r.field == HVT_RIP || *n == DEFUSE_MAXREG)
+        return;
+    for (uint8_t i = 0; i < *n; i++)
+        if (set[i].field == r.field && set[i].shift == r.shift) {
+            if (r.bits > set[i].bits)
+                set[i].bits = r.bits;
+            return;
+        }
+    set[(*n)++] = r;
+}
+
+/* Capstone's flag table to EFLAGS bits (Intel SDM vol 1, 3.4.3). */
+static void flags(uint64_t ef, uint32_t *read, uint32_t *written)
+{
+    static const struct { uint64_t test, write; uint32_t bit; } map[] = {
+        { X86_EFLAGS_TEST_CF, X86_EFLAGS_MODIFY_CF | X86_EFLAGS_RESET_CF | X86_EFLAGS_SET_CF |
+          X86_EFLAGS_UNDEFINED_CF, 1u << 0 },
+        { X86_EFLAGS_TEST_PF, X86_EFLAGS_MODIFY_PF | X86_EFLAGS_RESET_PF |
+          X86_EFLAGS_UNDEFINED_PF, 1u << 2 },
+        { 0, X86_EFLAGS_MODIFY_AF | X86_EFLAGS_RESET_AF | X86_EFLAGS_UNDEFINED_AF, 1u << 4 },
+        { X86_EFLAGS_TEST_ZF, X86_EFLAGS_MODIFY_ZF | X86_EFLAGS_UNDEFINED_ZF, 1u << 6 },
+        { X86_EFLAGS_TEST_SF, X86_EFLAGS_MODIFY_SF | X86_EFLAGS_RESET_SF |
+          X86_EFLAGS_UNDEFINED_SF, 1u << 7 },
+        { X86_EFLAGS_TEST_TF, X86_EFLAGS_MODIFY_TF | X86_EFLAGS_RESET_TF, 1u << 8 },
+        { X86_EFLAGS_TEST_IF, X86_EFLAGS_MODIFY_IF | X86_EFLAGS_RESET_IF | X86_EFLAGS_SET_IF,
+          1u << 9 },
+        { X86_EFLAGS_TEST_DF, X86_EFLAGS_MODIFY_DF | X86_EFLAGS_RESET_DF | X86_EFLAGS_SET_DF,
+          1u << 10 },
+        { X86_EFLAGS_TEST_OF, X86_EFLAGS_MODIFY_OF | X86_EFLAGS_RESET_OF |
+          X86_EFLAGS_UNDEFINED_OF, 1u << 11 },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (ef & map[i].test)
+            *read |= map[i].bit;
+        if (ef & map[i].write)
+            *written |= map[i].bit;
+    }
+}
+
+static int starts(const char *s, const char *prefix)
+{
+    return !strncmp(s, prefix, strlen(prefix));
+}
+
+static void classify_mnemonic(struct defuse *d)
+{
+    const char *m = d->mnemonic;
+    if (starts(m, "push") || starts(m, "call") || starts(m, "int") || starts(m, "enter"))
+        d->stack = DEFUSE_STACK_PUSH;
+    else if (starts(m, "pop") || starts(m, "ret") || starts(m, "iret") || starts(m, "leave") ||
+             starts(m, "lret"))
+        d->stack = DEFUSE_STACK_POP;
+    if (starts(m, "in"))
+        d->origin = (!strcmp(m, "int") || !strcmp(m, "int3") || !strcmp(m, "into") ||
+                     starts(m, "inc") || starts(m, "invd") || starts(m, "invlpg"))
+                    ? DEFUSE_FROM_OPERANDS : DEFUSE_FROM_PORT;
+    else if (starts(m, "rdtsc"))
+        d->origin = DEFUSE_FROM_CLOCK;
+    else if (!strcmp(m, "cpuid") || !strcmp(m, "rdmsr") || !strcmp(m, "smsw"))
+        d->origin = DEFUSE_FROM_CPU;
+    d->is_int = !strcmp(m, "int") || !strcmp(m, "int3") || !strcmp(m, "into");
+}
+
+static void mem_operand(struct defuse *d, const cs_x86_op *op, uint8_t asize, int lea)
+{
+    const x86_op_mem *mm = &op->mem;
+    if (lea) {                  /* lea computes, it does not access memory */
+        add_reg(d->rr, &d->nrr, creg(mm->base));
+        add_reg(d->rr, &d->nrr, creg(mm->index));
+        return;
+    }
+    if (d->nmem == DEFUSE_MAXMEM)
+        return;
+    struct defuse_mem *m = &d->mem[d->nmem++];
+    memset(m, 0, sizeof *m);
+    m->base = creg(mm->base);
+    m->index = creg(mm->index);
+    m->scale = (uint8_t)(mm->scale ? mm->scale : 1);
+    m->disp = mm->disp;
+    m->size = op->size;
+    m->asize = asize;
+    m->read = (op->access & CS_AC_READ) != 0;
+    m->write = (op->access & CS_AC_WRITE) != 0;
+    struct defuse_reg sr = creg(mm->segment);
+    int stackish = m->base.bits && (m->base.field == HVT_RBP || m->base.field == HVT_RSP);
+    m->seg = sr.bits ? (uint8_t)(sr.field - HVT_ES_SEL) : stackish ? HVT_SS : HVT_DS;
+}
+
+static void from_detail(struct defuse *d, const cs_insn *in)
+{
+    const cs_x86 *x = &in->detail->x86;
+    int lea = !strcmp(in->mnemonic, "lea") || starts(in->mnemonic, "nop");
+    for (uint8_t i = 0; i < x->op_count; i++) {
+        const cs_x86_op *op = &x->operands[i];
+        if (op->type == X86_OP_REG) {
+            if (op->access & CS_AC_READ)
+                add_reg(d->rr, &d->nrr, creg(op->reg));
+            if (op->access & CS_AC_WRITE)
+                add_reg(d->rw, &d->nrw, creg(op->reg));
+        } else if (op->type == X86_OP_MEM) {
+            mem_operand(d, op, x->addr_size, lea);
+        } else if (op->type == X86_OP_IMM) {
+            d->imm = 1;
+            d->vector = (uint8_t)op->imm;
+        }
+    }
+    for (uint8_t i = 0; i < in->detail->regs_read_count; i++)
+        if (in->detail->regs_read[i] != X86_REG_RSP && in->detail->regs_read[i] != X86_REG_ESP &&
+            in->detail->regs_read[i] != X86_REG_SP)
+            add_reg(d->rr, &d->nrr, creg(in->detail->regs_read[i]));
+    for (uint8_t i = 0; i < in->detail->regs_write_count; i++)
+        add_reg(d->rw, &d->nrw, creg(in->detail->regs_write[i]));
+    flags(x->eflags, &d->fr, &d->fw);
+}
+
+int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defuse *d)
+{
+    memset(d, 0, sizeof *d);
+    csh h = defuse_handle(mode);
+    cs_insn *in = NULL;
+    size_t n = h ? cs_disasm(h, b, len, 0, 1, &in) : 0;
+    if (n == 0)
+        return -1;
+    d->ok = 1;
+    d->len = (uint8_t)in->size;
+    snprintf(d->mnemonic, sizeof d->mnemonic, "%s", in->mnemonic);
+    classify_mnemonic(d);
+    from_detail(d, in);
+    if (d->is_int && !strcmp(d->mnemonic, "int3"))
+        d->vector = 3;
+    else if (d->is_int && !strcmp(d->mnemonic, "into"))
+        d->vector = 4;
+    cs_free(in, n);
+    return 0;
+}
+
+uint64_t defuse_seg_base(const struct hvt_state *s, enum hvt_seg seg)
+{
+    if (s->known & HVT_K_SEGDESC)
+        return s->f[HVT_ES_BASE + seg];
+    if (seg == HVT_CS && (s->known & HVT_K_CSBASE))
+        return s->f[HVT_CS_BASE];
+    if (!(s->known & HVT_K_CR) || !(s->f[HVT_CR0] & 1))
+        return (s->f[HVT_ES_SEL + seg] & 0xffff) << 4;
+    return 0;
+}
+
+uint64_t defuse_reg_value(const struct defuse_reg *r, const struct hvt_state *s)
+{
+    uint64_t v = s->f[r->field] >> r->shift;
+    return r->bits >= 64 ? v : v & ((1ull << r->bits) - 1);
+}
+
+uint64_t defuse_mem_addr(const struct defuse_mem *m, const struct hvt_state *s)
+{
+    uint64_t off = (uint64_t)m->disp;
+    if (m->base.bits)
+        off += defuse_reg_value(&m->base, s);
+    if (m->index.bits)
+        off += defuse_reg_value(&m->index, s) * m->scale;
+    if (m->asize == 2)
+        off &= 0xffff;
+    else if (m->asize == 4)
+        off &= 0xffffffffu;
+    return defuse_seg_base(s, (enum hvt_seg)m->seg) + off;
+}
+
+const char *defuse_reg_name(const struct defuse_reg *r)
+{
+    static const char *const legacy[8][5] = {   /* 64, 32, 16, low 8, high 8 */
+        { "rax", "eax", "ax", "al", "ah" }, { "rbx", "ebx", "bx", "bl", "bh" },
+        { "rcx", "ecx", "cx", "cl", "ch" }, { "rdx", "edx", "dx", "dl", "dh" },
+        { "rsi", "esi", "si", "sil", "" }, { "rdi", "edi", "di", "dil", "" },
+        { "rbp", "ebp", "bp", "bpl", "" }, { "rsp", "esp", "sp", "spl", "" },
+    };
+    if (r->field > HVT_RSP)
+        return hvt_field_name((enum hvt_field)r->field);
+    int w = r->bits == 64 ? 0 : r->bits == 32 ? 1 : r->bits == 16 ? 2 : r->shift ? 4 : 3;
+    return legacy[r->field][w];
+}
+
+void defuse_flags_name(uint32_t f, char *buf, size_t n)
+{
+    static const struct { uint32_t bit; const char *name; } names[] = {
+        { 1u << 0, "cf" }, { 1u << 2, "pf" }, { 1u << 4, "af" }, { 1u << 6, "zf" },
+        { 1u << 7, "sf" }, { 1u << 8, "tf" }, { 1u << 9, "if" }, { 1u << 10, "df" },
+        { 1u << 11, "of" },
+    };
+    size_t o = 0;
+    if (n)
+        buf[0] = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if ((f & names[i].bit) && o + 4 < n)
+            o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? "|" : "", names[i].name);
+}
