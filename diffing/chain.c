@@ -195,11 +195,11 @@ static int find_def(struct side *s, const struct chain_loc *l, uint64_t n, struc
         int ins = insn_writes(d, l);
         if (!ins && known != 1 && !event_writes(d, l, s->r))
             continue;
-        if (excluded(s->r, hvt_state_pc(&st->st))) {
+        if (!ins && known != 1) {
+            d->kind = CHAIN_EVENT;          /* event_link tells one taken in hv apart */
+        } else if (excluded(s->r, hvt_state_pc(&st->st))) {
             d->kind = CHAIN_OUTSIDE;
             d->cause = CHAIN_C_HV;
-        } else if (!ins) {
-            d->kind = CHAIN_EVENT;
         } else {
             d->kind = l->kind == CHAIN_LOC_MEM ? CHAIN_STORED : CHAIN_PRODUCED;
         }
@@ -313,16 +313,23 @@ static int event_link(struct side *s, struct chain_link *lk, const struct def *d
             lk->kind = CHAIN_OUTSIDE;
             lk->cause = CHAIN_C_SMI_IN_HV;
             lk->has_related = (uint8_t)last_vmexit(s, d->k, &lk->related);
-            snprintf(lk->note, sizeof lk->note, "SMM entry while the CPU ran hv's code "
-                     "(0x%" PRIx64 ")%s: the state-save area (SMBASE 0x%" PRIx64 ") holds "
-                     "hv's %s, not the guest's", pc, lk->has_related ? ", after a VMEXIT" : "",
-                     d->smbase, f >= 0 ? hvt_field_name((enum hvt_field)f) : "registers");
+            char after[64] = "";
+            if (lk->has_related)
+                snprintf(after, sizeof after, ", after a VMEXIT from the guest's step #%" PRIu64,
+                         lk->related);
+            snprintf(lk->note, sizeof lk->note, "the SMI was taken while the CPU ran hv's code "
+                     "(0x%" PRIx64 ")%s: the state-save area (SMBASE 0x%" PRIx64 ", offset 0x%"
+                     PRIx64 ") holds hv's %s (0x%" PRIx64 "), not the guest's", pc, after,
+                     d->smbase, l->addr - d->smbase,
+                     f >= 0 ? hvt_field_name((enum hvt_field)f) : "registers",
+                     f >= 0 ? d->after.f[f] : 0);
             return 0;
         }
-        snprintf(lk->note, sizeof lk->note, "SMM entry after this step: the state-save area "
-                 "(SMBASE 0x%" PRIx64 ", offset 0x%" PRIx64 ") written with the guest's %s",
-                 d->smbase, l->addr - d->smbase,
-                 f >= 0 ? hvt_field_name((enum hvt_field)f) : "registers");
+        snprintf(lk->note, sizeof lk->note, "SMM entry after this step (an SMI): the "
+                 "state-save area (SMBASE 0x%" PRIx64 ", offset 0x%" PRIx64 ") written with the "
+                 "guest's %s (0x%" PRIx64 ")", d->smbase, l->addr - d->smbase,
+                 f >= 0 ? hvt_field_name((enum hvt_field)f) : "registers",
+                 f >= 0 ? d->after.f[f] : 0);
         if (f < 0)
             return 0;
         *next = (struct chain_loc){ .kind = CHAIN_LOC_REG,
@@ -426,8 +433,14 @@ static void start_link(struct walk *w, struct chain_link *lk)
         lk->value = st ? loc_value(&w->loc, &st->st) : 0;
         lk->has_value = st != NULL;
     }
-    snprintf(lk->note, sizeof lk->note, "no step of the trace wrote %s: it held this "
-             "value when the trace began", loc);
+    char val[48] = "";
+    if (lk->has_value && w->loc.kind == CHAIN_LOC_MEM && w->loc.len == 4 &&
+        w->loc.addr < 0x400 && !(w->loc.addr & 3))     /* an IVT entry: offset, segment */
+        snprintf(val, sizeof val, " (IVT vector %02" PRIx64 "h = %04" PRIx64 ":%04" PRIx64 ")",
+                 w->loc.addr / 4, lk->value >> 16, lk->value & 0xffff);
+    snprintf(lk->note, sizeof lk->note, "no step of the trace wrote %s%s: it held this value "
+             "when the trace began%s%s%s", loc, val, w->s.r->before ? " (written before it, by "
+             : "", w->s.r->before ? w->s.r->before : "", w->s.r->before ? ")" : "");
 }
 
 /* One link back from (loc, n).  Fills w->cand with the inputs to choose from;
@@ -487,6 +500,11 @@ int chain_why(const struct chain_run *r, uint64_t step, const struct chain_loc *
     w.loc = *loc;
     w.n = step;
     int rc;
+    if (step >= r->nsteps) {
+        walk_free(&w);
+        return hvt_error_set(err, "no step %" PRIu64 " (the run has %" PRIu64 ")", step,
+                             r->nsteps);
+    }
     while ((rc = walk_step(&w)) > 0)
         walk_follow(&w, 0);
     walk_free(&w);
@@ -576,7 +594,12 @@ static int decide_link(struct walk *w, uint64_t last)
         lk->loc = w->loc;
         lk->value = loc_value(&w->loc, &cur.st);
         lk->has_value = w->loc.kind != CHAIN_LOC_MEM;
-        snprintf(lk->note, sizeof lk->note, "%s decided on %s", du->mnemonic, loc);
+        if (du->is_int)
+            snprintf(lk->note, sizeof lk->note, "int %02xh took its handler from %s %s",
+                     du->vector, st->st.f[HVT_CR0] & 1 ? "the IDT gate at" : "the IVT entry at",
+                     loc);
+        else
+            snprintf(lk->note, sizeof lk->note, "%s decided on %s", du->mnemonic, loc);
         w->n = last;
         return 1;
     }

@@ -103,6 +103,7 @@ struct chain_run {
     /* Optional: len (<= 8) bytes at addr when the trace began (a snapshot). */
     int (*start_mem)(void *priv, uint64_t addr, uint32_t len, uint64_t *value);
     void *priv;
+    const char *before;         /* optional: who ran before the trace began, e.g. "hv" */
     const struct align_range *excl;     /* hv's own code */
     size_t nexcl;
 };

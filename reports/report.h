@@ -92,6 +92,12 @@ struct report_diff {
     struct report_opts opts;
 };
 
+/* hv's own code in a run (meta hv_range, the PT_LOAD span of meta hv_image):
+ * up to cap ranges into r, returns how many.  report_runs_under_hv: 1 if the
+ * run booted under hv. */
+size_t report_hv_ranges(rundb *db, struct align_range *r, size_t cap);
+int report_runs_under_hv(rundb *db);
+
 /* A run file as the chain walker reads it (reports/report_chain.c). */
 struct report_chain_src {
     struct chain_run run;
@@ -116,5 +122,7 @@ int report_diff_status(const struct report_diff *d);
 int report_text(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
 int report_html(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
 int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
+/* A chain of causes as a JSON array of links, each with its step's instruction. */
+int report_json_chain(FILE *f, rundb *db, const struct chain *c, hvt_error *err);
 
 #endif

@@ -227,19 +227,18 @@ static int on_hunk(void *priv, const struct align_hunk *h)
 }
 
 /* A hypervisor range stored by the recorder as meta hv_range "LO-HI". */
-static void meta_exclude(struct report_diff *d, rundb *db)
+static void meta_exclude(struct align_range *r, size_t *n, size_t cap, rundb *db)
 {
     char *v = rundb_get_meta(db, "hv_range");
     unsigned long long lo, hi;
-    if (v && sscanf(v, "%llx-%llx", &lo, &hi) == 2 && lo <= hi &&
-        d->nexclude < REPORT_MAX_EXCLUDE + 2)
-        d->exclude[d->nexclude++] = (struct align_range){ lo, hi };
+    if (v && sscanf(v, "%llx-%llx", &lo, &hi) == 2 && lo <= hi && *n < cap)
+        r[(*n)++] = (struct align_range){ lo, hi };
     free(v);
 }
 
 /* hv's own linear range from its ELF image (meta hv_image): the span of its
  * PT_LOAD segments' virtual addresses (System V gABI, "Program Header"). */
-static void hv_image_exclude(struct report_diff *d, rundb *db)
+static void hv_image_exclude(struct align_range *r, size_t *n, size_t cap, rundb *db)
 {
     char *path = rundb_get_meta(db, "hv_image");
     FILE *f = path ? fopen(path, "rb") : NULL;
@@ -262,8 +261,8 @@ static void hv_image_exclude(struct report_diff *d, rundb *db)
                 hi = va + msz - 1;
         }
     }
-    if (lo <= hi && d->nexclude < REPORT_MAX_EXCLUDE + 2)
-        d->exclude[d->nexclude++] = (struct align_range){ lo, hi };
+    if (lo <= hi && *n < cap)
+        r[(*n)++] = (struct align_range){ lo, hi };
     if (f)
         fclose(f);
     free(path);
@@ -445,6 +444,24 @@ static int read_points(struct report_diff *d, rundb *da, rundb *db, hvt_error *e
 
 /* ---- pass 5: the chain of causes behind the headline ---- */
 
+size_t report_hv_ranges(rundb *db, struct align_range *r, size_t cap)
+{
+    size_t n = 0;
+    meta_exclude(r, &n, cap, db);
+    hv_image_exclude(r, &n, cap, db);
+    return n;
+}
+
+/* The recorder notes hv's image or range in the run's meta when hv was loaded. */
+int report_runs_under_hv(rundb *db)
+{
+    char *img = rundb_get_meta(db, "hv_image"), *range = rundb_get_meta(db, "hv_range");
+    int hv = (img && *img) || (range && *range);
+    free(img);
+    free(range);
+    return hv;
+}
+
 static int chain_headline(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
 {
     const struct align_hunk *h = &d->div.hunk;
@@ -455,6 +472,8 @@ static int chain_headline(struct report_diff *d, rundb *da, rundb *db, hvt_error
     report_chain_src_open(&src[0], da, d->exclude, d->nexclude, err);
     report_chain_src_open(&src[1], db, d->exclude, d->nexclude, err);
     struct chain_run runs[2] = { src[0].run, src[1].run };
+    for (int k = 0; k < 2; k++)
+        runs[k].before = report_runs_under_hv(k ? db : da) ? "hv, which this run boots under" : NULL;
     uint64_t last[2] = { h->a_begin - 1, h->b_begin - 1 };
     int rc = chain_diff(runs, last, d->chain, err);
     d->has_chain = rc == 0;
@@ -540,9 +559,10 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     d->anchor_pc = d->opts.anchor_set ? d->opts.anchor_pc : REPORT_ANCHOR_PC;
     memcpy(d->exclude, d->opts.exclude, d->opts.nexclude * sizeof d->exclude[0]);
     d->nexclude = d->opts.nexclude;
-    meta_exclude(d, b);
-    hv_image_exclude(d, b);
-    hv_image_exclude(d, a);
+    size_t cap = REPORT_MAX_EXCLUDE + 2;
+    meta_exclude(d->exclude, &d->nexclude, cap, b);
+    hv_image_exclude(d->exclude, &d->nexclude, cap, b);
+    hv_image_exclude(d->exclude, &d->nexclude, cap, a);
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || pair_calls(d, err) < 0 || regs_all(d, a, b, err) < 0)
         return -1;

@@ -47,6 +47,9 @@ size_t report_fmt_reg(const struct report_diff *d, enum hvt_field f, char *buf, 
 size_t report_fmt_state_diff(const struct hvt_state *a, const struct hvt_state *b,
                              char *buf, size_t n);
 
+/* One link of a chain of causes: "loaded eax: = 0x1234; movl loaded eax from ..." */
+size_t report_fmt_link(const struct chain_link *lk, char *buf, size_t n);
+
 /* Reads steps [from, from+count) into out (count <= cap); *got receives how many. */
 int report_read_steps(rundb *db, uint64_t from, uint64_t count, struct hvt_step *out,
                       size_t *got, hvt_error *err);

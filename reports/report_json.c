@@ -194,11 +194,51 @@ static void json_mem_item(FILE *f, const struct report_mem *m)
     }
 }
 
+int report_json_chain(FILE *f, rundb *db, const struct chain *c, hvt_error *err)
+{
+    char b[REPORT_LINE];
+    fputc('[', f);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct chain_link *lk = &c->link[i];
+        struct hvt_step st;
+        size_t got;
+        if (report_read_steps(db, lk->step, 1, &st, &got, err) < 0)
+            return -1;
+        fprintf(f, "%s{\"step\":%" PRIu64, i ? "," : "", lk->step);
+        jstr(f, "kind", chain_kind_name((enum chain_link_kind)lk->kind), 0);
+        jstr(f, "cause", chain_cause_name((enum chain_cause)lk->cause), 0);
+        chain_loc_format(&lk->loc, b, sizeof b);
+        jstr(f, "loc", b, 0);
+        if (lk->loc.kind == CHAIN_LOC_MEM)
+            fprintf(f, ",\"addr\":%" PRIu64 ",\"len\":%u", lk->loc.addr, lk->loc.len);
+        fprintf(f, ",\"value\":");
+        lk->has_value ? (void)fprintf(f, "%" PRIu64, lk->value) : (void)fprintf(f, "null");
+        chain_loc_format(&lk->from, b, sizeof b);
+        jstr(f, "from", lk->from.kind ? b : "", 0);
+        fprintf(f, ",\"related\":");
+        lk->has_related ? (void)fprintf(f, "%" PRIu64, lk->related) : (void)fprintf(f, "null");
+        jstr(f, "note", lk->note, 0);
+        fprintf(f, ",\"insn\":");
+        got ? json_step(f, &st) : (void)fprintf(f, "null");
+        fputc('}', f);
+    }
+    fputc(']', f);
+    return 0;
+}
+
 int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err)
 {
     fputc('{', f);
     json_runs(f, d);
     json_divergence(f, d);
+    fprintf(f, ",\"chain\":");
+    if (!d->has_chain)
+        fprintf(f, "null");
+    else if (fprintf(f, "{\"a\":") < 0 || report_json_chain(f, a, &d->chain[0], err) < 0 ||
+             fprintf(f, ",\"b\":") < 0 || report_json_chain(f, b, &d->chain[1], err) < 0)
+        return -1;
+    else
+        fputc('}', f);
     json_stats(f, d);
     fprintf(f, ",\"hunks\":[");
     for (size_t i = 0; i < d->nhunks; i++) {

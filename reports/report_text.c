@@ -103,6 +103,32 @@ static void print_verdict(struct tctx *t)
         fprintf(t->f, "  (the divergence above)\n");
 }
 
+/* The chain of causes, link by link, A's step then B's. */
+static int print_chain(struct tctx *t)
+{
+    const struct report_diff *d = t->d;
+    char line[REPORT_LINE], what[REPORT_LINE * 2];
+    if (!d->has_chain)
+        return 0;
+    size_t n = d->chain[0].n > d->chain[1].n ? d->chain[0].n : d->chain[1].n;
+    fprintf(t->f, "\nwhy: the chain of causes behind it, back to where the runs' inputs "
+            "differ (differential slicing)\n");
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            const struct chain_link *lk = &d->chain[k].link[i];
+            size_t got;
+            if (i >= d->chain[k].n)
+                continue;
+            if (report_read_steps(t->db[k], lk->step, 1, t->buf, &got, t->err) < 0)
+                return -1;
+            report_fmt_link(lk, what, sizeof what);
+            if (got)
+                report_fmt_step(&t->buf[0], line, sizeof line);
+            fprintf(t->f, " %2zu %c %s\n        %s\n", i + 1, 'A' + k, got ? line : "", what);
+        }
+    return 0;
+}
+
 static void print_stats(struct tctx *t)
 {
     const struct align_result *r = &t->d->res;
@@ -261,11 +287,13 @@ int report_text(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_er
         return hvt_error_set(err, "out of memory");
     print_runs(&t);
     print_verdict(&t);
+    int rc = print_chain(&t);
     print_stats(&t);
     print_regs(&t);
     print_calls(&t);
     print_mem(&t);
-    int rc = print_hunks(&t);
+    if (!rc)
+        rc = print_hunks(&t);
     free(t.buf);
     if (!rc && ferror(f))
         rc = hvt_error_set(err, "write error");

@@ -41,6 +41,7 @@ int cmd_info(int argc, char **argv);
 int cmd_mem(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_recipes(int argc, char **argv);
+int cmd_why(int argc, char **argv);
 
 
 #endif

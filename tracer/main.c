@@ -22,6 +22,7 @@ static const struct command commands[] = {
     { "info",   cmd_info,   "summarise a run file: provenance, status, steps, snapshots, serial" },
     { "mem",    cmd_mem,    "write a recorded memory snapshot out as a raw image" },
     { "diff",   cmd_diff,   "find where two runs part, and why" },
+    { "why",    cmd_why,    "walk back one value of one run: who wrote it, from what" },
     { "recipes", cmd_recipes, "list the built-in investigation recipes (record --recipe)" },
 
 };
