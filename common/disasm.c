@@ -10,19 +10,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Handles per flavour (0 AT&T text, 1 Intel syntax with operand details) and mode. */
+static csh open_handle(int flavour, enum hvt_mode mode)
+{
+    static csh handles[2][3];
+    static int opened[2][3];
+    int i = mode == HVT_MODE_64 ? 2 : mode == HVT_MODE_32 ? 1 : 0;
+    if (!opened[flavour][i]) {
+        cs_mode m = i == 2 ? CS_MODE_64 : i == 1 ? CS_MODE_32 : CS_MODE_16;
+        if (cs_open(CS_ARCH_X86, m, &handles[flavour][i]) != CS_ERR_OK)
+            return 0;
+        if (flavour)
+            cs_option(handles[flavour][i], CS_OPT_DETAIL, CS_OPT_ON);
+        else
+            cs_option(handles[flavour][i], CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
+        opened[flavour][i] = 1;
+    }
+    return handles[flavour][i];
+}
+
 static csh disasm_handle(enum hvt_mode mode)
 {
-    static csh handles[3];
-    static int opened[3];
-    int i = mode == HVT_MODE_64 ? 2 : mode == HVT_MODE_32 ? 1 : 0;
-    if (!opened[i]) {
-        cs_mode m = i == 2 ? CS_MODE_64 : i == 1 ? CS_MODE_32 : CS_MODE_16;
-        if (cs_open(CS_ARCH_X86, m, &handles[i]) != CS_ERR_OK)
-            return 0;
-        cs_option(handles[i], CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
-        opened[i] = 1;
-    }
-    return handles[i];
+    return open_handle(0, mode);
+}
+
+size_t hvt_disasm_detail_handle(enum hvt_mode mode)
+{
+    return open_handle(1, mode);
 }
 
 /* A near direct call (E8) without an operand-size prefix: objdump prints

@@ -27,4 +27,10 @@ size_t hvt_disasm(const uint8_t *bytes, size_t len, uint64_t ip, enum hvt_mode m
  * "(unreadable)" and 0 if the step has no bytes. */
 size_t hvt_disasm_step(const struct hvt_step *s, char *out, size_t cap);
 
+/* A Capstone handle (csh) for `mode` with operand details on, in Intel syntax
+ * (Capstone 4's AT&T mode drops the implicit operands of string instructions
+ * and marks their access wrongly), opened on first use and kept; 0 if Capstone
+ * cannot open one.  For diffing/defuse.c. */
+size_t hvt_disasm_detail_handle(enum hvt_mode mode);
+
 #endif

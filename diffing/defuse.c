@@ -1,7 +1,6 @@
 /*
  * defuse: Capstone operand details turned into hvtrace's register fields
- * (see defuse.h).  One Capstone handle per mode with details on, opened on
- * first use and kept (not thread-safe; hvtrace is single-threaded).
+ * (see defuse.h).  The Capstone handle is common/disasm.c's detail handle.
  * Implicit registers (Capstone's regs_read/regs_write: the accumulator of
  * mul, ECX of loop and rep, ESP of push) count as sources and results;
  * address registers of memory operands do not (they are in the mem entries).
@@ -9,25 +8,11 @@
  * does not describe (0) is taken to touch no flag.
  */
 #include "diffing/defuse.h"
+#include "common/disasm.h"
 
 #include <capstone/capstone.h>
 #include <stdio.h>
 #include <string.h>
-
-static csh defuse_handle(enum hvt_mode mode)
-{
-    static csh handles[3];
-    static int opened[3];
-    int i = mode == HVT_MODE_64 ? 2 : mode == HVT_MODE_32 ? 1 : 0;
-    if (!opened[i]) {
-        cs_mode m = i == 2 ? CS_MODE_64 : i == 1 ? CS_MODE_32 : CS_MODE_16;
-        if (cs_open(CS_ARCH_X86, m, &handles[i]) != CS_ERR_OK)
-            return 0;
-        cs_option(handles[i], CS_OPT_DETAIL, CS_OPT_ON);
-        opened[i] = 1;
-    }
-    return handles[i];
-}
 
 /* A Capstone register as a field and bit range; bits 0 if not one we record. */
 static struct defuse_reg creg(x86_reg r)
@@ -189,7 +174,7 @@ static void from_detail(struct defuse *d, const cs_insn *in)
 int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defuse *d)
 {
     memset(d, 0, sizeof *d);
-    csh h = defuse_handle(mode);
+    csh h = (csh)hvt_disasm_detail_handle(mode);
     cs_insn *in = NULL;
     size_t n = h ? cs_disasm(h, b, len, 0, 1, &in) : 0;
     if (n == 0)

@@ -7,35 +7,16 @@
  * Recorded accesses are physical: without paging (boot code) linear equals
  * physical, which is what this assumes.  Does not print.
  */
-#include "reports/report.h"
+#include "reports/report_fmt.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct collect {
-    struct hvt_step *out;
-    size_t n, cap;
-};
-
-static int on_step(void *ctx, const struct hvt_step *s)
-{
-    struct collect *c = ctx;
-    c->out[c->n++] = *s;
-    return c->n == c->cap;
-}
-
 static int src_read(void *priv, uint64_t from, uint64_t count, struct hvt_step *out,
                     size_t *got, hvt_error *err)
 {
-    struct report_chain_src *s = priv;
-    struct collect c = { out, 0, count };
-    *got = 0;
-    if (!count)
-        return 0;
-    if (rundb_read_steps(s->db, from, count, on_step, &c, err) < 0)
-        return -1;
-    *got = c.n;
-    return 0;
+    const struct report_chain_src *s = priv;
+    return report_read_steps(s->db, from, count, out, got, err);
 }
 
 static int src_start_mem(void *priv, uint64_t addr, uint32_t len, uint64_t *value)
