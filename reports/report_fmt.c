@@ -237,12 +237,11 @@ void report_json_string(FILE *f, const char *s)
 
 size_t report_fmt_link(const struct chain_link *lk, char *buf, size_t n)
 {
-    char loc[64], val[40] = "";
-    chain_loc_format(&lk->loc, loc, sizeof loc);
+    char loc[64] = "", val[40] = "";
+    if (lk->loc.kind)
+        chain_loc_format(&lk->loc, loc, sizeof loc);
     if (lk->has_value)
         snprintf(val, sizeof val, " = 0x%" PRIx64, lk->value);
-    return (size_t)snprintf(buf, n, "%s%s%s: %s%s%s", chain_kind_name((enum chain_link_kind)lk->kind),
-                            lk->kind == CHAIN_DECIDES || lk->loc.kind ? " " : "",
-                            lk->loc.kind ? loc : "", val[0] ? val + 1 : "",
-                            val[0] ? "; " : "", lk->note);
+    return (size_t)snprintf(buf, n, "%s%s%s%s: %s", chain_kind_name((enum chain_link_kind)lk->kind),
+                            loc[0] ? " " : "", loc, val, lk->note);
 }

@@ -50,6 +50,10 @@ size_t report_fmt_state_diff(const struct hvt_state *a, const struct hvt_state *
 /* One link of a chain of causes: "loaded eax: = 0x1234; movl loaded eax from ..." */
 size_t report_fmt_link(const struct chain_link *lk, char *buf, size_t n);
 
+/* The chain section of the HTML report (reports/report_html_chain.c). */
+int report_html_chain(FILE *f, rundb *a, rundb *b, const struct report_diff *d,
+                      hvt_error *err);
+
 /* Reads steps [from, from+count) into out (count <= cap); *got receives how many. */
 int report_read_steps(rundb *db, uint64_t from, uint64_t count, struct hvt_step *out,
                       size_t *got, hvt_error *err);

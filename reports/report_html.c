@@ -1,5 +1,6 @@
 /*
  * report_html: one self-contained page: verdict box, runs and statistics, an
+ * the chain of causes (report_html_chain.c), an
  * inline SVG timeline of both runs (aligned / A-only / B-only / replaced /
  * loop / interrupt / excluded stretches), a hunk index, side-by-side hunks
  * with the identical context collapsed in <details>, registers, memory (IVT
@@ -109,7 +110,10 @@ static void html_verdict(struct hctx *h)
         fprintf(h->f, "<p><b>");
         esc(h, b);
         fprintf(h->f, "</b></p>");
-        html_point(h, &d->final);
+        if (memcmp(&d->final.hunk, &d->div.hunk, sizeof d->div.hunk))
+            html_point(h, &d->final);
+        else
+            fprintf(h->f, "<p>(the divergence above)</p>");
     }
     fprintf(h->f, "</div>\n");
 }
@@ -395,6 +399,9 @@ int report_html(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_er
                 "<title>hvtrace diff</title><style>%s</style></head><body>"
                 "<h1>hvtrace diff</h1>\n", css);
         html_verdict(&h);
+        rc = report_html_chain(f, a, b, d, err);
+    }
+    if (!rc) {
         html_runs(&h);
         html_timeline(&h);
         html_index(&h);

@@ -126,3 +126,13 @@ else
         hvt_fail html_verdict_visible "screenshot $(stat -c %s "$t/shot.png" 2>/dev/null) bytes; verdict not in DOM"
     fi
 fi
+# The chain drawn as a path on the two timelines, each circle a link to its
+# row (the steps of both runs): as Chromium parsed the page.
+if [ -n "$browser" ] && [ -s "$t/dom.html" ]; then
+    circles=$(grep -o '<a href="#chain[0-9]*"><circle' "$t/dom.html" | wc -l)
+    rows=$(grep -o '<tr id="chain[0-9]*">' "$t/dom.html" | wc -l)
+    if grep -q '<div id="chain"><h2>Why: the chain of causes</h2>' "$t/dom.html" &&
+       [ "$circles" -ge 4 ] && [ "$rows" -ge 2 ] && grep -q 'IVT vector 15h = 0040:00ac' "$t/dom.html"
+    then hvt_ok html_chain_drawn
+    else hvt_fail html_chain_drawn "$circles circles, $rows rows"; fi
+fi
