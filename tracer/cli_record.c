@@ -55,6 +55,12 @@ static void record_help(void)
 "  -m, --memory MB         guest memory (default 32)\n"
 "      --no-deterministic  run on host time instead of -icount and a fixed RTC\n"
 "      --qemu-arg ARG      pass ARG to QEMU (repeatable)\n"
+"      --emulator qemu|bochs  bochs: record in Bochs 2.7 through its debugger\n"
+"                          (VMX, e.g. hv's vmx backend; ~1-3k steps/s) with every\n"
+"                          memory access of every step (table mem); --cpu is then\n"
+"                          a Bochs model (default corei7_haswell_4770)\n"
+"      --bios FILE         Bochs: romimage (default Bochs' rombios)\n"
+"      --no-mem-trace      Bochs: do not record memory accesses (faster)\n"
 "      --recipe NAME|FILE  run an investigation recipe while recording (RSP engine;\n"
 "                          'hvtrace recipes' lists the built-in ones)\n"
 "\nExit status: 0 recorded (including a guest that died: the run says why), 2 error.\n");
@@ -173,6 +179,11 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
         return !strcmp(arg, "rsp") || !strcmp(arg, "log") ? 0
                : cli_usage("record", "unknown engine '%s' (rsp or log)", arg);
     case 'q': o->qemu.qemu = arg; return 0;
+    case 'X': o->emulator = arg;
+        return !strcmp(arg, "qemu") || !strcmp(arg, "bochs") ? 0
+               : cli_usage("record", "unknown emulator '%s' (qemu or bochs)", arg);
+    case 'B': o->bios = arg; return 0;
+    case 'N': o->bochs_no_mem = 1; return 0;
     case 'c': o->qemu.cpu = arg; return 0;
     case 'M': o->qemu.machine = arg; return 0;
     case 'm': return parse_memory(arg, &o->qemu.memory_mb);
@@ -214,7 +225,8 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         { "attach", 1, 0, 'a' }, { "engine", 1, 0, 'e' }, { "qemu", 1, 0, 'q' },
         { "cpu", 1, 0, 'c' }, { "machine", 1, 0, 'M' }, { "memory", 1, 0, 'm' },
         { "no-deterministic", 0, 0, 'D' }, { "qemu-arg", 1, 0, 'A' }, { "recipe", 1, 0, 'R' },
-        { "snapshot-every", 1, 0, 'E' },
+        { "snapshot-every", 1, 0, 'E' }, { "emulator", 1, 0, 'X' }, { "bios", 1, 0, 'B' },
+        { "no-mem-trace", 0, 0, 'N' },
         { "help", 0, 0, 'h' }, { 0 } };
     int c;
     optind = 1;
@@ -247,6 +259,10 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         return cli_usage("record", "--engine log cannot %s", ra->o.attach ?
                          "--attach (it needs a QEMU hvtrace starts)" :
                          "run a --recipe (recipes read memory at every step)");
+    if (ra->o.emulator && !strcmp(ra->o.emulator, "bochs") &&
+        (ra->o.attach || ra->recipe_name || ra->o.engine || !ra->o.qemu.disk))
+        return cli_usage("record", "--emulator bochs records DISK in a Bochs it starts "
+                         "(no --attach, --recipe or --engine)");
     if (!ra->o.engine)
         ra->o.engine = ra->o.attach || ra->recipe_name ? "rsp" : "log";
     return ra->recipe_name ? load_recipe(ra) : 0;

@@ -684,6 +684,8 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res,
                           .next_periodic = o->snap_every, .qmp = { .fd = -1 },
                           .engine_log = o->engine && !strcmp(o->engine, "log") };
+    if (o->emulator && !strcmp(o->emulator, "bochs"))
+        return record_run_bochs(o, res, err);
     qemu_opts_defaults(&r.qemu);
     memset(res, 0, sizeof *res);
     serial_init(&r.serial, serial_to_db, &r);

@@ -43,7 +43,11 @@ struct record_opts {
     double timeout;             /* seconds; 0: none */
     const char *guest_image;    /* provenance only */
     const char *hv_image, *hv_opts;
-    const char *engine;         /* "rsp" or "log" */
+    const char *engine;         /* "rsp" or "log" (QEMU) */
+    const char *emulator;       /* "qemu" (default) or "bochs" (engine_bochs.c) */
+    const char *bios;           /* Bochs: romimage (default Bochs' rombios) */
+    const char *bochs_iso;      /* Bochs: boot this CD-ROM (hv's GRUB ISO), or NULL */
+    int bochs_no_mem;           /* Bochs: no trace-mem (no memory accesses) */
     const struct recipe *recipe;    /* --recipe (RSP engine only), or NULL */
     void (*progress)(void *ctx, uint64_t steps, int snapshots);
     void *progress_ctx;
@@ -59,5 +63,7 @@ struct record_result {
 };
 
 int record_run(const struct record_opts *opts, struct record_result *res, hvt_error *err);
+/* The same for --emulator bochs (engine_bochs.c); record_run dispatches to it. */
+int record_run_bochs(const struct record_opts *opts, struct record_result *res, hvt_error *err);
 
 #endif

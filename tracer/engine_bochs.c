@@ -1,0 +1,395 @@
+/*
+ * engine_bochs: a recording from Bochs 2.7's internal debugger, for what QEMU's
+ * TCG cannot run (VMX hypervisors), with every memory access of every step.
+ *
+ * Bochs is started by bochs_launch (headless, debugger on pipes) and driven by
+ * commands only; its text is parsed by bochs/bochslog.c.  Order:
+ *
+ *   LAUNCH -> "trace-reg on" -> (lb FROM; c) -> "trace-mem on"; sreg; creg
+ *          -> SNAPSHOT start -> ("s 1"; sreg; creg)* -> SNAPSHOT end -> quit
+ *
+ * Each `s 1` executes one instruction; the parser delivers it, with the state
+ * before it and its accesses, when the next state is printed.  sreg/creg after
+ * every step make selectors, descriptors, CRs and GDTR/IDTR exact per step
+ * (trace-reg prints only GPRs).  Stop conditions are checked on the state
+ * Bochs waits at (r->cur), as in the QEMU engines.
+ * Facts (Bochs 2.7, seen): `s 1` on a CPU halted with interrupts off never
+ * returns: a step executing `hlt` with IF=0 ends the run as stuck, and a step
+ * that takes longer than STEP_STALL_MS does too.  Snapshots: `writemem FILE 0
+ * 0x100000` writes linear memory, which is physical below 1 MiB while the
+ * guest's paging is off (the guests recorded here; under hv, the guest's view).
+ * A breakpoint (`lb`) matches the linear address exactly: no false hits.
+ * Bochs does not report SMM in this text: steps carry no SMM flag (known lacks
+ * HVT_K_SMM); SMI entry shows as a jump to SMBASE+0x8000.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bochs/bochs_dbg.h"
+#include "common/sha256.h"
+#include "tracer/recorder_int.h"
+
+#define BX_START_MS      30000      /* Bochs start to its first prompt */
+#define BX_CMD_MS        10000      /* a command that does not run the guest */
+#define BX_SLICE_MS      200        /* free run: check SIGINT/timeout this often */
+#define BX_STALL_MS      10000      /* a batch taking longer: the CPU is halted */
+#define BX_STEP_CMDS     "s 1\nsreg\ncreg\n"
+#define BX_BATCH         64         /* steps sent at once when nothing needs each stop */
+#define BX_UNWEDGE_TRIES 40         /* SIGINTs to get a halted Bochs back to its prompt */
+#define EFLAGS_IF        (1u << 9)
+
+struct bxeng {
+    struct recorder *r;
+    struct bochs_proc proc;
+    struct bochs_dbg dbg;
+    off_t serial_off;
+    uint64_t limit;             /* --steps, or UINT64_MAX */
+    int halted;                 /* a `hlt` ran with interrupts off */
+    int gone;                   /* Bochs exited */
+    int failed;
+    hvt_error *err;
+};
+
+/* ---- steps from the parser ---- */
+
+static int on_step(void *priv, const struct bochslog_step *s)
+{
+    struct bxeng *e = priv;
+    struct recorder *r = e->r;
+    if (e->failed || e->halted || r->nsteps >= e->limit)
+        return 0;               /* past the end, or a halted CPU's non-step */
+    struct hvt_step st = { .n = r->nsteps, .st = s->st, .insn_len = s->insn_len };
+    memcpy(st.insn, s->insn, s->insn_len);
+    st.mode = (uint8_t)hvt_state_mode(&s->st);
+    struct rundb_mem m[BOCHSLOG_MAX_MEM];
+    for (size_t i = 0; i < s->nmem; i++)
+        m[i] = (struct rundb_mem){ .rw = s->mem[i].rw, .len = s->mem[i].len,
+                                   .phys = s->mem[i].phys, .lin = s->mem[i].lin,
+                                   .has_lin = s->mem[i].has_lin, .value = s->mem[i].value,
+                                   .has_value = s->mem[i].has_value };
+    if (rundb_append_step(r->db, &st, e->err) ||
+        (s->nmem && rundb_add_mem(r->db, st.n, m, s->nmem, e->err)))
+        return e->failed = 1, 1;
+    if (s->mem_dropped)
+        rundb_add_event(r->db, st.n, "mem-dropped", "more accesses than one step keeps", NULL);
+    r->nsteps++;
+    if (s->insn_len && s->insn[0] == 0xf4 && !(s->st.f[HVT_EFLAGS] & EFLAGS_IF))
+        e->halted = 1;
+    if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
+        r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+    return 0;
+}
+
+/* ---- serial: COM1 goes to a file; new bytes are stamped with the step count ---- */
+
+static void poll_serial(struct bxeng *e)
+{
+    char buf[4096];
+    FILE *f = fopen(e->proc.serial_path, "rb");
+    if (!f)
+        return;
+    size_t n;
+    if (fseeko(f, e->serial_off, SEEK_SET) == 0)
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+            serial_feed(&e->r->serial, e->r->nsteps, buf, n);
+            e->serial_off += (off_t)n;
+        }
+    fclose(f);
+}
+
+/* ---- commands ---- */
+
+static void note_gone(struct bxeng *e)
+{
+    char why[400];
+    int status = 0;
+    for (int i = 0; i < 100 && !bochs_exited(&e->proc, &status); i++)
+        usleep(10000);
+    bochs_last_words(&e->proc, why, sizeof why);
+    e->gone = 1;
+    snprintf(e->r->res->reason, sizeof e->r->res->reason, "Bochs exited%s%.200s",
+             why[0] ? ": " : "", why);
+    e->r->res->complete = 0;
+    rundb_add_event(e->r->db, e->r->nsteps, "bochs-exit", e->r->res->reason, NULL);
+}
+
+/* A command that does not run the guest: 0, 1 if Bochs went away, -1. */
+static int command(struct bxeng *e, const char *cmds)
+{
+    int rc = bochs_dbg_cmd(&e->dbg, cmds, BX_CMD_MS, e->err);
+    if (rc == BOCHS_DBG_EOF)
+        return note_gone(e), 1;
+    if (rc == BOCHS_DBG_TIMEOUT)
+        return hvt_error_set(e->err, "Bochs did not answer '%.*s'", (int)strcspn(cmds, "\n"), cmds);
+    return rc;
+}
+
+static void update_cur(struct bxeng *e)
+{
+    const struct bochslog_step *c = bochslog_current(e->dbg.log);
+    if (!c)
+        return;
+    e->r->cur.st = c->st;
+    e->r->cur.n = e->r->nsteps;
+    e->r->cur.insn_len = c->insn_len;
+    memcpy(e->r->cur.insn, c->insn, c->insn_len);
+    e->r->cur.mode = (uint8_t)hvt_state_mode(&c->st);
+}
+
+static int snapshot(struct bxeng *e, const char *label)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "writemem \"%s\" 0 %u\n", e->proc.mem_path, RECORD_SNAP_BYTES);
+    unlink(e->proc.mem_path);
+    int rc = command(e, cmd);
+    if (rc)
+        return rc;
+    uint8_t *mem = malloc(RECORD_SNAP_BYTES);
+    FILE *f = fopen(e->proc.mem_path, "rb");
+    size_t got = f && mem ? fread(mem, 1, RECORD_SNAP_BYTES, f) : 0;
+    if (f)
+        fclose(f);
+    int64_t id;
+    rc = got != RECORD_SNAP_BYTES
+         ? hvt_error_set(e->err, "Bochs' writemem produced %zu bytes, not %u", got, RECORD_SNAP_BYTES)
+         : rundb_add_snapshot(e->r->db, e->r->nsteps, label, mem, RECORD_SNAP_BYTES, &id, e->err);
+    free(mem);
+    if (!rc)
+        e->r->nsnaps++;
+    return rc;
+}
+
+static int snapshot_if_asked(struct bxeng *e)
+{
+    struct recorder *r = e->r;
+    if (r->o->snap_every && r->nsteps >= r->next_periodic) {
+        char label[64];
+        snprintf(label, sizeof label, "every %" PRIu64, r->o->snap_every);
+        r->next_periodic = (r->nsteps / r->o->snap_every + 1) * r->o->snap_every;
+        if (snapshot(e, label))
+            return -1;
+    }
+    for (int i = 0; i < r->o->nsnap_at; i++)
+        if (addr_matches(&r->o->snap_at[i], &r->cur.st)) {
+            char label[64];
+            snprintf(label, sizeof label, "at %s", r->o->snap_at[i].text);
+            return snapshot(e, label);
+        }
+    return 0;
+}
+
+/* ---- free run to --from ---- */
+
+/* `c` until the breakpoint, in slices; SIGINT (Bochs' own Ctrl-C) stops it
+ * early when the timeout or the user says so.  0 there, 1 ended, -1 error. */
+static int run_to_from(struct bxeng *e)
+{
+    struct recorder *r = e->r;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "lb 0x%" PRIx64 "\nc\n", r->o->from.linear);
+    if (bochs_dbg_send(&e->dbg, cmd, e->err))
+        return -1;
+    for (;;) {
+        int rc = bochs_dbg_wait(&e->dbg, BX_SLICE_MS, e->err);
+        poll_serial(e);
+        if (rc == BOCHS_DBG_EOF)
+            return note_gone(e), 1;
+        if (rc != BOCHS_DBG_TIMEOUT)
+            break;
+        if (rec_should_stop(r)) {
+            kill(e->proc.pid, SIGINT);
+            return bochs_dbg_wait(&e->dbg, BX_CMD_MS, e->err) == 0 ? 1 : -1;
+        }
+    }
+    update_cur(e);
+    char text[160];
+    snprintf(text, sizeof text, "%s at %04" PRIx64 ":%04" PRIx64 " via the linear breakpoint",
+             r->o->from.text, r->cur.st.f[HVT_CS_SEL], r->cur.st.f[HVT_RIP]);
+    rundb_add_event(r->db, 0, "from-hit", text, NULL);
+    return command(e, "d 1\n");
+}
+
+/* ---- the step loop ---- */
+
+/* A `hlt` with IF=0 inside a batch: each `s 1` after it waits forever, until
+ * Bochs' SIGINT ends it (seen: it then prints the unchanged state).  Interrupt
+ * until the last queued command was answered. */
+static int unwedge(struct bxeng *e)
+{
+    for (int i = 0; i < BX_UNWEDGE_TRIES; i++) {
+        kill(e->proc.pid, SIGINT);
+        int rc = bochs_dbg_wait(&e->dbg, BX_SLICE_MS, e->err);
+        if (rc != BOCHS_DBG_TIMEOUT)
+            return rc == 0 ? 0 : rc == BOCHS_DBG_EOF ? (note_gone(e), 1) : -1;
+    }
+    return hvt_error_set(e->err, "Bochs did not come back from a halted CPU");
+}
+
+/* Steps that need no look at each intermediate state go in batches (one round
+ * trip costs ~3 ms of Bochs' input polling). */
+static int batch_size(const struct bxeng *e)
+{
+    const struct record_opts *o = e->r->o;
+    if (o->has_until || o->nsnap_at || o->snap_every)
+        return 1;
+    uint64_t left = e->limit - e->r->nsteps;
+    return left < BX_BATCH ? (int)left : BX_BATCH;
+}
+
+static int step_once(struct bxeng *e)
+{
+    char cmds[sizeof BX_STEP_CMDS * BX_BATCH] = "";
+    for (int i = batch_size(e); i > 0; i--)
+        strcat(cmds, BX_STEP_CMDS);
+    int rc = bochs_dbg_cmd(&e->dbg, cmds, BX_STALL_MS, e->err);
+    poll_serial(e);
+    if (rc == BOCHS_DBG_EOF)
+        return note_gone(e), 1;
+    if (rc == BOCHS_DBG_TIMEOUT && e->halted && (rc = unwedge(e)) != 0)
+        return rc;
+    if (rc == BOCHS_DBG_TIMEOUT) {
+        rec_note_stuck(e->r, "no instruction executed for " STR(BX_STALL_MS)
+                             " ms: the CPU is halted (hlt, waiting for an interrupt?)");
+        return 1;
+    }
+    if (rc || e->failed)
+        return -1;
+    update_cur(e);
+    return 0;
+}
+
+static int step_loop(struct bxeng *e)
+{
+    struct recorder *r = e->r;
+    for (;;) {
+        if (rec_should_stop(r))
+            return 0;
+        if (e->halted) {
+            rec_note_stuck(r, "the CPU is halted (hlt with interrupts off)");
+            return 0;
+        }
+        if (snapshot_if_asked(e))
+            return -1;
+        int rc = step_once(e);
+        if (rc)
+            return rc > 0 ? 0 : -1;
+    }
+}
+
+/* From reset there is no register dump yet: trace the first instruction (its
+ * display comes with the dump), then step as usual. */
+static int start_state(struct bxeng *e)
+{
+    struct recorder *r = e->r;
+    int rc = command(e, "trace-reg on\n");
+    if (!rc && r->o->has_from)
+        rc = run_to_from(e);
+    if (!rc)
+        rc = command(e, r->o->bochs_no_mem ? "sreg\ncreg\n" : "trace-mem on\nsreg\ncreg\n");
+    if (!rc && !bochslog_current(e->dbg.log))
+        rc = command(e, "trace on\ns 1\ntrace off\nsreg\ncreg\n");
+    if (!rc)
+        update_cur(e);
+    return rc;
+}
+
+/* ---- provenance ---- */
+
+static void meta_file(struct recorder *r, const char *key, const char *hash_key, const char *path)
+{
+    char hex[65];
+    if (!path)
+        return;
+    rundb_set_meta(r->db, key, path, NULL);
+    if (sha256_file_hex(path, hex) == 0)
+        rundb_set_meta(r->db, hash_key, hex, NULL);
+}
+
+static void provenance(struct bxeng *e, const struct bochs_opts *bo)
+{
+    struct recorder *r = e->r;
+    char when[64], ver[96];
+    time_t t = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    snprintf(ver, sizeof ver, "Bochs x86 Emulator %s", e->dbg.version[0] ? e->dbg.version : "?");
+    rundb_set_meta(r->db, "started", when, NULL);
+    rundb_set_meta(r->db, "engine", "bochs", NULL);
+    rundb_set_meta(r->db, "emulator", "bochs", NULL);
+    rundb_set_meta(r->db, "target_arch", "x86_64", NULL);
+    rundb_set_meta(r->db, "bochs_version", ver, NULL);
+    rundb_set_meta(r->db, "bochsrc", e->proc.rc_text, NULL);
+    rundb_set_meta(r->db, "mem_trace", r->o->bochs_no_mem ? "off" : "on", NULL);
+    meta_file(r, "firmware", "firmware_sha256", bo->bios);
+    meta_file(r, "guest_image", "guest_sha256", r->o->guest_image);
+    meta_file(r, "hv_image", "hv_sha256", r->o->hv_image);
+    if (r->o->hv_image)
+        rundb_set_meta(r->db, "hv_opts", r->o->hv_opts ? r->o->hv_opts : "", NULL);
+}
+
+/* ---- session ---- */
+
+static int serial_to_db(void *ctx, uint64_t step, const char *line)
+{
+    struct recorder *r = ctx;
+    return rundb_add_serial(r->db, step, line, NULL);
+}
+
+static int body(struct bxeng *e)
+{
+    struct recorder *r = e->r;
+    int rc = start_state(e);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    if (snapshot(e, "start"))
+        return -1;
+    double t0 = rec_now();
+    rc = step_loop(e);
+    r->res->step_seconds = rec_now() - t0;
+    poll_serial(e);
+    if (rc == 0 && !e->gone && snapshot(e, "end"))
+        return -1;
+    return rc;
+}
+
+int record_run_bochs(const struct record_opts *o, struct record_result *res, hvt_error *err)
+{
+    struct recorder r = { .o = o, .res = res, .next_periodic = o->snap_every };
+    struct bxeng e = { .r = &r, .err = err, .limit = o->max_steps ? o->max_steps : UINT64_MAX };
+    struct bochs_opts bo = { .cpu = o->qemu.cpu, .memory_mb = o->qemu.memory_mb,
+                             .disk = o->qemu.disk, .iso = o->bochs_iso, .bios = o->bios };
+    bochs_opts_defaults(&bo);
+    memset(res, 0, sizeof *res);
+    serial_init(&r.serial, serial_to_db, &r);
+    if (o->timeout > 0)
+        r.deadline = rec_now() + o->timeout;
+    if (bochs_launch(&bo, &e.proc, err) ||
+        bochs_dbg_open(&e.dbg, &e.proc, on_step, &e, BX_START_MS, err) ||
+        rundb_create(&r.db, o->out, o->overwrite, err)) {
+        bochs_dbg_close(&e.dbg);
+        bochs_stop(&e.proc);
+        return -1;
+    }
+    provenance(&e, &bo);
+    int rc = body(&e);
+    if (!e.gone)
+        bochs_dbg_send(&e.dbg, "quit\n", &(hvt_error){ "" });
+    serial_flush(&r.serial, r.nsteps);
+    if (rc) {
+        res->complete = 0;
+        snprintf(res->reason, sizeof res->reason, "recording failed: %.200s", err->msg);
+    }
+    res->steps = r.nsteps;
+    res->snapshots = r.nsnaps;
+    hvt_error ferr = { "" };
+    int frc = rundb_finish(r.db, res->complete ? RUNDB_COMPLETE : RUNDB_INCOMPLETE,
+                           res->reason, rc ? &ferr : err);
+    rundb_close(r.db);
+    bochs_dbg_close(&e.dbg);
+    bochs_stop(&e.proc);
+    return rc || frc ? -1 : 0;
+}
