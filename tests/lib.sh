@@ -119,6 +119,10 @@ hvt_qemu_run() {
 #                    see SMM entry/exit; keep exec, hvt_qemu_eips_from needs it)
 #   HVT_TRACE_FROM   linear address where logging starts (default 0x7c00), or
 #                    "reset" to log from the first instruction (hundreds of MB)
+#   HVT_TRACE_LATE   1: run normally (translation blocks of many instructions) up to
+#                    HVT_TRACE_FROM and switch to one instruction per block there
+#                    (monitor `singlestep on`), as hvtrace's log engine does; under
+#                    -icount the timer then fires where it does in a free run
 #   HVT_TRACE_UNTIL  linear address (e.g. a guest's final hlt) where QEMU is
 #                    stopped and killed before that instruction runs: the log
 #                    ends with the instruction before it and the return status
@@ -131,7 +135,10 @@ hvt_qemu_trace() {
     mkdir -p "$out"
     local qargs=("${HVT_QEMU_ARGS[@]}" -serial "file:$out/serial.txt"
                  -drive "file=$img,format=raw,if=ide,snapshot=on"
-                 -singlestep -D "$out/qemu.log" "$@")
+                 -D "$out/qemu.log" "$@")
+    local late=()
+    if [ "${HVT_TRACE_LATE:-}" = 1 ] && [ "$from" != reset ]; then late=(-ex "monitor singlestep on")
+    else qargs+=(-singlestep); fi
     if [ "$from" = reset ]; then
         hvt__spawn "$out" "$HVT_QEMU" "${qargs[@]}" -d "$items"
         hvt__wait "$out"
@@ -145,7 +152,7 @@ hvt_qemu_trace() {
     [ -n "${HVT_TRACE_UNTIL:-}" ] &&
         until=(-ex delete -ex "hbreak *$HVT_TRACE_UNTIL" -ex continue -ex 'printf "hvt-until %x\n", $pc' -ex kill)
     hvt__spawn "$out" gdb -q -batch -nx -ex "target remote $out/gdb.sock" \
-        -ex "hbreak *$from" -ex continue -ex "monitor log $items" "${until[@]}"
+        -ex "hbreak *$from" -ex continue "${late[@]}" -ex "monitor log $items" "${until[@]}"
     wait "$hvt__pid"
     hvt__pid=$qpid
     hvt__wait "$out"

@@ -69,14 +69,6 @@ EOF
 
 # ---- step-level expectations of the headers: hdr_NAME RUN ENGINE ----
 
-# rows RUN WHERE: "step pc cx eflags cs mode smm known eax" (hex) per matching step.
-rows() {
-    cq "$1" "SELECT step, printf('%x %x %x %x %d %d %d %x', pc, rcx & 0xffff, eflags, cs, mode, smm, known, rax)
-             FROM hvt_steps WHERE $2 ORDER BY step"
-}
-# pcs_at RUN LINEAR: the rcx values (hex, 16 bits) of the steps at LINEAR, space-separated.
-cx_at() { rows "$1" "pc = $2" | awk -F'[| ]' '{ printf "%s%s", s, $3; s = " " }'; }
-
 # repmovs: rep movsb CX=5 -> 5 steps CX=5..1, next insn CX=0; rep stosw CX=0 -> 1 step;
 # repe cmpsb, 3rd byte differs -> 3 steps CX=5,4,3, next CX=2 ZF=0 (SDM vol 2 REP).
 hdr_repmovs() {
