@@ -80,7 +80,7 @@ HV_NORETURN void hv_main(u32 magic, u32 mbi_pa)
         main_fail(ops->name, why);
     if (ops->init(lo, hi, why, sizeof why))
         main_fail(ops->name, why);
-    if (hv_guest_start(ops, hv_boot.mod_start, hv_boot.mod_end, hv_opts.drive, why, sizeof why))
+    if (hv_guest_start(ops, &hv_boot, &hv_opts, why, sizeof why))
         main_fail("guest", why);
     hv_bios_hook(ops, &hv_boot.map, hv_opts.tpm_absent);
     hv_run(ops, &hv_opts);

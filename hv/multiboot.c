@@ -1,9 +1,9 @@
 /*
  * multiboot: reads the Multiboot v1 information block (Multiboot Specification
- * 0.6.96, section 3.3) into hv's own struct hv_boot: command line, first module,
- * memory map.
+ * 0.6.96, section 3.3) into hv's own struct hv_boot: command line, first module (the boot
+ * sector), second module if any (the disk's MBR, for part=N), memory map.
  *
- * It does not validate the map against the hardware or look at other modules, and
+ * It does not validate the map against the hardware or look at further modules, and
  * it never writes the loader's memory.  It must run before anything touches low
  * memory: QEMU puts the block at 0x9500 and the map at 0x9000 (FACTS.md), where the
  * guest's boot sector will later run.
@@ -72,6 +72,11 @@ int hv_multiboot_read(u32 magic, u32 mbi_pa, struct hv_boot *b, char *why, size_
     u32 mods = mbi_u32(mbi_pa + MBI_MODS_ADDR);
     b->mod_start = mbi_u32(mods);
     b->mod_end = mbi_u32(mods + 4);
+    b->mbr_start = b->mbr_end = 0;
+    if (mbi_u32(mbi_pa + MBI_MODS_COUNT) >= 2) {     /* module entries are 16 bytes */
+        b->mbr_start = mbi_u32(mods + 16);
+        b->mbr_end = mbi_u32(mods + 20);
+    }
     if (!(flags & MBI_F_MMAP)) {
         hv_snprintf(why, n, "the loader passed no memory map");
         return -1;

@@ -23,6 +23,7 @@
 struct hv_boot {
     char cmdline[HV_CMDLINE_MAX];
     u64 mod_start, mod_end;          /* the first module: the guest's boot sector */
+    u64 mbr_start, mbr_end;          /* the second module (the disk's MBR), or 0, 0 */
     struct hv_e820_map map;          /* the firmware's E820 map as the loader saw it */
 };
 

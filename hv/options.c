@@ -5,6 +5,10 @@
  *   tpm=bios|absent         who answers int 1Ah AH=BBh, the TCG BIOS interface
  *                           (default bios: the BIOS does)
  *   drive=N                 DL at guest start, decimal or 0x hex (default 0x80)
+ *   part=N                  the module is primary partition N's boot sector (1-4);
+ *                           the disk's MBR must follow as a second module, and the
+ *                           guest starts with DS:SI at that partition's entry as GRUB's
+ *                           chainloader does (default 0: a whole disk, DS:SI = 0:0)
  *
  * The loader's command line starts with the kernel's path (QEMU: the -kernel file,
  * GRUB: the multiboot line's file), so a first word without '=' is skipped.  An
@@ -77,6 +81,10 @@ static int opt_apply(const char *w, size_t len, struct hv_options *o)
         o->drive = (u8)d;
         return 0;
     }
+    if (opt_is(w, k, "part") && opt_number(v, vlen, &d) == 0 && d <= 4) {
+        o->part = (u8)d;
+        return 0;
+    }
     return -1;
 }
 
@@ -93,7 +101,7 @@ int hv_options_parse(const char *cmdline, struct hv_options *o, char *why, size_
             eq |= cmdline[len] == '=';
         if (len && !(first && !eq) && opt_apply(cmdline, len, o)) {
             hv_snprintf(why, n, "bad boot option '%s' (want smi=pass|host|reflect, "
-                        "tpm=bios|absent, drive=N)", cmdline);
+                        "tpm=bios|absent, drive=N, part=0-4)", cmdline);
             return -1;
         }
         cmdline += len;
@@ -103,6 +111,6 @@ int hv_options_parse(const char *cmdline, struct hv_options *o, char *why, size_
 
 void hv_options_format(const struct hv_options *o, char *buf, size_t n)
 {
-    hv_snprintf(buf, n, "smi=%s tpm=%s drive=0x%02x", opt_smi_names[o->smi],
-                o->tpm_absent ? "absent" : "bios", o->drive);
+    hv_snprintf(buf, n, "smi=%s tpm=%s drive=0x%02x part=%u", opt_smi_names[o->smi],
+                o->tpm_absent ? "absent" : "bios", o->drive, o->part);
 }

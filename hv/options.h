@@ -14,10 +14,11 @@ struct hv_options {
     enum hv_smi_mode smi;
     int tpm_absent;   /* answer int 1Ah AH=BBh with "TPM not present" without the BIOS */
     u8 drive;         /* DL at guest start: the BIOS drive number of the boot disk */
+    u8 part;          /* 1-4: the module is that primary partition's sector; 0: the disk's */
 };
 
 int hv_options_parse(const char *cmdline, struct hv_options *o, char *why, size_t n);
-/* "smi=pass tpm=bios drive=0x80": the options in effect, for the log. */
+/* "smi=pass tpm=bios drive=0x80 part=0": the options in effect, for the log. */
 void hv_options_format(const struct hv_options *o, char *buf, size_t n);
 
 #endif

@@ -8,6 +8,9 @@
 #   syslinux.img  DOS-labelled disk: syslinux's mbr.bin, a FAT16 partition with
 #                 syslinux (ldlinux.sys by `syslinux --install --offset`) booting
 #                 memtest86+ (images/syslinux.cfg)
+#   handover-part.img  2 MiB MBR disk: syslinux's mbr.bin, partition 1's sector
+#                 the handover test guest (build/guests/handover.bin), for the
+#                 hand-over registers GRUB, an MBR and hv give a partition's sector
 #   vmlinuz initrd.gz memtest.bin ipxe.lkrn   the payloads, for QEMU -kernel runs
 # How (FACTS.md, "Real guests from Debian packages"): sfdisk writes the label into
 # an image file, mkfs.fat --offset formats the partition in place, mtools fills it
@@ -103,10 +106,19 @@ make_syslinux() {
     dd if="$SYSLINUX_MBR" of="$img" bs=440 count=1 conv=notrunc status=none
 }
 
+make_handover() {
+    local img=$tmp/handover-part.img
+    truncate -s 2M "$img"
+    echo "start=$PART_LBA, type=da, bootable" | sfdisk -q --label dos "$img"
+    dd if="$SYSLINUX_MBR" of="$img" bs=440 count=1 conv=notrunc status=none
+    dd if="$B/guests/handover.bin" of="$img" bs=512 seek=$PART_LBA conv=notrunc status=none
+}
+
 make_initrd
 make_grub
 make_syslinux
+make_handover
 chmod 644 "$tmp"/*.img "$tmp"/vmlinuz "$tmp"/initrd.gz "$tmp"/memtest.bin "$tmp"/ipxe.lkrn
-for f in vmlinuz initrd.gz memtest.bin ipxe.lkrn grub.img syslinux.img; do
+for f in vmlinuz initrd.gz memtest.bin ipxe.lkrn grub.img syslinux.img handover-part.img; do
     mv "$tmp/$f" "$out/$f"
 done
