@@ -30,4 +30,32 @@ size_t bioscall_describe(uint8_t vector, const struct hvt_state *before,
                          const struct hvt_state *after, bioscall_read_fn rd, void *priv,
                          char *buf, size_t n);
 
+/* ---- how a real-mode guest reaches a vector (bioscall_entry.c) ----
+ *
+ * A BIOS call is a BIOS call however the guest reaches the vector: `int n`, a far
+ * call through the IVT entry after pushf (`pushf; call far [4n]`, as syslinux and
+ * isolinux do), or a far jump through it after pushing the frame INT would push
+ * (FLAGS, CS, IP).  Each leaves the handler the same stack frame, and its IRET the
+ * same way back (Intel SDM vol 2A INT n / CALL / JMP, real-address mode). */
+enum bioscall_how { BIOSCALL_INT, BIOSCALL_CALLF, BIOSCALL_JMPF };
+
+struct bioscall_entry {
+    uint8_t vector;
+    uint8_t how;            /* enum bioscall_how */
+    uint8_t ret_known;      /* ret_cs:ret_ip known from the instruction (not JMPF:
+                             * the caller pushed it, it sits at SS:SP) */
+    uint16_t ret_cs, ret_ip;
+    uint16_t ret_sp;        /* SP once the handler's IRET (6 bytes) is back */
+};
+
+/* Is the instruction in b[0..len), about to execute in state st, a call of a vector
+ * through one of the three ways?  Only real mode (16-bit code, CR0.PE clear when
+ * known); far forms only with an m16:16 operand that is an IVT entry (linear 4n).
+ * Returns 1 and fills e, else 0. */
+int bioscall_entry_decode(const uint8_t *b, size_t len, const struct hvt_state *st,
+                          struct bioscall_entry *e);
+
+/* Linear address of a real-mode seg:off (seg*16 + off, 20 bits and the HMA). */
+uint64_t bioscall_linear(uint16_t seg, uint16_t off);
+
 #endif

@@ -1,8 +1,9 @@
 /*
  * report_diff: everything a diff report shows, computed once from two runs.
  *
- * Passes: (1) each run's steps become alignment tokens, and each `int N` is
- * named as a BIOS call once execution is back at the instruction after it;
+ * Passes: (1) each run's steps become alignment tokens, and each `int N` (or far
+ * call / far jump through the IVT, diffing/bioscall.h) is named as a BIOS call
+ * once execution is back where it returns;
  * (2) align_diff; (3) the states of every aligned pair feed regdiff, read in
  * chunks so memory stays bounded; (4) the steps around the first divergence
  * and around the point where the runs part for good (no later match), with the
@@ -55,7 +56,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 /* ---- pass 1: tokens and BIOS calls ---- */
 
 struct pending {
-    uint64_t step, ret_pc;
+    uint64_t step, ret_pc;      /* ret_pc UINT64_MAX: back when SP is ret_sp after an iret */
+    uint16_t ret_sp;
     uint8_t vector;
     struct hvt_state before;
 };
@@ -77,6 +79,7 @@ struct reader {
     uint64_t mem_from, mem_to;  /* the call being named: its steps */
     struct pending pend[REPORT_NEST];
     int npend;
+    int after_iret;             /* the previous step was an iret */
     hvt_error *err;
 };
 
@@ -135,23 +138,50 @@ static int on_bios_mem(void *ctx, uint64_t step, const char *kind, const char *t
     return 0;
 }
 
+static int call_returns(const struct pending *p, const struct align_token *t,
+                        const struct hvt_step *s, int after_iret)
+{
+    if (p->ret_pc != UINT64_MAX)
+        return p->ret_pc == t->pc;
+    return after_iret && (s->st.f[HVT_RSP] & 0xffff) == p->ret_sp;
+}
+
+/* A call of a vector starts at `int N`, or at a far call / far jump through the
+ * IVT entry (diffing/bioscall.h: `pushf; call far [4n]` as syslinux does). */
+static int call_starts(const struct hvt_step *s, const struct align_token *t,
+                       struct pending *p)
+{
+    struct insn_class c;
+    struct bioscall_entry e;
+    if (t->cf == INSN_CF_INT && insnclass_decode(s->insn, t->len, t->mode, &c) == 0) {
+        *p = (struct pending){ s->n, t->pc + t->len, 0, c.vector, s->st };
+        return 1;
+    }
+    if (!bioscall_entry_decode(s->insn, t->len ? t->len : s->insn_len, &s->st, &e))
+        return 0;
+    *p = (struct pending){ s->n, e.ret_known ? bioscall_linear(e.ret_cs, e.ret_ip) : UINT64_MAX,
+                           e.ret_sp, e.vector, s->st };
+    return 1;
+}
+
 static void track_calls(struct reader *r, const struct hvt_step *s, const struct align_token *t)
 {
     for (int k = r->npend - 1; k >= 0; k--)
-        if (r->pend[k].ret_pc == t->pc) {
+        if (call_returns(&r->pend[k], t, s, r->after_iret)) {
             call_done(r, &r->pend[k], s->n, &s->st);
             r->npend = k;
             break;
         }
-    struct insn_class c;
-    if (t->cf != INSN_CF_INT || insnclass_decode(s->insn, t->len, t->mode, &c) < 0)
+    r->after_iret = t->cf == INSN_CF_IRET;
+    struct pending p;
+    if (!call_starts(s, t, &p))
         return;
     if (r->npend == REPORT_NEST) {          /* never returned: name it without */
         call_done(r, &r->pend[0], UINT64_MAX, NULL);
         memmove(r->pend, r->pend + 1, (REPORT_NEST - 1) * sizeof r->pend[0]);
         r->npend--;
     }
-    r->pend[r->npend++] = (struct pending){ s->n, t->pc + t->len, c.vector, s->st };
+    r->pend[r->npend++] = p;
 }
 
 /* `out %al,$0xb2` or `out %al,%dx` with DX=0xb2: the chipset's SMI command

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "common/disasm.h"
+#include "diffing/bioscall.h"
 
 #define RCP_MAX_FRAMES  32      /* calls in flight (nesting depth) */
 #define RCP_MAX_WINDOWS 16
@@ -334,8 +335,12 @@ static int trigger_matches(const struct rcp_trigger *t, const struct hvt_step *s
                            const struct recipe_insn *in)
 {
     switch (t->kind) {
-    case RCP_T_INT:
-        return in->kind == RECIPE_INSN_INT && in->vector == t->vector;
+    case RCP_T_INT: {       /* `int N`, or a far call / far jump through IVT[N] */
+        struct bioscall_entry e;
+        if (in->kind == RECIPE_INSN_INT)
+            return in->vector == t->vector;
+        return bioscall_entry_decode(s->insn, s->insn_len, &s->st, &e) && e.vector == t->vector;
+    }
     case RCP_T_OUT: case RCP_T_IN:
         if (in->kind != (t->kind == RCP_T_OUT ? RECIPE_INSN_OUT : RECIPE_INSN_IN))
             return 0;
@@ -359,6 +364,27 @@ static void decode(const struct hvt_step *s, struct recipe_insn *in)
 }
 
 /* ---- calls in flight ---- */
+
+/* Where a call reached through IVT[N] without `int` returns (diffing/bioscall.h):
+ * after a far call, to the next instruction with SP + 2 (IRET pops FLAGS too);
+ * after a far jump, to the CS:IP the caller pushed at SS:SP, with SP + 6. */
+static void far_return(const struct ectx *ec, struct frame *fr)
+{
+    const struct hvt_step *s = ec->s;
+    struct bioscall_entry e;
+    uint8_t ret[4];
+    if (!bioscall_entry_decode(s->insn, s->insn_len, &s->st, &e) || e.how == BIOSCALL_INT)
+        return;
+    fr->sp = e.ret_sp;
+    if (e.ret_known) {
+        fr->ip = e.ret_ip;
+    } else if (ec->io->read_mem(ec->io->ctx, bioscall_linear((uint16_t)s->st.f[HVT_SS_SEL],
+                                                             (uint16_t)s->st.f[HVT_RSP]),
+                                ret, sizeof ret) == 0) {
+        fr->ip = (uint64_t)(ret[0] | ret[1] << 8);
+        fr->cs = (uint64_t)(ret[2] | ret[3] << 8);
+    }
+}
 
 static struct frame *push_frame(struct recipe_rt *rt, int rule, const struct hvt_step *s,
                                 const struct recipe_insn *in)
@@ -453,7 +479,10 @@ static int fire_rules(struct ectx *ec, const struct recipe_insn *in, int end)
             continue;
         rt->fired[i] = 1;
         ec->rule = ru;
-        ec->fr = ru->frames ? push_frame(rt, i, ec->s, in) : NULL;
+        struct frame *fr = ru->frames ? push_frame(rt, i, ec->s, in) : NULL;
+        if (fr && ru->trig.kind == RCP_T_INT && in->kind != RECIPE_INSN_INT)
+            far_return(ec, fr);
+        ec->fr = fr;
         int rc = run_actions(ec, ru->act, ru->nact, RUN_ALL);
         if (rc < 0)
             return -1;

@@ -117,4 +117,69 @@ UNIT_TEST(output_truncates_safely)
     CHECK_STR(small, "int 1ah AX=");
 }
 
+/* ---- how the vector is reached: bioscall_entry_decode ----
+ * Encodings from Intel SDM vol 2A: INT n = cd ib, INT3 = cc; CALL m16:16 = ff /3,
+ * JMP m16:16 = ff /5; 16-bit ModRM (table 2-1): mod 00 rm 110 = [disp16],
+ * mod 01 rm 110 = [bp+disp8] (SS), 2eh = CS override, 66h = m16:32 operand. */
+
+static struct hvt_state real_at(uint16_t cs, uint16_t ip, uint16_t sp)
+{
+    struct hvt_state s = regs(0xe820, 0, 24, 0x534d4150);
+    s.f[HVT_CS_SEL] = cs;
+    s.f[HVT_RIP] = ip;
+    s.f[HVT_RSP] = sp;
+    s.f[HVT_CR0] = 0x10;
+    return s;
+}
+
+UNIT_TEST(entry_int_and_int3)
+{
+    static const uint8_t i15[] = { 0xcd, 0x15 }, i3[] = { 0xcc };
+    struct hvt_state st = real_at(0, 0x7c1b, 0x7c00);
+    struct bioscall_entry e;
+    CHECK(bioscall_entry_decode(i15, sizeof i15, &st, &e));
+    CHECK_EQ_U64(e.vector, 0x15);
+    CHECK_EQ_U64(e.how, BIOSCALL_INT);
+    CHECK_EQ_U64(e.ret_ip, 0x7c1d);
+    CHECK_EQ_U64(e.ret_sp, 0x7c00);
+    CHECK(bioscall_entry_decode(i3, sizeof i3, &st, &e) && e.vector == 3 && e.ret_ip == 0x7c1c);
+}
+
+UNIT_TEST(entry_far_call_through_ivt)
+{
+    /* farcall.asm: pushf; call far [0x15*4] (DS=0) */
+    static const uint8_t callf[] = { 0xff, 0x1e, 0x54, 0x00 };
+    struct hvt_state st = real_at(0, 0x7c78, 0x7bfe);
+    struct bioscall_entry e;
+    CHECK(bioscall_entry_decode(callf, sizeof callf, &st, &e));
+    CHECK_EQ_U64(e.vector, 0x15);
+    CHECK_EQ_U64(e.how, BIOSCALL_CALLF);
+    CHECK(e.ret_known && e.ret_cs == 0 && e.ret_ip == 0x7c7c);
+    CHECK_EQ_U64(e.ret_sp, 0x7c00);         /* iret pops IP, CS and the pushf's FLAGS */
+    st.f[HVT_DS_SEL] = 0x1000;              /* [0x54] is now linear 0x10054: not the IVT */
+    CHECK(!bioscall_entry_decode(callf, sizeof callf, &st, &e));
+}
+
+UNIT_TEST(entry_far_jump_and_addressing_forms)
+{
+    static const uint8_t jmpf[] = { 0xff, 0x2e, 0x4c, 0x00 };          /* jmp far [0x4c] */
+    static const uint8_t cs_callf[] = { 0x2e, 0xff, 0x1e, 0x54, 0x00 }; /* call far cs:[0x54] */
+    static const uint8_t bp_callf[] = { 0xff, 0x5e, 0x04 };             /* call far [bp+4] */
+    static const uint8_t callf32[] = { 0x66, 0xff, 0x1e, 0x54, 0x00 };  /* m16:32 */
+    static const uint8_t odd[] = { 0xff, 0x1e, 0x56, 0x00 };            /* mid-entry */
+    struct hvt_state st = real_at(0, 0x7c40, 0x7bfa);
+    struct bioscall_entry e;
+    CHECK(bioscall_entry_decode(jmpf, sizeof jmpf, &st, &e));
+    CHECK(e.vector == 0x13 && e.how == BIOSCALL_JMPF && !e.ret_known && e.ret_sp == 0x7c00);
+    st.f[HVT_DS_SEL] = 0x1000;
+    CHECK(bioscall_entry_decode(cs_callf, sizeof cs_callf, &st, &e) && e.vector == 0x15);
+    st.f[HVT_RBP] = 0x50;                   /* SS=0: 0x54 */
+    CHECK(bioscall_entry_decode(bp_callf, sizeof bp_callf, &st, &e) && e.vector == 0x15);
+    CHECK(!bioscall_entry_decode(callf32, sizeof callf32, &st, &e));
+    st.f[HVT_DS_SEL] = 0;
+    CHECK(!bioscall_entry_decode(odd, sizeof odd, &st, &e));
+    st.f[HVT_CR0] = 0x11;                   /* protected mode: an IDT, not the IVT */
+    CHECK(!bioscall_entry_decode(jmpf, sizeof jmpf, &st, &e));
+}
+
 UNIT_MAIN()
