@@ -359,6 +359,7 @@ static void insn_note(struct chain_link *lk, const struct def *d, const struct c
     char loc[64], src[64];
     chain_loc_format(l, loc, sizeof loc);
     chain_loc_format(from, src, sizeof src);
+    lk->kind = d->kind;
     if (d->du.origin == DEFUSE_FROM_PORT) {
         lk->kind = CHAIN_OUTSIDE;
         lk->cause = CHAIN_C_PORT;
@@ -451,6 +452,7 @@ static int walk_step(struct walk *w)
         return w->out->n == CHAIN_MAX ? 0 : -1;
     struct chain_link *lk = &w->out->link[w->out->n++];
     set_link(lk, &w->d, &w->loc);
+    lk->pc = hvt_state_pc(&w->d.st.st);
     w->ncand = 0;
     if (w->d.kind == CHAIN_START) {
         start_link(w, lk);
@@ -487,6 +489,30 @@ static void walk_follow(struct walk *w, int i)
     w->loc = w->cand[i];
     if (lk->kind != CHAIN_EVENT)
         insn_note(lk, &w->d, &lk->loc, &w->cand[i]);
+    /* A loop-carried value (si += 1 each time round): one link, counted. */
+    struct chain_link *prev = w->out->n > 1 ? lk - 1 : NULL;
+    if (prev && prev->kind == lk->kind && prev->pc == lk->pc && lk->pc &&
+        !memcmp(&prev->loc, &lk->loc, sizeof lk->loc) &&
+        !memcmp(&prev->from, &lk->from, sizeof lk->from)) {
+        prev->step = lk->step;
+        prev->value = lk->value;
+        prev->repeat++;
+        w->out->n--;
+    }
+}
+
+/* One run alone: memory first (inputs() orders them), except that an
+ * instruction with several results which also reads the location it wrote
+ * (lodsb's SI, pop's SP, xchg) carries that location itself. */
+static int choose_single(const struct walk *w)
+{
+    const struct chain_link *lk = &w->out->link[w->out->n - 1];
+    if (w->d.du.nrw < 2 || lk->loc.kind != CHAIN_LOC_REG)
+        return 0;
+    for (int i = 0; i < w->ncand; i++)
+        if (w->cand[i].kind == CHAIN_LOC_REG && reg_overlaps(&w->cand[i].reg, &lk->loc.reg))
+            return i;
+    return 0;
 }
 
 int chain_why(const struct chain_run *r, uint64_t step, const struct chain_loc *loc,
@@ -506,7 +532,7 @@ int chain_why(const struct chain_run *r, uint64_t step, const struct chain_loc *
                              r->nsteps);
     }
     while ((rc = walk_step(&w)) > 0)
-        walk_follow(&w, 0);
+        walk_follow(&w, choose_single(&w));
     walk_free(&w);
     return rc < 0 ? -1 : 0;
 }
@@ -555,6 +581,14 @@ static int decider(const struct hvt_step *st, const struct defuse *du, struct ch
         l->addr = defuse_seg_base(s, HVT_SS) + (s->f[HVT_RSP] & stack_mask(st));
         l->len = st->mode == HVT_MODE_16 ? 2 : 4;
         return 1;
+    }
+    if (!strncmp(du->mnemonic, "rep", 3)) {    /* a rep string op goes on while CX counts */
+        for (int i = 0; i < du->nrr; i++)
+            if (du->rr[i].field == HVT_RCX) {
+                l->kind = CHAIN_LOC_REG;
+                l->reg = du->rr[i];
+                return 1;
+            }
     }
     if (du->fr) {
         l->kind = CHAIN_LOC_FLAGS;
@@ -643,7 +677,7 @@ int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain
         int joint = w[0].active && w[1].active && same_insn(w) ? choose_joint(w) : -1;
         for (int k = 0; k < 2; k++)
             if (w[k].active)
-                walk_follow(&w[k], joint >= 0 ? joint : 0);
+                walk_follow(&w[k], joint >= 0 ? joint : choose_single(&w[k]));
     }
     for (int k = 0; k < 2; k++)
         walk_free(&w[k]);

@@ -74,6 +74,9 @@ struct chain_link {
     uint8_t cause;              /* enum chain_cause */
     uint8_t has_value;
     uint64_t step;              /* the step that decided, wrote or (event) preceded */
+    uint64_t pc;                /* linear pc of that step */
+    uint32_t repeat;            /* the same instruction carried the value round a loop
+                                 * this many more times (step: the earliest) */
     uint64_t related;           /* VMEXIT: the guest's last step; SMM: the SMI's step */
     uint8_t has_related;
     struct chain_loc loc;       /* the value this link explains */

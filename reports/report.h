@@ -61,6 +61,13 @@ struct report_side {
 
 /* A place where the runs part: its hunk and, per side (0 A, 1 B), the last
  * common step, the first step after, and the last SMI raised before it. */
+#define REPORT_MAX_WHY 4
+
+struct report_why {             /* the chain of causes behind one meaningful hunk */
+    size_t hunk;                /* index in report_diff.hunks */
+    struct chain c[2];          /* A's and B's links, link 0 the deciding step */
+};
+
 struct report_point {
     struct align_hunk hunk;
     struct hvt_step last[2], next[2], smi[2];
@@ -87,8 +94,8 @@ struct report_diff {
     struct report_point final;
     struct report_mem *mem;
     size_t nmem;
-    int has_chain;              /* the chain of causes behind the headline */
-    struct chain chain[2];      /* A's and B's links, link 0 the deciding step */
+    struct report_why *why;     /* chains of causes: why[0] behind the headline, then */
+    size_t nwhy;                /* the next meaningful divergences, REPORT_MAX_WHY at most */
     struct report_opts opts;
 };
 

@@ -492,21 +492,36 @@ int report_runs_under_hv(rundb *db)
     return hv;
 }
 
-static int chain_headline(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
+/* A meaningful top-level hunk with a last common step on both sides. */
+static int chain_worthy(const struct report_diff *d, size_t i)
 {
-    const struct align_hunk *h = &d->div.hunk;
-    if (!d->has_div || h->kind == ALIGN_UNANCHORED || h->a_begin <= d->side[0].anchor ||
-        h->b_begin <= d->side[1].anchor)
-        return 0;
+    const struct align_hunk *h = &d->hunks[i];
+    return d->verdicts[i].cls == HUNK_MEANINGFUL && !(h->flags & ALIGN_HF_NESTED) &&
+           h->kind != ALIGN_UNANCHORED && h->a_begin > d->side[0].anchor &&
+           h->b_begin > d->side[1].anchor;
+}
+
+/* The chains behind the first REPORT_MAX_WHY meaningful divergences (the
+ * first is the headline's). */
+static int chain_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
+{
     struct report_chain_src src[2];
+    int rc = 0;
     report_chain_src_open(&src[0], da, d->exclude, d->nexclude, err);
     report_chain_src_open(&src[1], db, d->exclude, d->nexclude, err);
     struct chain_run runs[2] = { src[0].run, src[1].run };
     for (int k = 0; k < 2; k++)
-        runs[k].before = report_runs_under_hv(k ? db : da) ? "hv, which this run boots under" : NULL;
-    uint64_t last[2] = { h->a_begin - 1, h->b_begin - 1 };
-    int rc = chain_diff(runs, last, d->chain, err);
-    d->has_chain = rc == 0;
+        runs[k].before = report_runs_under_hv(k ? db : da) ? "hv, which this run boots under"
+                                                          : NULL;
+    for (size_t i = 0; !rc && i < d->nhunks && d->nwhy < REPORT_MAX_WHY; i++) {
+        if (!chain_worthy(d, i))
+            continue;
+        struct report_why *w = &d->why[d->nwhy];
+        uint64_t last[2] = { d->hunks[i].a_begin - 1, d->hunks[i].b_begin - 1 };
+        w->hunk = i;
+        rc = chain_diff(runs, last, w->c, err);
+        d->nwhy += rc == 0;
+    }
     report_chain_src_close(&src[0]);
     report_chain_src_close(&src[1]);
     return rc;
@@ -593,10 +608,13 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     meta_exclude(d->exclude, &d->nexclude, cap, b);
     hv_image_exclude(d->exclude, &d->nexclude, cap, b);
     hv_image_exclude(d->exclude, &d->nexclude, cap, a);
+    d->why = calloc(REPORT_MAX_WHY, sizeof *d->why);
+    if (!d->why)
+        return hvt_error_set(err, "out of memory");
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || pair_calls(d, err) < 0 || regs_all(d, a, b, err) < 0)
         return -1;
-    if (read_points(d, a, b, err) < 0 || chain_headline(d, a, b, err) < 0)
+    if (read_points(d, a, b, err) < 0 || chain_all(d, a, b, err) < 0)
         return -1;
     return mem_all(d, a, b, err);
 }
@@ -610,6 +628,7 @@ void report_diff_free(struct report_diff *d)
     }
     free(d->hunks);
     free(d->verdicts);
+    free(d->why);
     free(d->mem);
     memset(d, 0, sizeof *d);
 }

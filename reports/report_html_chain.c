@@ -90,17 +90,18 @@ static int cell(FILE *f, rundb *db, const struct chain *c, size_t i, hvt_error *
 int report_html_chain(FILE *f, rundb *a, rundb *b, const struct report_diff *d,
                       hvt_error *err)
 {
-    if (!d->has_chain)
+    if (!d->nwhy)
         return 0;
+    const struct chain *c = d->why[0].c;
     fprintf(f, "<div id=chain><h2>Why: the chain of causes</h2><p>Walked back from the "
             "divergence over both aligned traces, following at each link the input whose "
             "value differs (differential slicing).</p>");
-    svg(f, d->chain);
+    svg(f, c);
     fprintf(f, "<table><tr><th>link</th><th>A</th><th>B</th></tr>");
-    size_t n = d->chain[0].n > d->chain[1].n ? d->chain[0].n : d->chain[1].n;
+    size_t n = c[0].n > c[1].n ? c[0].n : c[1].n;
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "<tr id=\"chain%zu\"><td>%zu</td>", i, i + 1);
-        if (cell(f, a, &d->chain[0], i, err) < 0 || cell(f, b, &d->chain[1], i, err) < 0)
+        if (cell(f, a, &c[0], i, err) < 0 || cell(f, b, &c[1], i, err) < 0)
             return -1;
         fprintf(f, "</tr>");
     }

@@ -226,19 +226,33 @@ int report_json_chain(FILE *f, rundb *db, const struct chain *c, hvt_error *err)
     return 0;
 }
 
+static int json_why(FILE *f, rundb *a, rundb *b, const struct report_why *w, hvt_error *err)
+{
+    fprintf(f, "{\"hunk\":%zu,\"a\":", w->hunk);
+    if (report_json_chain(f, a, &w->c[0], err) < 0)
+        return -1;
+    fprintf(f, ",\"b\":");
+    if (report_json_chain(f, b, &w->c[1], err) < 0)
+        return -1;
+    fputc('}', f);
+    return 0;
+}
+
 int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err)
 {
     fputc('{', f);
     json_runs(f, d);
     json_divergence(f, d);
-    fprintf(f, ",\"chain\":");
-    if (!d->has_chain)
+    fprintf(f, ",\"chain\":");          /* the headline's; "chains": every one made */
+    if (!d->nwhy)
         fprintf(f, "null");
-    else if (fprintf(f, "{\"a\":") < 0 || report_json_chain(f, a, &d->chain[0], err) < 0 ||
-             fprintf(f, ",\"b\":") < 0 || report_json_chain(f, b, &d->chain[1], err) < 0)
+    else if (json_why(f, a, b, &d->why[0], err) < 0)
         return -1;
-    else
-        fputc('}', f);
+    fprintf(f, ",\"chains\":[");
+    for (size_t i = 0; i < d->nwhy; i++)
+        if ((i && fputc(',', f) == EOF) || json_why(f, a, b, &d->why[i], err) < 0)
+            return -1;
+    fputc(']', f);
     json_stats(f, d);
     fprintf(f, ",\"hunks\":[");
     for (size_t i = 0; i < d->nhunks; i++) {

@@ -103,21 +103,16 @@ static void print_verdict(struct tctx *t)
         fprintf(t->f, "  (the divergence above)\n");
 }
 
-/* The chain of causes, link by link, A's step then B's. */
-static int print_chain(struct tctx *t)
+/* One chain of causes, link by link, A's step then B's. */
+static int print_why(struct tctx *t, const struct report_why *w)
 {
-    const struct report_diff *d = t->d;
     char line[REPORT_LINE], what[REPORT_LINE * 2];
-    if (!d->has_chain)
-        return 0;
-    size_t n = d->chain[0].n > d->chain[1].n ? d->chain[0].n : d->chain[1].n;
-    fprintf(t->f, "\nwhy: the chain of causes behind it, back to where the runs' inputs "
-            "differ (differential slicing)\n");
+    size_t n = w->c[0].n > w->c[1].n ? w->c[0].n : w->c[1].n;
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < 2; k++) {
-            const struct chain_link *lk = &d->chain[k].link[i];
+            const struct chain_link *lk = &w->c[k].link[i];
             size_t got;
-            if (i >= d->chain[k].n)
+            if (i >= w->c[k].n)
                 continue;
             if (report_read_steps(t->db[k], lk->step, 1, t->buf, &got, t->err) < 0)
                 return -1;
@@ -126,6 +121,23 @@ static int print_chain(struct tctx *t)
                 report_fmt_step(&t->buf[0], line, sizeof line);
             fprintf(t->f, " %2zu %c %s\n        %s\n", i + 1, 'A' + k, got ? line : "", what);
         }
+    return 0;
+}
+
+static int print_chain(struct tctx *t)
+{
+    const struct report_diff *d = t->d;
+    for (size_t i = 0; i < d->nwhy; i++) {
+        const struct align_hunk *h = &d->hunks[d->why[i].hunk];
+        if (i == 0)
+            fprintf(t->f, "\nwhy: the chain of causes behind it, back to where the runs' "
+                    "inputs differ (differential slicing)\n");
+        else
+            fprintf(t->f, "\nwhy (meaningful divergence %zu, at A #%" PRIu64 " / B #%" PRIu64
+                    "):\n", i + 1, h->a_begin, h->b_begin);
+        if (print_why(t, &d->why[i]) < 0)
+            return -1;
+    }
     return 0;
 }
 
