@@ -130,9 +130,18 @@ static int smm(const struct hvt_state *s)
 
 /* ---- the scan ---- */
 
-static int insn_writes(const struct def *d, const struct chain_loc *l)
+/* One step as the scan looks at it, without copying (pointers into the block). */
+struct view {
+    const struct hvt_step *st;
+    const struct hvt_state *after;
+    const struct defuse *du;
+    uint8_t cause;
+    uint64_t smbase;
+};
+
+static int insn_writes(const struct view *d, const struct chain_loc *l)
 {
-    const struct defuse *du = &d->du;
+    const struct defuse *du = d->du;
     if (l->kind == CHAIN_LOC_REG) {
         for (int i = 0; i < du->nrw; i++)
             if (reg_overlaps(&du->rw[i], &l->reg))
@@ -142,19 +151,19 @@ static int insn_writes(const struct def *d, const struct chain_loc *l)
     if (l->kind == CHAIN_LOC_FLAGS)
         return (du->fw & l->flags) != 0;
     for (int i = 0; i < du->nmem; i++)
-        if (du->mem[i].write && overlaps(defuse_mem_addr(&du->mem[i], &d->st.st),
+        if (du->mem[i].write && overlaps(defuse_mem_addr(&du->mem[i], &d->st->st),
                                          du->mem[i].size ? du->mem[i].size : 1, l->addr, l->len))
             return 1;
     uint64_t lo, len;
-    return du->stack == DEFUSE_STACK_PUSH && stack_grown(&d->st, &d->after, &lo, &len) &&
+    return du->stack == DEFUSE_STACK_PUSH && stack_grown(d->st, d->after, &lo, &len) &&
            overlaps(lo, len, l->addr, l->len);
 }
 
-/* The location changed across step k without its instruction writing it. */
-static int event_writes(struct def *d, const struct chain_loc *l, const struct chain_run *r)
+/* What happened between a step and the next, other than its instruction. */
+static void event_cause(struct view *d, const struct chain_run *r)
 {
-    const struct hvt_state *b = &d->st.st, *a = &d->after;
-    uint64_t pcb = hvt_state_pc(b), pca = hvt_state_pc(a), lo, len;
+    const struct hvt_state *b = &d->st->st, *a = d->after;
+    uint64_t pcb = hvt_state_pc(b), pca = hvt_state_pc(a);
     if (!smm(b) && smm(a))
         d->cause = CHAIN_C_SMM_ENTRY;
     else if (smm(b) && !smm(a))
@@ -165,14 +174,28 @@ static int event_writes(struct def *d, const struct chain_loc *l, const struct c
         d->cause = CHAIN_C_VMRUN;
     else
         d->cause = CHAIN_C_INTERRUPT;
-    if (l->kind != CHAIN_LOC_MEM)
-        return loc_value(l, b) != loc_value(l, a);
-    if (d->cause == CHAIN_C_SMM_ENTRY) {
+    if (d->cause == CHAIN_C_SMM_ENTRY)
         d->smbase = a->f[HVT_CS_BASE];      /* SMM entry: CS base = SMBASE (APM 10.2.3) */
-        return overlaps(d->smbase + 0xfe00, 0x200, l->addr, l->len);
-    }
-    return d->du.stack != DEFUSE_STACK_PUSH && stack_grown(&d->st, a, &lo, &len) &&
-           overlaps(lo, len, l->addr, l->len);
+}
+
+/* The location changed across the step without its instruction writing it:
+ * a register's value changed, SMM entry filled the state-save area
+ * [SMBASE+0xfe00, SMBASE+0x10000), or the stack grew by an interrupt frame. */
+static int event_writes(struct view *d, const struct chain_loc *l, const struct chain_run *r)
+{
+    const struct hvt_state *b = &d->st->st, *a = d->after;
+    uint64_t lo, len;
+    int hit;
+    if (l->kind != CHAIN_LOC_MEM)
+        hit = loc_value(l, b) != loc_value(l, a);
+    else if (!smm(b) && smm(a))
+        hit = overlaps(a->f[HVT_CS_BASE] + 0xfe00, 0x200, l->addr, l->len);
+    else
+        hit = d->du->stack != DEFUSE_STACK_PUSH && stack_grown(d->st, a, &lo, &len) &&
+              overlaps(lo, len, l->addr, l->len);
+    if (hit)
+        event_cause(d, r);
+    return hit;
 }
 
 /* Scan back from the value of l before step n.  0 found (d filled), -1 error. */
@@ -187,14 +210,16 @@ static int find_def(struct side *s, const struct chain_loc *l, uint64_t n, struc
         const struct hvt_step *st = get(s, k), *nx = st ? get(s, k + 1) : NULL;
         if (!st || !nx || !(st = get(s, k)))
             return -1;
+        struct view v = { st, &nx->st, decode(s, st), CHAIN_C_NONE, 0 };
+        int ins = insn_writes(&v, l);
+        if (!ins && known != 1 && !event_writes(&v, l, s->r))
+            continue;
         d->st = *st;
         d->after = nx->st;
         d->k = k;
-        d->du = *decode(s, st);
-        d->cause = CHAIN_C_NONE;
-        int ins = insn_writes(d, l);
-        if (!ins && known != 1 && !event_writes(d, l, s->r))
-            continue;
+        d->du = *v.du;
+        d->cause = v.cause;
+        d->smbase = v.smbase;
         if (!ins && known != 1) {
             d->kind = CHAIN_EVENT;          /* event_link tells one taken in hv apart */
         } else if (excluded(s->r, hvt_state_pc(&st->st))) {
@@ -644,7 +669,9 @@ static int decide_link(struct walk *w, uint64_t last)
     w->d.st = cur;
     w->d.after = nx->st;
     w->d.k = last;
-    event_writes(&w->d, &(struct chain_loc){ .kind = CHAIN_LOC_FLAGS, .flags = 0 }, w->s.r);
+    struct view v = { &w->d.st, &w->d.after, &w->d.du, CHAIN_C_NONE, 0 };
+    event_cause(&v, w->s.r);
+    w->d.cause = v.cause;
     lk->kind = w->d.cause == CHAIN_C_VMEXIT ? CHAIN_OUTSIDE : CHAIN_EVENT;
     lk->cause = w->d.cause;
     snprintf(lk->note, sizeof lk->note, "%s after this step, not a decision of the code",
