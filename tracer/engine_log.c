@@ -18,6 +18,9 @@
  *     instruction jumps to itself.
  *   - Under -icount a rep string instruction that ends on its count is logged
  *     once more at count 0 (rep_echo.h): that state is not recorded.
+ *   - Serial lines are stamped from the trace: each recorded `out` to COM1's
+ *     THR is matched with the next byte of COM1's output (serial.h), since
+ *     QEMU runs ahead of its log and the bytes arrive before their states.
  *   - `-d int` and `cpu_reset` add SMM entry/exit, interrupt and triple-fault
  *     lines: events, not steps.
  * --steps N is exact: at N - LOG_STOP_MARGIN the VM is interrupted and the
@@ -73,6 +76,7 @@ static int append_pending(struct logeng *e)
         return e->failed = 1, -1;
     e->last = e->pending;
     e->have_last = 1;
+    rec_serial_sent(r, &e->pending);
     r->nsteps++;
     if (r->o->progress && r->nsteps % LOG_PROGRESS_EVERY == 0)
         r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
@@ -197,6 +201,7 @@ static int at_stop(struct logeng *e, hvt_error *err)
     if (append_pending(e))
         return -1;
     r->cur.n = r->nsteps;
+    rec_serial_settle(r);
     if (rec_should_stop(r))
         return LOG_DONE;
     if (e->stalled)
@@ -293,6 +298,7 @@ int engine_log_record(struct recorder *r, hvt_error *err)
     struct logeng e = { .r = r, .err = err,
                         .limit = r->o->max_steps ? r->o->max_steps : UINT64_MAX };
     rec_bios_start(r);
+    rec_serial_by_trace(r);
     int rc = start_logging(&e, err);
     if (!rc)
         rc = bios_at_stop(r, err);  /* recording may start at a handler */

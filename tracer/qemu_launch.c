@@ -69,10 +69,16 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
     arg(a, "-machine"); arg(a, o->machine);
     arg(a, "-cpu"); arg(a, o->cpu);
     arg(a, "-m"); argf(a, "%s", mem);
-    /* wait=on: QEMU blocks at each socket until the recorder connected, serial
-     * first, then the gdbstub.  A client that connects to a wait=off socket
-     * before QEMU has attached the front end can be dropped (seen as a reset). */
-    arg(a, "-chardev"); argf(a, "socket,id=hvtser,path=%s,server=on,wait=on", p->serial_path);
+    /* COM1 into a file, not a socket: QEMU's 16550 (hw/char/serial.c,
+     * serial_xmit) drops a byte when the chardev refuses it a few times, and a
+     * unix socket refuses once a few hundred unread 1-byte writes fill its send
+     * buffer.  A file never refuses, so no byte depends on how fast the
+     * recorder reads (serflood: 109-112 of 201 lines survived a free run into
+     * the socket).  QEMU writes each byte at once (no stdio buffering).
+     * wait=on: QEMU blocks at the gdbstub socket until the recorder connected.
+     * A client that connects to a wait=off socket before QEMU has attached the
+     * front end can be dropped (seen as a reset). */
+    arg(a, "-chardev"); argf(a, "file,id=hvtser,path=%s", p->serial_path);
     arg(a, "-serial"); arg(a, "chardev:hvtser");
     arg(a, "-chardev"); argf(a, "socket,id=hvtgdb,path=%s,server=on,wait=on", p->gdb_path);
     arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
@@ -122,7 +128,7 @@ static int make_private_dir(struct qemu_proc *p, hvt_error *err)
     if (!mkdtemp(p->dir))
         return hvt_error_errno(err, "cannot create a private directory in %s", qemu_tmpdir());
     snprintf(p->gdb_path, sizeof p->gdb_path, "%s/gdb.sock", p->dir);
-    snprintf(p->serial_path, sizeof p->serial_path, "%s/serial.sock", p->dir);
+    snprintf(p->serial_path, sizeof p->serial_path, "%s/com1.out", p->dir);
     snprintf(p->stderr_path, sizeof p->stderr_path, "%s/qemu.out", p->dir);
     snprintf(p->qmp_path, sizeof p->qmp_path, "%s/qmp.sock", p->dir);
     return 0;

@@ -39,7 +39,7 @@ struct qemu_proc {
     int exited, status;        /* reaped, and its wait status */
     char dir[128];             /* private directory holding the sockets */
     char gdb_path[160];        /* gdbstub unix socket */
-    char serial_path[160];     /* COM1 unix socket */
+    char serial_path[160];     /* COM1 output file (QEMU's file chardev) */
     char stderr_path[160];     /* QEMU's stdout+stderr */
     char qmp_path[160];        /* QMP socket: why the VM stopped (qmp_events.h) */
     char cmdline[4096];        /* the command line, shell-quoted, for the run file */

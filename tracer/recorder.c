@@ -10,13 +10,12 @@
 #include "tracer/recorder.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,38 +78,50 @@ static int serial_to_db(void *ctx, uint64_t step, const char *line)
     return rundb_add_serial(r->db, step, line, NULL);
 }
 
-static int serial_connect(struct recorder *r, hvt_error *err)
+/* COM1's output file (qemu_launch.c says why a file).  QEMU created it before
+ * its gdbstub accepted us, so it exists once connect_target got this far. */
+static int serial_open(struct recorder *r, hvt_error *err)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s", r->proc.serial_path) >=
-        (int)sizeof sa.sun_path)
-        return hvt_error_set(err, "serial socket path too long: %s", r->proc.serial_path);
-    for (int tries = 0; tries < 500; tries++) {
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return hvt_error_errno(err, "socket");
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-            r->serial_fd = fd;
-            return 0;
-        }
-        close(fd);
-        int status;
-        if (qemu_exited(&r->proc, &status))
-            return explain_qemu_start_failure(r, err);
-        usleep(10000);
-    }
-    return hvt_error_set(err, "QEMU's serial socket never appeared");
+    r->serial_fd = open(r->proc.serial_path, O_RDONLY | O_CLOEXEC);
+    if (r->serial_fd < 0)
+        return hvt_error_errno(err, "cannot read QEMU's serial output %s", r->proc.serial_path);
+    return 0;
 }
 
-/* Drain whatever COM1 produced; lines are stamped with the current step. */
+/* Read what COM1 produced since the last call.  Stamped with the current step,
+ * or, once the engine reports the steps that send bytes (rec_serial_sent),
+ * held until matched with them (serial.h). */
 void rec_serial_poll(struct recorder *r)
 {
     char buf[4096];
     ssize_t n;
     if (r->serial_fd < 0)
         return;
-    while ((n = recv(r->serial_fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
-        serial_feed(&r->serial, r->nsteps, buf, (size_t)n);
+    while ((n = read(r->serial_fd, buf, sizeof buf)) > 0) {
+        if (r->serial_by_trace)
+            serial_hold(&r->serial, buf, (size_t)n);
+        else
+            serial_feed(&r->serial, r->nsteps, buf, (size_t)n);
+    }
+}
+
+void rec_serial_by_trace(struct recorder *r)
+{
+    rec_serial_poll(r);
+    serial_thr_init(&r->thr, SERIAL_THR_COM1);
+    r->serial_by_trace = 1;
+}
+
+void rec_serial_sent(struct recorder *r, const struct hvt_step *s)
+{
+    if (r->serial_by_trace && serial_thr_step(&r->thr, s))
+        serial_sent(&r->serial, s->n);
+}
+
+void rec_serial_settle(struct recorder *r)
+{
+    rec_serial_poll(r);
+    serial_settle(&r->serial, r->nsteps);
 }
 
 /* ---- provenance ---- */
@@ -575,7 +586,7 @@ static int connect_target(struct recorder *r, hvt_error *err)
     const char *addr = r->o->attach;
     char unix_addr[200];
     if (!addr) {
-        if (qemu_launch(&r->qemu, &r->proc, err) || serial_connect(r, err))
+        if (qemu_launch(&r->qemu, &r->proc, err))
             return -1;
         snprintf(unix_addr, sizeof unix_addr, "unix:%s", r->proc.gdb_path);
         addr = unix_addr;
@@ -585,6 +596,8 @@ static int connect_target(struct recorder *r, hvt_error *err)
     /* Without QMP the run still works; only a shutdown's cause is unknown. */
     if (!r->o->attach)
         qmp_events_open(&r->qmp, r->proc.qmp_path, CONNECT_RETRY_MS, &(hvt_error){ "" });
+    if (!r->o->attach && serial_open(r, err))
+        return -1;
     /* QEMU's system-mode gdbstub does not wait for acks (gdbstub.c,
      * put_packet_binary waits only under CONFIG_USER_ONLY). */
     rsp_conn_set_lazy_acks(r->rsp->conn, 1);
@@ -701,8 +714,9 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     }
     write_provenance(&r);
     rc = record_body(&r, err);
-    rec_serial_poll(&r);
+    rec_serial_settle(&r);
     serial_flush(&r.serial, r.nsteps);
+    serial_free(&r.serial);
     if (!r.recording) {
         explain_no_run(&r, rc, err);
         discard_run_file(&r);

@@ -14,6 +14,7 @@
 #include "tracer/qmp_events.h"
 #include "tracer/recipe.h"
 #include "tracer/serial.h"
+#include "tracer/serial_thr.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -46,6 +47,8 @@ struct recorder {
     struct rsp_session *rsp;
     int serial_fd;
     struct serial_lines serial;
+    struct serial_thr thr;      /* UART registers, for rec_serial_sent */
+    int serial_by_trace;        /* stamps from the trace, not read time */
     rundb *db;
     struct hvt_step cur;        /* state before the next instruction */
     uint64_t rm_cs_sel, rm_cs_base; /* CS as of the last real-mode step */
@@ -71,8 +74,15 @@ struct recorder {
 };
 
 double rec_now(void);
-/* Drain COM1; lines are stamped with r->nsteps. */
+/* Read COM1: bytes stamped with r->nsteps, or held for rec_serial_sent. */
 void rec_serial_poll(struct recorder *r);
+/* From now on, stamp each byte with the step that sent it: the engine calls
+ * rec_serial_sent for every step it records (serial_thr.h decides), and
+ * rec_serial_settle whenever the VM is stopped with every executed step
+ * recorded (unmatched bytes get r->nsteps). */
+void rec_serial_by_trace(struct recorder *r);
+void rec_serial_sent(struct recorder *r, const struct hvt_step *s);
+void rec_serial_settle(struct recorder *r);
 /* 1 MiB of physical memory into the run file, labelled, at step r->nsteps. */
 int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err);
 /* Snapshot if r->cur sits at a --snapshot-at address, or --snapshot-every is

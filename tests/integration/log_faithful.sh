@@ -27,34 +27,20 @@ else
     hvt_fail log_rep_one_step_per_iteration "$(wc -l < "$t/rep.pcs") steps vs QEMU's $(wc -l < "$t/q.pcs"); first difference: $(diff "$t/q.pcs" "$t/rep.pcs" | head -3 | tr '\n' ' '); serial '$want_line'"
 fi
 
-# build_case NAME: a handed case guest (tests/guests/NAME.S if it was copied
-# there, else ../shared/cases/guests/NAME.S) built into $t/NAME.{elf,img};
-# $t/guests/NAME.img for the tests/lib.sh helpers (HVT_BUILD=$t).  Fails if
-# it is not there.
-build_case() {
-    local src=$HVT_ROOT/tests/guests/$1.S
-    [ -f "$src" ] || src=$HVT_ROOT/../shared/cases/guests/$1.S
-    [ -f "$src" ] || return 1
-    cp "$src" "$(dirname "$src")"/*.inc "$t/" 2>/dev/null
-    (cd "$t" && as --32 -I . -o "$1.o" "$1.S" && ld -m elf_i386 -Ttext 0x7c00 -e _start -o "$1.elf" "$1.o" &&
-     objcopy -O binary "$1.elf" "$1.img" && truncate -s 65536 "$1.img" &&
-     mkdir -p guests && cp "$1.img" guests/) > "$t/$1.build" 2>&1
-}
-
 # Near branch targets as offsets in CS, as objdump -m i8086 prints them: the
 # csseg case runs a copy of itself at 1fe0:7c00 and calls sub1fe0 from
 # 1fe0:7c4e.
-if ! build_case csseg; then
-    hvt_skip log_near_targets_in_segment "csseg.S not found (../shared/cases/guests)"
-else
-    "$HVT" record --engine log --from 0000:7c00 --timeout 60 -o "$t/cs.db" "$t/csseg.img" > "$t/cs.out" 2>&1
-    want=$(objdump -d -m i8086 "$t/csseg.elf" | awk -F"\t" '$1 ~ /^ *7c4e:/ { print $3 }' | awk '{ print $1, $2 }')
+if cs_img=$(hvt_guest_img cases/csseg); then
+    "$HVT" record --engine log --from 0000:7c00 --timeout 60 -o "$t/cs.db" "$cs_img" > "$t/cs.out" 2>&1
+    want=$(objdump -d -m i8086 "${cs_img%.img}.elf" | awk -F"\t" '$1 ~ /^ *7c4e:/ { print $3 }' | awk '{ print $1, $2 }')
     got=$("$HVT" show "$t/cs.db" --count 0 | awk '$2 == "1fe0:00007c4e" { print $(NF-1), $NF }')
     if [ "$want" = "call 7c9f" ] && [ "$got" = "call 0x7c9f" ]; then
         hvt_ok log_near_targets_in_segment
     else
-        hvt_fail log_near_targets_in_segment "show says '$got' at 1fe0:7c4e, objdump -m i8086 '$want' $(head -c 200 "$t/csseg.build")"
+        hvt_fail log_near_targets_in_segment "show says '$got' at 1fe0:7c4e, objdump -m i8086 '$want'"
     fi
+else
+    hvt_fail log_near_targets_in_segment "no cases/csseg image: run make"
 fi
 
 # --steps N close to the end: the log engine stops the VM and single-steps the
@@ -65,14 +51,12 @@ dup_steps() { sqlite3 "$1" -cmd ".load $HVT_BUILD/hvtrace-sqlite" "SELECT count(
     JOIN hvt_steps b ON b.step = a.step + 1 WHERE a.pc = b.pc AND a.rax = b.rax AND a.rbx = b.rbx
     AND a.rcx = b.rcx AND a.rdx = b.rdx AND a.rsi = b.rsi AND a.rdi = b.rdi AND a.rsp = b.rsp
     AND a.rbp = b.rbp AND a.eflags = b.eflags"; }
-if ! build_case dis16; then
-    hvt_skip log_steps_limit_no_state_twice "dis16.S not found (../shared/cases/guests)"
-else
-    HVT_BUILD=$t hvt_qemu_trace dis16 "$t/dq" > /dev/null 2>&1
+if d_img=$(hvt_guest_img cases/dis16); then
+    hvt_qemu_trace cases/dis16 "$t/dq" > /dev/null 2>&1
     hvt_qemu_eips_from "$t/dq/qemu.log" 0x7c00 | head -600 > "$t/dq.pcs"
     why=""
     for i in 1 2 3 4 5 6; do
-        "$HVT" record --engine log --from 0000:7c00 --steps 600 --timeout 60 -o "$t/s$i.db" "$t/dis16.img" > "$t/s$i.out" 2>&1
+        "$HVT" record --engine log --from 0000:7c00 --steps 600 --timeout 60 -o "$t/s$i.db" "$d_img" > "$t/s$i.out" 2>&1
         pcs "$t/s$i.db" > "$t/s$i.pcs"
         d=$(dup_steps "$t/s$i.db")
         [ "$d" = 0 ] || why="$why run $i: $d states recorded twice;"
@@ -81,4 +65,56 @@ else
     [ "$(wc -l < "$t/dq.pcs")" = 600 ] || why="$why QEMU's log has $(wc -l < "$t/dq.pcs") steps"
     if [ -z "$why" ]; then hvt_ok log_steps_limit_no_state_twice
     else hvt_fail log_steps_limit_no_state_twice "$why"; fi
+else
+    hvt_fail log_steps_limit_no_state_twice "no cases/dis16 image: run make"
 fi
+
+# Serial during a free run: serflood prints 200 lines polling THRE at most 200
+# times, as Linux's 8250 console does; recorded from its last instruction
+# (--from 0000:7c2b), everything it printed came during the free run.  Truth:
+# the same guest in plain QEMU with COM1 into a file.
+if sf_img=$(hvt_guest_img cases/serflood); then
+    hvt_qemu_run cases/serflood "$t/sfq" > /dev/null 2>&1
+    tr -d '\r' < "$t/sfq/serial.txt" > "$t/sfq.lines"
+    for e in log rsp; do
+        "$HVT" record --engine $e --from 0000:7c2b --timeout 120 -o "$t/sf-$e.db" "$sf_img" > "$t/sf-$e.out" 2>&1
+        serial "$t/sf-$e.db" > "$t/sf-$e.lines"
+        intact=$(grep -c '^FLOOD line [0-9A-F]\{4\} abcdefghijklmnopqrstuvwxyz0123456789$' "$t/sf-$e.lines")
+        if [ "$(wc -l < "$t/sfq.lines")" = 201 ] && cmp -s "$t/sfq.lines" "$t/sf-$e.lines"; then
+            hvt_ok "serial_free_run_loses_nothing_$e"
+        else
+            hvt_fail "serial_free_run_loses_nothing_$e" "$(wc -l < "$t/sf-$e.lines") lines, $intact intact; plain QEMU: $(wc -l < "$t/sfq.lines")"
+        fi
+    done
+else
+    hvt_fail serial_free_run_loses_nothing "no cases/serflood image: run make"
+fi
+
+# Serial line stamps: the step of the `out` that sent the line's '\n'.  Truth:
+# QEMU's own exec+cpu log from 0x7c00, counting instructions up to each
+# `out %al,(%dx)` (address from the guest's ELF) with DX=3f8 and AL=0a.
+nl_steps() {  # LOG ELF: the 0-based index of every '\n' sent, one a line
+    local outs
+    outs=$(objdump -d -m i8086 "$2" | awk -F'\t' '$3 ~ /^out +%al,\(%dx\)/ { sub(/^ */, "", $1); sub(/:$/, "", $1); printf "%s ", $1 }')
+    awk -v outs="$outs" '
+        BEGIN { split(outs, o, " "); for (i in o) isout[o[i]] = 1 }
+        function commit() { if (pend == "") return
+                            if (pend == "7c00") started = 1
+                            if (started) { if (isout[pend] && edx == "3f8" && al == "0a") print n; n++ }
+                            pend = "" }
+        /^Trace / { commit(); split($0, f, /[][\/]/); pend = tolower(f[3]); sub(/^0+/, "", pend); next }
+        /^Stopped execution of TB chain/ { pend = ""; next }
+        /^EAX=/ { al = tolower(substr($1, 11, 2)); d = tolower(substr($4, 9, 4)); sub(/^0+/, "", d); edx = d }
+        END { commit() }' "$1"
+}
+for g in hello cases/edd; do
+    name=${g#cases/}
+    HVT_TRACE_ITEMS=exec,cpu,nochain hvt_qemu_trace "$g" "$t/nl-$name" > /dev/null 2>&1
+    want=$(nl_steps "$t/nl-$name/qemu.log" "$HVT_BUILD/guests/$g.elf" | head -n "$([ $name = edd ] && echo 1 || echo 3)" | tr '\n' ' ')
+    for e in log rsp; do
+        "$HVT" record --engine $e --from 0000:7c00 --timeout 60 -o "$t/nl-$name-$e.db" "$(hvt_guest_img "$g")" > /dev/null 2>&1
+        got=$(sqlite3 "$t/nl-$name-$e.db" "SELECT step FROM serial_lines ORDER BY rowid" | head -n "$(echo $want | wc -w)" | tr '\n' ' ')
+        if [ -n "$want" ] && [ "$got" = "$want" ]; then hvt_ok "serial_stamp_${name}_$e"; echo "    newlines at $want"
+        else hvt_fail "serial_stamp_${name}_$e" "lines stamped at '$got', QEMU's log sends their newlines at '$want'"; fi
+    done
+done

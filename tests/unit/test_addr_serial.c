@@ -1,6 +1,9 @@
-/* Unit tests for tracer/addr (user addresses) and tracer/serial (line stamping). */
+/* Unit tests for tracer/addr (user addresses), tracer/serial (line stamping)
+ * and tracer/serial_thr (which instructions send a byte: PC16550D register
+ * table, RBIL ports 03F8-03FF, SDM vol 2B OUT/OUTS). */
 #include "tracer/addr.h"
 #include "tracer/serial.h"
+#include "tracer/serial_thr.h"
 #include "tests/unit/unit.h"
 
 UNIT_TEST(linear_addresses_are_hex)
@@ -71,6 +74,79 @@ UNIT_TEST(serial_lines_carry_the_completing_step)
     CHECK_STR(g.line[1], "XY");
     CHECK_EQ_U64(g.step[1], 20);
     CHECK_STR(g.line[2], "tail");
+}
+
+/* Bytes read before or after the trace shows their `out`: each is stamped
+ * with its own step either way. */
+UNIT_TEST(serial_bytes_take_the_steps_that_sent_them)
+{
+    struct serial_lines s;
+    struct got g = { 0 };
+    serial_init(&s, collect, &g);
+    serial_hold(&s, "AB\nC", 4);       /* QEMU ran ahead of its log */
+    serial_sent(&s, 100);
+    serial_sent(&s, 111);
+    CHECK_EQ_U64(g.n, 0);
+    serial_sent(&s, 122);               /* the '\n' */
+    CHECK_EQ_U64(g.n, 1);
+    CHECK_STR(g.line[0], "AB");
+    CHECK_EQ_U64(g.step[0], 122);
+    serial_sent(&s, 130);               /* 'C' */
+    serial_sent(&s, 140);               /* the log is ahead now */
+    serial_hold(&s, "\n", 1);
+    CHECK_EQ_U64(g.n, 2);
+    CHECK_EQ_U64(g.step[1], 140);
+    serial_hold(&s, "xyz\n", 4);        /* nothing in the trace sent these */
+    serial_settle(&s, 150);
+    CHECK_EQ_U64(g.n, 3);
+    CHECK_STR(g.line[2], "xyz");
+    CHECK_EQ_U64(g.step[2], 150);
+    serial_sent(&s, 160);               /* settle forgot nothing it should keep */
+    serial_hold(&s, "q\n", 2);
+    serial_settle(&s, 170);
+    CHECK_EQ_U64(g.step[3], 170);
+    serial_free(&s);
+}
+
+static struct hvt_step out_step(int mode, const char *bytes, int n, uint64_t ax, uint64_t dx)
+{
+    struct hvt_step s = { .mode = (uint8_t)mode, .insn_len = (uint8_t)n };
+    memcpy(s.insn, bytes, (size_t)n);
+    s.st.f[HVT_RAX] = ax;
+    s.st.f[HVT_RDX] = dx;
+    return s;
+}
+
+UNIT_TEST(serial_thr_counts_bytes_leaving_the_uart)
+{
+    struct serial_thr t;
+    serial_thr_init(&t, SERIAL_THR_COM1);
+    struct hvt_step o = out_step(HVT_MODE_16, "\xee", 1, 'A', 0x3f8);
+    CHECK_EQ_U64(serial_thr_step(&t, &o), 1);
+    struct hvt_step lcr = out_step(HVT_MODE_16, "\xee", 1, 0x80, 0x3fb);   /* DLAB=1 */
+    CHECK_EQ_U64(serial_thr_step(&t, &lcr), 0);
+    CHECK_EQ_U64(serial_thr_step(&t, &o), 0);       /* divisor latch, not THR */
+    lcr.st.f[HVT_RAX] = 0x03;                       /* 8N1, DLAB=0 */
+    serial_thr_step(&t, &lcr);
+    CHECK_EQ_U64(serial_thr_step(&t, &o), 1);
+    struct hvt_step mcr = out_step(HVT_MODE_16, "\xee", 1, 0x10, 0x3fc);   /* loopback */
+    serial_thr_step(&t, &mcr);
+    CHECK_EQ_U64(serial_thr_step(&t, &o), 0);
+    mcr.st.f[HVT_RAX] = 0x0b;
+    serial_thr_step(&t, &mcr);
+    struct hvt_step other = out_step(HVT_MODE_16, "\xee", 1, 'A', 0x2f8);  /* COM2 */
+    CHECK_EQ_U64(serial_thr_step(&t, &other), 0);
+    struct hvt_step imm = out_step(HVT_MODE_16, "\xe6\xf8", 2, 'A', 0x3f8); /* port f8 */
+    CHECK_EQ_U64(serial_thr_step(&t, &imm), 0);
+    struct hvt_step outsb = out_step(HVT_MODE_16, "\xf3\x6e", 2, 0, 0x3f8);
+    CHECK_EQ_U64(serial_thr_step(&t, &outsb), 1);   /* one byte per iteration */
+    struct hvt_step outw = out_step(HVT_MODE_16, "\xef", 1, 0x0341, 0x3f8);
+    CHECK_EQ_U64(serial_thr_step(&t, &outw), 1);    /* AL to THR, AH to IER */
+    struct hvt_step outd = out_step(HVT_MODE_16, "\x66\xef", 2, 0x80000041u, 0x3f8);
+    CHECK_EQ_U64(serial_thr_step(&t, &outd), 1);    /* EAX: byte 3 lands in LCR */
+    CHECK_EQ_U64(serial_thr_step(&t, &o), 0);       /* ... which set DLAB */
+    struct hvt_step in = out_step(HVT_MODE_16, "\xec", 1, 0, 0x3f8);        /* in, not out */
+    CHECK_EQ_U64(serial_thr_step(&t, &in), 0);
 }
 
 UNIT_MAIN()
