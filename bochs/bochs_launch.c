@@ -5,6 +5,7 @@
  * private directory; bochs_stop releases all of them.
  */
 #include "bochs/bochs_launch.h"
+#include "bochs/bochs_iso.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,8 +69,9 @@ static long copy_disk(const char *src, const char *dst, hvt_error *err)
 static int write_rc(const struct bochs_opts *o, struct bochs_proc *p, long cyl, hvt_error *err)
 {
     char cdrom[400] = "";
-    if (o->iso)
-        snprintf(cdrom, sizeof cdrom, "ata1-master: type=cdrom, path=%s, status=inserted\n", o->iso);
+    if (o->hv)
+        snprintf(cdrom, sizeof cdrom, "ata1-master: type=cdrom, path=%s, status=inserted\n",
+                 p->iso_path);
     int n = snprintf(p->rc_text, sizeof p->rc_text,
         "megs: %d\n"
         "cpu: model=%s, reset_on_triple_fault=0\n"
@@ -84,7 +86,7 @@ static int write_rc(const struct bochs_opts *o, struct bochs_proc *p, long cyl, 
         "com1: enabled=1, mode=file, dev=%s\n"
         "log: %s\n"
         "panic: action=fatal\nerror: action=report\ninfo: action=ignore\ndebug: action=ignore\n",
-        o->memory_mb, o->cpu, o->bios, p->disk_path, cyl, cdrom, o->iso ? "cdrom" : "disk",
+        o->memory_mb, o->cpu, o->bios, p->disk_path, cyl, cdrom, o->hv ? "cdrom" : "disk",
         p->serial_path, p->log_path);
     if (n >= (int)sizeof p->rc_text)
         return hvt_error_set(err, "bochsrc too long (paths too long?)");
@@ -110,6 +112,7 @@ static int make_dir(struct bochs_proc *p, hvt_error *err)
     snprintf(p->serial_path, sizeof p->serial_path, "%s/com1.out", p->dir);
     snprintf(p->log_path, sizeof p->log_path, "%s/bochs.log", p->dir);
     snprintf(p->mem_path, sizeof p->mem_path, "%s/mem.bin", p->dir);
+    snprintf(p->iso_path, sizeof p->iso_path, "%s/hv.iso", p->dir);
     int fd = open(p->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return hvt_error_errno(err, "cannot create %s", p->serial_path);
@@ -140,7 +143,8 @@ int bochs_launch(const struct bochs_opts *o, struct bochs_proc *p, hvt_error *er
     if (make_dir(p, err))
         return -1;
     long cyl = copy_disk(o->disk, p->disk_path, err);
-    if (cyl < 0 || write_rc(o, p, cyl, err))
+    if (cyl < 0 || (o->hv && bochs_make_hv_iso(o->hv, o->hv_opts, p->iso_path, err)) ||
+        write_rc(o, p, cyl, err))
         return -1;
     if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
         return hvt_error_errno(err, "pipe");
@@ -199,7 +203,7 @@ void bochs_stop(struct bochs_proc *p)
     p->pid = 0;
     if (p->dir[0]) {
         const char *files[] = { p->rc_path, p->disk_path, p->serial_path, p->log_path,
-                                p->mem_path };
+                                p->mem_path, p->iso_path };
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
             unlink(files[i]);
         char lock[200];

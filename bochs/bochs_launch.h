@@ -28,7 +28,9 @@ struct bochs_opts {
     const char *bios;           /* romimage; default /usr/share/bochs/BIOS-bochs-latest */
     int memory_mb;              /* default 32 */
     const char *disk;           /* raw disk image (copied) */
-    const char *iso;            /* a CD-ROM to boot from instead (hv's GRUB ISO), or NULL */
+    const char *hv;             /* boot this multiboot hypervisor from a GRUB CD-ROM
+                                 * (bochs_iso.h), the disk's sector 0 its guest; or NULL */
+    const char *hv_opts;
 };
 
 struct bochs_proc {
@@ -41,6 +43,7 @@ struct bochs_proc {
     char serial_path[160];      /* COM1 output */
     char log_path[160];         /* Bochs' log (panics, errors) */
     char mem_path[160];         /* writemem's output */
+    char iso_path[160];         /* hv's GRUB ISO */
     char rc_text[2048];         /* the bochsrc as written, for provenance */
 };
 

@@ -280,9 +280,12 @@ static int prepare_hv(struct record_args *ra, char *module, size_t cap, hvt_erro
                              want);
     if (access(image, R_OK))
         return hvt_error_errno(err, "cannot read hv image %s", image);
+    ra->o.hv_image = image;
+    if (ra->o.emulator && !strcmp(ra->o.emulator, "bochs"))
+        return 0;               /* GRUB passes the sector (bochs_iso.h) */
     if (extract_boot_sector(ra->o.qemu.disk, module, cap, err))
         return -1;
-    ra->o.hv_image = ra->o.qemu.kernel = image;
+    ra->o.qemu.kernel = image;
     ra->o.qemu.initrd = module;
     ra->o.qemu.append = ra->o.hv_opts ? ra->o.hv_opts : "";
     return 0;

@@ -46,7 +46,6 @@ struct record_opts {
     const char *engine;         /* "rsp" or "log" (QEMU) */
     const char *emulator;       /* "qemu" (default) or "bochs" (engine_bochs.c) */
     const char *bios;           /* Bochs: romimage (default Bochs' rombios) */
-    const char *bochs_iso;      /* Bochs: boot this CD-ROM (hv's GRUB ISO), or NULL */
     int bochs_no_mem;           /* Bochs: no trace-mem (no memory accesses) */
     const struct recipe *recipe;    /* --recipe (RSP engine only), or NULL */
     void (*progress)(void *ctx, uint64_t steps, int snapshots);
