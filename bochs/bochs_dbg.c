@@ -98,8 +98,11 @@ int bochs_dbg_open(struct bochs_dbg *d, struct bochs_proc *p, bochslog_step_fn o
     int rc = bochs_dbg_wait(d, timeout_ms, err);
     if (rc == BOCHS_DBG_TIMEOUT)
         return hvt_error_set(err, "Bochs' debugger did not prompt within %d ms", timeout_ms);
-    if (rc == BOCHS_DBG_EOF)
-        return hvt_error_set(err, "Bochs exited at start (bad bochsrc, BIOS or disk?)");
+    if (rc == BOCHS_DBG_EOF) {
+        char why[300];
+        bochs_last_words(p, why, sizeof why);
+        return hvt_error_set(err, "Bochs exited at start: %s", why[0] ? why : "(no message)");
+    }
     return rc;
 }
 

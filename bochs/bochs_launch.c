@@ -20,6 +20,13 @@
 
 #define CYLINDER_BYTES (16 * 63 * 512)     /* heads x sectors x 512 */
 #define MAX_CYLINDERS  16383               /* ATA CHS limit Bochs accepts */
+/* Emulated instructions per emulated second.  Bochs times its devices in
+ * emulated time: at its default (4,000,000) the UART needs ~350 instructions a
+ * character at 115200 baud, which a tracer spends in THRE polling loops; at its
+ * minimum, 1,000,000 (it panics below: "out of range 1000000 to ..."), ~90
+ * (the PIT then interrupts every ~55,000 instructions instead of ~220,000).
+ * Both runs of a diff use the same value. */
+#define BOCHS_IPS      1000000
 
 void bochs_opts_defaults(struct bochs_opts *o)
 {
@@ -74,7 +81,7 @@ static int write_rc(const struct bochs_opts *o, struct bochs_proc *p, long cyl, 
                  p->iso_path);
     int n = snprintf(p->rc_text, sizeof p->rc_text,
         "megs: %d\n"
-        "cpu: model=%s, reset_on_triple_fault=0\n"
+        "cpu: model=%s, ips=%d, reset_on_triple_fault=0\n"
         "romimage: file=%s\n"
         "vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest\n"
         "display_library: rfb, options=\"timeout=0\"\n"
@@ -86,7 +93,7 @@ static int write_rc(const struct bochs_opts *o, struct bochs_proc *p, long cyl, 
         "com1: enabled=1, mode=file, dev=%s\n"
         "log: %s\n"
         "panic: action=fatal\nerror: action=report\ninfo: action=ignore\ndebug: action=ignore\n",
-        o->memory_mb, o->cpu, o->bios, p->disk_path, cyl, cdrom, o->hv ? "cdrom" : "disk",
+        o->memory_mb, o->cpu, BOCHS_IPS, o->bios, p->disk_path, cyl, cdrom, o->hv ? "cdrom" : "disk",
         p->serial_path, p->log_path);
     if (n >= (int)sizeof p->rc_text)
         return hvt_error_set(err, "bochsrc too long (paths too long?)");
@@ -113,6 +120,7 @@ static int make_dir(struct bochs_proc *p, hvt_error *err)
     snprintf(p->log_path, sizeof p->log_path, "%s/bochs.log", p->dir);
     snprintf(p->mem_path, sizeof p->mem_path, "%s/mem.bin", p->dir);
     snprintf(p->iso_path, sizeof p->iso_path, "%s/hv.iso", p->dir);
+    snprintf(p->err_path, sizeof p->err_path, "%s/stderr.txt", p->dir);
     int fd = open(p->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return hvt_error_errno(err, "cannot create %s", p->serial_path);
@@ -124,11 +132,11 @@ static void exec_child(const struct bochs_opts *o, const struct bochs_proc *p,
                        int in_fd, int out_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);       /* never outlive a killed recorder */
-    int null = open("/dev/null", O_WRONLY);
+    int null = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(in_fd, 0);
     dup2(out_fd, 1);
     if (null >= 0)
-        dup2(null, 2);                      /* its start-up chatter; the log has the rest */
+        dup2(null, 2);                      /* start-up chatter and early panics */
     if (chdir(p->dir) != 0)
         _exit(127);
     execlp(o->bochs, o->bochs, "-q", "-f", p->rc_path, "-unlock", (char *)NULL);
@@ -174,11 +182,10 @@ int bochs_exited(struct bochs_proc *p, int *status)
     return 1;
 }
 
-void bochs_last_words(const struct bochs_proc *p, char *out, size_t cap)
+static void last_panic(const char *path, char *out, size_t cap)
 {
     char line[512];
-    out[0] = 0;
-    FILE *f = fopen(p->log_path, "r");
+    FILE *f = fopen(path, "r");
     if (!f)
         return;
     while (fgets(line, sizeof line, f))
@@ -187,6 +194,13 @@ void bochs_last_words(const struct bochs_proc *p, char *out, size_t cap)
             snprintf(out, cap, "%s", line);
         }
     fclose(f);
+}
+
+void bochs_last_words(const struct bochs_proc *p, char *out, size_t cap)
+{
+    out[0] = 0;
+    last_panic(p->err_path, out, cap);
+    last_panic(p->log_path, out, cap);
 }
 
 void bochs_stop(struct bochs_proc *p)
@@ -203,7 +217,7 @@ void bochs_stop(struct bochs_proc *p)
     p->pid = 0;
     if (p->dir[0]) {
         const char *files[] = { p->rc_path, p->disk_path, p->serial_path, p->log_path,
-                                p->mem_path, p->iso_path };
+                                p->mem_path, p->iso_path, p->err_path };
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
             unlink(files[i]);
         char lock[200];

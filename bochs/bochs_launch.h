@@ -44,6 +44,7 @@ struct bochs_proc {
     char log_path[160];         /* Bochs' log (panics, errors) */
     char mem_path[160];         /* writemem's output */
     char iso_path[160];         /* hv's GRUB ISO */
+    char err_path[160];         /* Bochs' stderr */
     char rc_text[2048];         /* the bochsrc as written, for provenance */
 };
 

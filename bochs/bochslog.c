@@ -533,6 +533,11 @@ int bochslog_finish(struct bochslog *p)
     return p->stopped;
 }
 
+void bochslog_forget(struct bochslog *p)
+{
+    p->have_pend = 0;
+}
+
 const struct bochslog_step *bochslog_current(const struct bochslog *p)
 {
     return p->have_pend ? &p->pend : NULL;

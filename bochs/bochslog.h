@@ -107,6 +107,9 @@ int bochslog_feed(struct bochslog *p, const void *buf, size_t len);
 /* End of stream: a last line without '\n' is parsed.  The pending state stays
  * pending.  Returns as bochslog_feed. */
 int bochslog_finish(struct bochslog *p);
+/* Drop the pending state undelivered: the CPU is resumed with `c`, so the next
+ * display is not the state after its instruction. */
+void bochslog_forget(struct bochslog *p);
 /* The state Bochs stopped at (its instruction not executed), or NULL. */
 const struct bochslog_step *bochslog_current(const struct bochslog *p);
 /* N of a "<bochs:N> " prompt ending the input so far (Bochs waits for command

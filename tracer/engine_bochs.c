@@ -20,7 +20,8 @@
  * 0x100000` writes linear memory, which is physical below 1 MiB while the
  * guest's paging is off (the guests recorded here; under hv, the guest's view).
  * A breakpoint (`lb`) matches the linear address exactly: no false hits.
- * Bochs does not report SMM in this text: steps carry no SMM flag (known lacks
+ * COM1: the file Bochs writes until recording starts (stamped 0), then the
+ * guest's OUTs to the transmit register (com1_out).  Bochs does not report SMM in this text: steps carry no SMM flag (known lacks
  * HVT_K_SMM); SMI entry shows as a jump to SMBASE+0x8000.
  */
 #include <inttypes.h>
@@ -38,7 +39,7 @@
 #define BX_START_MS      30000      /* Bochs start to its first prompt */
 #define BX_CMD_MS        10000      /* a command that does not run the guest */
 #define BX_SLICE_MS      200        /* free run: check SIGINT/timeout this often */
-#define BX_STALL_MS      10000      /* a batch taking longer: the CPU is halted */
+#define BX_STALL_MS      10000      /* no output for that long: the CPU is halted */
 #define BX_STEP_CMDS     "s 1\nsreg\ncreg\n"
 #define BX_BATCH         512         /* steps sent at once when nothing needs each stop */
 #define EFLAGS_IF        (1u << 9)
@@ -51,12 +52,33 @@ struct bxeng {
     uint64_t limit;             /* --steps, or UINT64_MAX */
     int halted;                 /* a `hlt` ran with interrupts off ... */
     uint64_t hlt_cs, hlt_ip;    /* ... here */
+    int stepping;               /* COM1 bytes come from the recorded OUTs now */
+    uint8_t lcr;                /* COM1's line control register, as last written */
     int gone;                   /* Bochs exited */
     int failed;
     hvt_error *err;
 };
 
 /* ---- steps from the parser ---- */
+
+/* COM1 output while stepping is read from the guest's own `out dx, al` to the
+ * transmit register (0x3f8 with LCR.DLAB clear; 16550 datasheet): each byte is
+ * then stamped with the step that wrote it, exactly.  Bochs' file output lags by
+ * the UART's transmit time (~90 instructions a byte here), and arrives in
+ * batches.  Other ways to write COM1 (outsb, a 16-bit out) are not seen. */
+#define COM1_THR 0x3f8
+#define COM1_LCR 0x3fb
+static void com1_out(struct bxeng *e, const struct bochslog_step *s)
+{
+    if (!e->stepping || s->insn_len != 1 || s->insn[0] != 0xee)
+        return;
+    uint64_t port = s->st.f[HVT_RDX] & 0xffff;
+    char al = (char)(s->st.f[HVT_RAX] & 0xff);
+    if (port == COM1_LCR)
+        e->lcr = (uint8_t)al;
+    else if (port == COM1_THR && !(e->lcr & 0x80))
+        serial_feed(&e->r->serial, e->r->nsteps, &al, 1);   /* after the step, as the QEMU engines stamp */
+}
 
 static int on_step(void *priv, const struct bochslog_step *s)
 {
@@ -79,6 +101,7 @@ static int on_step(void *priv, const struct bochslog_step *s)
     if (s->mem_dropped)
         rundb_add_event(r->db, st.n, "mem-dropped", "more accesses than one step keeps", NULL);
     r->nsteps++;
+    com1_out(e, s);
     if (s->insn_len && s->insn[0] == 0xf4 && !(s->st.f[HVT_EFLAGS] & EFLAGS_IF)) {
         e->halted = 1;
         e->hlt_cs = s->st.f[HVT_CS_SEL];
@@ -94,6 +117,8 @@ static int on_step(void *priv, const struct bochslog_step *s)
 static void poll_serial(struct bxeng *e)
 {
     char buf[4096];
+    if (e->stepping)
+        return;                 /* com1_out has them */
     FILE *f = fopen(e->proc.serial_path, "rb");
     if (!f)
         return;
@@ -211,6 +236,7 @@ static int is_guest_code(struct bxeng *e)
  * early when the timeout or the user says so.  0 there, 1 ended, -1 error. */
 static int continue_to_break(struct bxeng *e)
 {
+    bochslog_forget(e->dbg.log);    /* what `c` runs is not displayed: no step */
     if (bochs_dbg_send(&e->dbg, "c\n", e->err))
         return -1;
     for (;;) {
@@ -285,13 +311,17 @@ static int halted_in_batch(struct bxeng *e)
 }
 
 /* Wait for a batch in slices: a batch that stops printing right after a
- * halting `hlt` is not waited for to the end. */
+ * halting `hlt` is not waited for to the end; stuck means no output at all for
+ * BX_STALL_MS (a loaded machine makes a batch slow, not silent). */
 static int wait_batch(struct bxeng *e)
 {
     for (int waited = 0; waited < BX_STALL_MS; waited += BX_SLICE_MS) {
+        uint64_t lines = bochslog_stats(e->dbg.log)->lines;
         int rc = bochs_dbg_wait(&e->dbg, BX_SLICE_MS, e->err);
         if (rc != BOCHS_DBG_TIMEOUT || e->halted)
             return rc;
+        if (bochslog_stats(e->dbg.log)->lines != lines)
+            waited = 0;
     }
     return BOCHS_DBG_TIMEOUT;
 }
@@ -409,6 +439,9 @@ static int body(struct bxeng *e)
         return rc < 0 ? -1 : 0;
     if (snapshot(e, "start"))
         return -1;
+    poll_serial(e);
+    serial_flush(&e->r->serial, 0);
+    e->stepping = 1;            /* bytes still in the UART now are lost */
     double t0 = rec_now();
     rc = step_loop(e);
     r->res->step_seconds = rec_now() - t0;

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # bochs_record: `hvtrace record --emulator bochs` on the pmode guest from
-# 0000:7c00 for 40000 steps (real mode, rep movsb, the switch to 32-bit
-# protected mode and back; no BIOS calls; Bochs' UART makes the guest poll
-# ~350 steps a character, so the whole guest would take minutes to trace).
-# Independent truths:
+# 0000:7c00 to its final hlt (real mode, rep movsb, the switch to 32-bit
+# protected mode and back; no BIOS calls; ~12,000 steps, most of them Bochs'
+# UART polling).  Independent truths:
 #   bochs_same_path_as_qemu   the linear PCs of every step equal those QEMU's log
 #                             engine records for the same guest (the BIOSes differ:
 #                             the THRE polling loop of the UART, whose iteration
-#                             count is device timing, is dropped from both; Bochs'
-#                             40000 steps are a prefix of QEMU's whole run), and
+#                             count is device timing, is dropped from both; QEMU
+#                             ends at the guest's out to its exit port, Bochs, which
+#                             has none, runs the cli; hlt after it), and
 #                             SI/DI/CX (ESI/EDI/ECX in 32-bit code) agree at every
 #                             rep movsb iteration
 #   bochs_mem_rep_movsb       the 3 x 16 byte stores of the three rep movsb are the
 #                             guest's text as it lies in the disk image, at 0x600,
 #                             0x100000 and 0x700, one store per iteration; and the
 #                             last store to 0x70f before the end is the text's last byte
-#   bochs_run_file            status, serial lines (the guest's first two), snapshots,
+#   bochs_run_file            status (halted at the guest's hlt), serial lines as QEMU's
+#                             run has them, each stamped with the step after the
+#                             guest's `out dx, al` of its last byte, the start snapshot,
 #                             provenance (Bochs version, BIOS hash, bochsrc)
 . "$(dirname "$0")/../lib.sh"
 hvt_need bochs qemu-system-x86_64 sqlite3 objdump
@@ -25,7 +27,7 @@ t=$(hvt_tmpdir)
 img=$(hvt_guest_img pmode)
 bin=$HVT_BUILD/guests/pmode.bin
 
-"$HVT" record --emulator bochs --from 0000:7c00 --steps 40000 --timeout 600 -o "$t/bx.db" "$img" > "$t/bx.out" 2>&1
+"$HVT" record --emulator bochs --from 0000:7c00 --steps 100000 --timeout 600 -o "$t/bx.db" "$img" > "$t/bx.out" 2>&1
 "$HVT" record --from 0000:7c00 --steps 40000 --timeout 120 -o "$t/q.db" "$img" > "$t/q.out" 2>&1
 
 # The UART's transmit-ready poll (in al,dx; test al,20h; jz): its address from the guest.
@@ -37,11 +39,11 @@ pcs() {   # RUN: one line per step: pc, and esi edi ecx at rep movsb
          FROM (SELECT *, CASE mode WHEN 16 THEN 0xffff ELSE 0xffffffff END AS m FROM hvt_steps) WHERE pc NOT IN (0x$poll, 0x$poll + 1, 0x$poll + 3) ORDER BY step"
 }
 pcs "$t/bx.db" > "$t/bx.pcs"; pcs "$t/q.db" > "$t/q.pcs"
-nb=$(wc -l < "$t/bx.pcs")
-if grep -q 'HVT-DONE pmode' <(sqlite3 "$t/q.db" 'SELECT line FROM serial_lines') && [ "$nb" -gt 100 ] &&
-   cmp -s "$t/bx.pcs" <(head -n "$nb" "$t/q.pcs"); then
+nb=$(wc -l < "$t/bx.pcs"); nq=$(wc -l < "$t/q.pcs")
+if grep -q 'HVT-DONE pmode' <(sqlite3 "$t/q.db" 'SELECT line FROM serial_lines') && [ "$nq" -gt 100 ] &&
+   cmp -s "$t/q.pcs" <(head -n "$nq" "$t/bx.pcs") && [ "$(tail -n +$((nq + 1)) "$t/bx.pcs" | tr '\n' ' ')" = "7d2f 7d30 " ]; then
     hvt_ok bochs_same_path_as_qemu
-    echo "    $nb steps compared (poll loop at $poll dropped); Bochs: $(tail -1 "$t/bx.out")"
+    echo "    $nq steps compared (poll loop at $poll dropped); Bochs: $(tail -1 "$t/bx.out")"
 else
     hvt_fail bochs_same_path_as_qemu "paths differ: $(diff "$t/q.pcs" "$t/bx.pcs" | head -3 | tr '\n' '|') ($(tail -1 "$t/bx.out"))"
 fi
@@ -64,9 +66,17 @@ else
 fi
 
 meta() { sqlite3 "$t/bx.db" "SELECT value FROM meta WHERE key = '$1'"; }
-if [ "$(sqlite3 "$t/bx.db" 'SELECT status || reason FROM run')" = "completerecorded --steps 40000" ] &&
-   [ "$(sqlite3 "$t/bx.db" 'SELECT line FROM serial_lines LIMIT 2' | tr '\n' '|')" = "HVT-BEGIN pmode|RM HVT-PMODE-COPY!!|" ] &&
-   [ "$(sqlite3 "$t/bx.db" "SELECT group_concat(label) FROM snapshots")" = "start,end" ] &&
+guest_lines='^(HVT-|RM HVT|PM HVT)'   # the lines without CR0 (the BIOSes leave it differently)
+stamp_insn() {   # the step before HVT-DONE's stamp: the guest's out dx,al of its '\n'
+    sqlite3 "$t/bx.db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" "SELECT lower(hex(substr(i.bytes, 1, i.len))) || ' ' || (s.rax & 255)
+        FROM hvt_steps s JOIN insn i ON i.pc = s.pc
+        WHERE s.step = (SELECT step - 1 FROM serial_lines WHERE line = 'HVT-DONE pmode')"
+}
+if [ "$(sqlite3 "$t/bx.db" 'SELECT status || reason FROM run')" = "completeguest halted (cli; hlt) at 0000:7d30" ] &&
+   cmp -s <(sqlite3 "$t/bx.db" 'SELECT line FROM serial_lines' | grep -E "$guest_lines") \
+          <(sqlite3 "$t/q.db" 'SELECT line FROM serial_lines' | grep -E "$guest_lines") &&
+   [ "$(stamp_insn)" = "ee 10" ] &&
+   [ "$(sqlite3 "$t/bx.db" "SELECT group_concat(label) FROM snapshots")" = "start" ] &&
    [ "$(meta bochs_version)" = "Bochs x86 Emulator 2.7" ] &&
    [ "$(meta firmware_sha256)" = "$(sha256sum /usr/share/bochs/BIOS-bochs-latest | cut -d' ' -f1)" ] &&
    meta bochsrc | grep -q '^cpu: model=corei7_haswell_4770'; then
