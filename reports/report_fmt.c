@@ -7,6 +7,7 @@
  */
 #include "reports/report_fmt.h"
 #include "common/disasm.h"
+#include "common/textesc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -223,14 +224,27 @@ void report_html_escape(FILE *f, const char *s)
     }
 }
 
+/* RFC 8259: a JSON text is UTF-8, controls are escaped.  Valid UTF-8 passes;
+ * controls (C0, DEL, C1) and bytes that are not UTF-8 (a guest's 0xff, a file
+ * name in Latin-1) become the text \xNN, as on a terminal (common/textesc.h),
+ * so the JSON always parses and says which byte it was. */
 void report_json_string(FILE *f, const char *s)
 {
+    char esc[TEXTESC_MAX_PER_BYTE * 4 + 1];
+    size_t n = strlen(s), used;
     fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+    for (size_t i = 0; i < n; i += used) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            fprintf(f, "\\%c", c);
+            used = 1;
+            continue;
+        }
+        int len = textesc_utf8_len((const unsigned char *)s + i, n - i);
+        textesc_escape((const unsigned char *)s + i, len > 0 ? (size_t)len : 1, 0, 1,
+                       esc, sizeof esc, &used);
+        for (const char *p = esc; *p; p++)
+            p[0] == '\\' ? fputs("\\\\", f) : fputc(*p, f);
     }
     fputc('"', f);
 }

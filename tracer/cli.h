@@ -21,6 +21,9 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* Route stdout and stderr through the control-byte escaping of textesc.h
+ * (cli_safeout.c); called once by main. */
+void cli_safe_streams(void);
 /* A positive number of seconds (decimal, at most CLI_MAX_SECONDS: a week). */
 #define CLI_MAX_SECONDS (7 * 24 * 3600.0)
 int cli_parse_seconds(const char *s, double *out);

@@ -89,12 +89,14 @@ void cli_progress_update(struct cli_progress *p, uint64_t steps, int snapshots, 
         return;
     p->last = now;
     double el = now - p->start;
-    fprintf(stderr, "\r%llu steps  %.0f steps/s  %d snapshots  %.1fs elapsed\033[K",
+    /* Straight to the descriptor: CR and erase-line (ECMA-48 EL) are ours,
+     * and stderr escapes every control byte (cli_safeout.c). */
+    dprintf(2, "\r%llu steps  %.0f steps/s  %d snapshots  %.1fs elapsed\033[K",
             (unsigned long long)steps, el > 0 ? steps / el : 0.0, snapshots, el);
 }
 
 void cli_progress_done(struct cli_progress *p)
 {
     if (p->tty)
-        fputc('\n', stderr);
+        dprintf(2, "\n");
 }

@@ -41,6 +41,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    cli_safe_streams();
     if (argc < 2)
         return usage(stderr), CLI_TROUBLE;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
@@ -48,8 +49,13 @@ int main(int argc, char **argv)
     /* What recorders killed with -9 left in $TMPDIR goes first (row 1 of
      * issue 13): their private directories, boot sectors, unfinished runs. */
     qemu_clean_stale();
-    for (size_t i = 0; i < NCOMMANDS; i++)
+    int rc = -1;
+    for (size_t i = 0; i < NCOMMANDS && rc < 0; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
-    return cli_usage(NULL, "unknown command '%s'", argv[1]);
+            rc = commands[i].run(argc - 1, argv + 1);
+    if (rc < 0)
+        rc = cli_usage(NULL, "unknown command '%s'", argv[1]);
+    fclose(stdout);             /* flushes the escaping streams' last bytes */
+    fclose(stderr);
+    return rc;
 }

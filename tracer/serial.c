@@ -33,17 +33,25 @@ int serial_flush(struct serial_lines *s, uint64_t step)
     return s->emit(s->ctx, step, s->buf);
 }
 
+/* Append n bytes to the line, splitting it first if they would not fit. */
+static int serial_put(struct serial_lines *s, uint64_t step, const char *p, size_t n)
+{
+    int rc = s->len + n > SERIAL_MAX_LINE ? serial_flush(s, step) : 0;
+    for (size_t i = 0; i < n; i++)
+        s->buf[s->len++] = p[i];
+    return rc;
+}
+
 int serial_feed(struct serial_lines *s, uint64_t step, const char *bytes, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = 0;
         if (bytes[i] == '\n')
             rc = serial_flush(s, step);
-        else if (bytes[i] != '\r') {
-            s->buf[s->len++] = bytes[i];
-            if (s->len == SERIAL_MAX_LINE)
-                rc = serial_flush(s, step);
-        }
+        else if (bytes[i] == 0)
+            rc = serial_put(s, step, "\\x00", 4);
+        else if (bytes[i] != '\r')
+            rc = serial_put(s, step, bytes + i, 1);
         if (rc)
             return rc;
     }

@@ -1,8 +1,9 @@
 /*
  * serial: turn the guest's COM1 byte stream into lines stamped with the step of
  * the instruction that sent each line's last byte.  Pure: bytes and steps in,
- * lines out through a callback; no I/O.  CR is dropped; a line longer than
- * SERIAL_MAX_LINE is split.
+ * lines out through a callback; no I/O.  CR is dropped; a NUL byte is kept as
+ * the text \x00 (lines are C strings: a raw NUL would cut the line there); a
+ * line longer than SERIAL_MAX_LINE is split.
  *
  * Two ways to stamp:
  *   - serial_feed(step, bytes): the caller knows the bytes were sent by `step`
