@@ -321,9 +321,9 @@ static void describe_shutdown(struct recorder *r)
         set_reasonf(r, 0, "QEMU shut the VM down (%s)", why[0] ? why : "cause unknown");
 }
 
-/* The VM ended.  A launched QEMU runs with -no-shutdown, so a power-off, a
- * triple fault or a SIGTERM to QEMU only paused it: the end snapshot is taken
- * now, while its memory still exists, and QMP says why.  A QEMU that exited
+/* The VM ended.  A launched QEMU runs with -no-shutdown, so a power-off or a
+ * triple fault only paused it: its memory still exists for the end snapshot
+ * (record_body, once the engine appended the last step), and QMP says why.  A QEMU that exited
  * (isa-debug-exit, a crash, SIGKILL) is described by its exit status. */
 void rec_note_qemu_end(struct recorder *r)
 {
@@ -333,8 +333,7 @@ void rec_note_qemu_end(struct recorder *r)
     if (r->o->attach) {
         set_reasonf(r, 0, "the gdbstub ended the session");
     } else if (r->vm_shut && !qemu_exited(&r->proc, &status)) {
-        if (r->recording)
-            rec_take_snapshot(r, "end", &(hvt_error){ "" });
+        r->vm_paused = 1;       /* record_body takes the end snapshot */
         qmp_events_wait_shutdown(&r->qmp, 1000);
         describe_shutdown(r);
     } else {
@@ -368,6 +367,15 @@ static uint64_t halted_with_if_clear(struct recorder *r)
 void rec_note_stuck(struct recorder *r, const char *why)
 {
     char text[300];
+    int status;
+    /* A VM shut down under -no-shutdown looks stuck to the gdbstub: QEMU
+     * ignores `s`/`c` until a reset.  QMP knows better. */
+    qmp_events_wait_shutdown(&r->qmp, 100);
+    if (r->qmp.reason[0] && !r->o->attach && !qemu_exited(&r->proc, &status)) {
+        r->vm_shut = 1;
+        rec_note_qemu_end(r);
+        return;
+    }
     uint64_t cs = r->cur.st.f[HVT_CS_SEL], hlt = halted_with_if_clear(r);
     uint64_t ip = hlt == UINT64_MAX ? r->cur.st.f[HVT_RIP]
                                     : r->cur.st.f[HVT_RIP] - (hvt_state_pc(&r->cur.st) - hlt);
@@ -626,7 +634,7 @@ static int record_body(struct recorder *r, hvt_error *err)
     /* Every ending with the VM still there gets its end snapshot: --steps,
      * --until, timeout, signal, a halted or stuck CPU.  A shutdown took it in
      * rec_note_qemu_end, before QEMU was stopped. */
-    if (rc >= 0 && !r->qemu_gone)
+    if (rc >= 0 && (!r->qemu_gone || r->vm_paused))
         rc = rec_take_snapshot(r, "end", err) ? -1 : rc;
     return rc < 0 ? -1 : 0;
 }

@@ -66,6 +66,7 @@ struct recorder {
     int qemu_gone;              /* QEMU exited or the stub hung up */
     int triple_fault;           /* the log engine saw QEMU log one */
     int vm_shut;                /* the gdbstub said the VM shut down (-no-shutdown) */
+    int vm_paused;              /* ... and QEMU still holds it: snapshot possible */
     int recording;              /* --from reached: steps are being recorded */
     struct qmp_events qmp;      /* why the VM shut down (launched QEMU only) */
     char hv_stopped[160];
