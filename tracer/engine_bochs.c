@@ -453,7 +453,8 @@ static int body(struct bxeng *e)
 
 int record_run_bochs(const struct record_opts *o, struct record_result *res, hvt_error *err)
 {
-    struct recorder r = { .o = o, .res = res, .next_periodic = o->snap_every };
+    struct recorder r = { .o = o, .res = res, .next_periodic = o->snap_every,
+                          .qmp = { .fd = -1 } };
     struct bxeng e = { .r = &r, .err = err, .limit = o->max_steps ? o->max_steps : UINT64_MAX };
     struct bochs_opts bo = { .cpu = o->qemu.cpu, .memory_mb = o->qemu.memory_mb,
                              .disk = o->qemu.disk, .bios = o->bios,

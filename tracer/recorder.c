@@ -290,6 +290,17 @@ int rec_read_current(struct recorder *r, hvt_error *err)
     return 0;
 }
 
+/* Did the QEMU we launched report a shutdown on QMP (within wait_ms) and
+ * still hold the paused VM?  Never for --attach or other emulators. */
+static int qmp_says_shut(struct recorder *r, int wait_ms)
+{
+    int status;
+    if (r->o->attach || r->proc.pid <= 0)
+        return 0;
+    qmp_events_wait_shutdown(&r->qmp, wait_ms);
+    return r->qmp.reason[0] && !qemu_exited(&r->proc, &status);
+}
+
 int rec_stop_ends(struct recorder *r, const struct rsp_stop *st)
 {
     if (st->kind == RSP_STOP_SIGNAL && st->code == REC_SIGQUIT)
@@ -355,8 +366,11 @@ static uint64_t halted_with_if_clear(struct recorder *r)
     const struct hvt_state *st = &r->cur.st;
     uint64_t pc = hvt_state_pc(st);
     uint8_t b[2];
-    if ((st->f[HVT_EFLAGS] & (1u << 9)) || pc == 0 ||
-        rsp_read_mem(r->rsp, pc - 1, b, 2, &(hvt_error){ "" }))
+    if (st->f[HVT_EFLAGS] & (1u << 9))
+        return UINT64_MAX;
+    if (!r->rsp)                /* Bochs: r->cur is the step that would not finish */
+        return r->cur.insn_len && r->cur.insn[0] == 0xf4 ? pc : UINT64_MAX;
+    if (pc == 0 || rsp_read_mem(r->rsp, pc - 1, b, 2, &(hvt_error){ "" }))
         return UINT64_MAX;
     return b[0] == 0xf4 ? pc - 1 : b[1] == 0xf4 ? pc : UINT64_MAX;
 }
@@ -367,11 +381,9 @@ static uint64_t halted_with_if_clear(struct recorder *r)
 void rec_note_stuck(struct recorder *r, const char *why)
 {
     char text[300];
-    int status;
     /* A VM shut down under -no-shutdown looks stuck to the gdbstub: QEMU
      * ignores `s`/`c` until a reset.  QMP knows better. */
-    qmp_events_wait_shutdown(&r->qmp, 100);
-    if (r->qmp.reason[0] && !r->o->attach && !qemu_exited(&r->proc, &status)) {
+    if (qmp_says_shut(r, 100)) {
         r->vm_shut = 1;
         rec_note_qemu_end(r);
         return;
@@ -443,8 +455,7 @@ int rec_rsp_failed(struct recorder *r, hvt_error *err)
     (void)err;
     /* A VM that shut down under -no-shutdown ignores `c`/`s` (QEMU's gdbstub
      * refuses to resume a VM that needs a reset): QMP says it happened. */
-    qmp_events_wait_shutdown(&r->qmp, 100);
-    if (r->qmp.reason[0] && !qemu_exited(&r->proc, &status))
+    if (qmp_says_shut(r, 100))
         r->vm_shut = 1;
     else if (!qemu_ended(r, &status))
         return -1;
