@@ -16,11 +16,64 @@
 
 /* ---- show ---- */
 
+struct show_mark { uint64_t step; char *text; };
+
 struct show_ctx {
     struct hvt_step prev;
     int have_prev;
     uint64_t last;      /* last step to print; step last+1 only supplies effects */
+    struct show_mark *marks;    /* events taken between steps, by step */
+    size_t nmarks, capmarks, next_mark;
 };
+
+/* Events that happen between two instructions rather than being one: the
+ * recorder stamps them with the step of the first instruction after them. */
+static int is_between_steps(const char *kind)
+{
+    static const char *const kinds[] = { "interrupt", "exception", "smm-enter", "smm-rsm",
+                                         "triple-fault", "cpu-reset", NULL };
+    for (int i = 0; kind && kinds[i]; i++)
+        if (!strcmp(kind, kinds[i]))
+            return 1;
+    return 0;
+}
+
+static int collect_mark(void *vctx, uint64_t step, const char *kind, const char *text)
+{
+    struct show_ctx *c = vctx;
+    if (!is_between_steps(kind))
+        return 0;
+    if (c->nmarks == c->capmarks) {
+        size_t cap = c->capmarks ? 2 * c->capmarks : 64;
+        struct show_mark *m = realloc(c->marks, cap * sizeof *m);
+        if (!m)
+            return -1;
+        c->marks = m;
+        c->capmarks = cap;
+    }
+    size_t n = strlen(kind) + strlen(text) + 3;
+    char *t = malloc(n);
+    if (!t)
+        return -1;
+    snprintf(t, n, "%s: %s", kind, text);
+    for (char *p = t; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    c->marks[c->nmarks++] = (struct show_mark){ step, t };
+    return 0;
+}
+
+/* "--- interrupt: hardware interrupt, vector 0x08" before the step it precedes.
+ * The recorder writes these texts, but a run file is input: control bytes are
+ * shown as '?' so they never reach the terminal. */
+static void print_marks(struct show_ctx *c, uint64_t step)
+{
+    while (c->next_mark < c->nmarks && c->marks[c->next_mark].step <= step) {
+        if (c->marks[c->next_mark].step == step)
+            printf("          --- %s\n", c->marks[c->next_mark].text);
+        c->next_mark++;
+    }
+}
 
 static void print_effects(const struct hvt_state *a, const struct hvt_state *b)
 {
@@ -43,9 +96,10 @@ static void print_step(const struct hvt_step *s)
     hvt_disasm_step(s, text, sizeof text);
     for (int i = 0; i < s->insn_len; i++)
         sprintf(hex + 3 * i, "%02x ", s->insn[i]);
+    /* 64-bit code: RIP and the linear PC whole (0010:ffffffff810000d4). */
+    uint64_t rip = s->mode == HVT_MODE_64 ? s->st.f[HVT_RIP] : s->st.f[HVT_RIP] & 0xffffffff;
     printf("%8" PRIu64 "  %04" PRIx64 ":%08" PRIx64 "  %08" PRIx64 ":  %-24s %s\n",
-           s->n, s->st.f[HVT_CS_SEL], s->st.f[HVT_RIP] & 0xffffffff,
-           hvt_state_pc(&s->st), hex, text);
+           s->n, s->st.f[HVT_CS_SEL], rip, hvt_state_pc(&s->st), hex, text);
 }
 
 static int show_one(void *vctx, const struct hvt_step *s)
@@ -53,8 +107,10 @@ static int show_one(void *vctx, const struct hvt_step *s)
     struct show_ctx *c = vctx;
     if (c->have_prev)
         print_effects(&c->prev.st, &s->st);
-    if (s->n <= c->last)
+    if (s->n <= c->last) {
+        print_marks(c, s->n);
         print_step(s);
+    }
     c->prev = *s;
     c->have_prev = 1;
     return 0;
@@ -64,7 +120,9 @@ static void show_help(FILE *f)
 {
     fprintf(f, "usage: hvtrace show RUN [--from N] [--count N]\n"
                "Print steps N.. of RUN: step, CS:EIP, linear PC, bytes, disassembly in the\n"
-               "mode the CPU was in, then the registers that instruction changed.\n"
+               "mode the CPU was in, then the registers that instruction changed.  Interrupts,\n"
+               "exceptions and SMM entries/exits taken between two steps are marked\n"
+               "'---' before the step of the first instruction after them.\n"
                "  --from N    first step (default 0)\n"
                "  --count N   how many steps (default 20; 0 = to the end)\n");
 }
@@ -94,8 +152,13 @@ int cmd_show(int argc, char **argv)
         return rundb_close(db), cli_fail("show", "step %" PRIu64 " is past the end "
                                         "(%" PRIu64 " steps)", from, total);
     struct show_ctx ctx = { .last = count ? from + count - 1 : UINT64_MAX };
-    int rc = rundb_read_steps(db, from, count ? count + 1 : 0, show_one, &ctx, &err);
+    int rc = rundb_read_events(db, collect_mark, &ctx, &err);
+    if (!rc)
+        rc = rundb_read_steps(db, from, count ? count + 1 : 0, show_one, &ctx, &err);
     rundb_close(db);
+    for (size_t i = 0; i < ctx.nmarks; i++)
+        free(ctx.marks[i].text);
+    free(ctx.marks);
     return rc ? cli_fail("show", "%s", err.msg) : CLI_OK;
 }
 

@@ -105,9 +105,34 @@ static int on_step(void *priv, const struct qemulog_cpu *cpu)
     return 0;
 }
 
+/* Interrupts and exceptions taken between steps (-d int): an event before the
+ * step of the handler's first instruction, never a step of their own.
+ * "Servicing hardware INT" names external interrupts in every mode;
+ * check_exception names exceptions (not `int n`, which is an instruction).
+ * The "v=.." lines of protected mode repeat one of those: not recorded. */
+static int interrupt_event(struct logeng *e, const struct qemulog_event *ev)
+{
+    char text[96];
+    uint64_t step = e->r->nsteps + e->have_pending;
+    if (ev->kind == QEMULOG_EV_HWINT) {
+        snprintf(text, sizeof text, "hardware interrupt, vector 0x%02x", ev->vector);
+        rundb_add_event(e->r->db, step, "interrupt", text, NULL);
+    } else if (ev->old_vector >= 0) {
+        snprintf(text, sizeof text, "exception 0x%02x while delivering 0x%02x", ev->vector,
+                 ev->old_vector);
+        rundb_add_event(e->r->db, step, "exception", text, NULL);
+    } else {
+        snprintf(text, sizeof text, "exception 0x%02x", ev->vector);
+        rundb_add_event(e->r->db, step, "exception", text, NULL);
+    }
+    return 0;
+}
+
 static int on_event(void *priv, const struct qemulog_event *ev)
 {
     struct logeng *e = priv;
+    if (ev->kind == QEMULOG_EV_HWINT || ev->kind == QEMULOG_EV_CHECK_EXCEPTION)
+        return interrupt_event(e, ev);
     static const char *const names[] = {
         [QEMULOG_EV_SMM_ENTER] = "smm-enter", [QEMULOG_EV_SMM_RSM] = "smm-rsm",
         [QEMULOG_EV_TRIPLE_FAULT] = "triple-fault", [QEMULOG_EV_RESET] = "cpu-reset",

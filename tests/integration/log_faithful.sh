@@ -118,3 +118,30 @@ for g in hello cases/edd; do
         else hvt_fail "serial_stamp_${name}_$e" "lines stamped at '$got', QEMU's log sends their newlines at '$want'"; fi
     done
 done
+
+# show marks an interrupt taken between two steps, before the handler's first
+# instruction.  Truth: the IVT's vector 8 (read from the start snapshot) is
+# where that instruction is; irqs.S takes its first timer interrupt after sti.
+irq_img=$(hvt_guest_img cases/irqs)
+"$HVT" record --engine log --from 0000:7c00 --timeout 60 -o "$t/irq.db" "$irq_img" > /dev/null 2>&1
+"$HVT" mem "$t/irq.db" start -o "$t/irq.mem" > /dev/null 2>&1
+vec8=$(od -An -tx2 -j 32 -N 4 "$t/irq.mem" | awk '{ printf "%s:0000%s", $2, $1 }')
+"$HVT" show "$t/irq.db" --count 200 > "$t/irq.show"
+after=$(grep -A1 -m1 -- '--- interrupt: hardware interrupt, vector 0x08' "$t/irq.show" | tail -1 | awk '{ print $2 }')
+if [ -n "$vec8" ] && [ "$after" = "$vec8" ]; then hvt_ok show_marks_interrupt_before_handler
+else hvt_fail show_marks_interrupt_before_handler "step after the mark at '$after', IVT vector 8 is '$vec8'"; fi
+
+# ... and an SMI: after `out 0xb2` the next step is SMM's first instruction at
+# SMBASE + 0x8000 (0xa8000 under SeaBIOS, FACTS.md), marked smm-enter.
+"$HVT" record --engine log --from 0000:7c00 --timeout 60 -o "$t/smi.db" "$(hvt_guest_img cases/smi)" > /dev/null 2>&1
+after=$("$HVT" show "$t/smi.db" --count 200 | grep -A1 -m1 -- '--- smm-enter' | tail -1 | awk '{ print $3 }')
+if [ "$after" = "000a8000:" ]; then hvt_ok show_marks_smm_entry
+else hvt_fail show_marks_smm_entry "step after the smm-enter mark at '$after', want SMBASE+0x8000 = 000a8000"; fi
+
+# 64-bit RIPs whole: highhalf runs at 0xffffffff80000000 + its `high` label.
+hh=$(hvt_guest_img highhalf)
+"$HVT" record --engine log --qemu qemu-system-x86_64 --from 0000:7c00 --timeout 60 -o "$t/hh.db" "$hh" > /dev/null 2>&1
+want=$(nm "${hh%.img}.elf" | awk '$3 == "high" { printf "0018:ffffffff8000%s", substr($1, 5) }')
+if "$HVT" show "$t/hh.db" --count 0 | awk '{ print $2 }' | grep -qx "$want" &&
+   [ "$(serial "$t/hh.db")" = 64 ]; then hvt_ok show_prints_64bit_rip_whole
+else hvt_fail show_prints_64bit_rip_whole "no step at $want: $("$HVT" show "$t/hh.db" --count 0 | tail -2 | head -1)"; fi
