@@ -67,7 +67,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libhvtrace.a
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libhvtrace.a $(LDLIBS)
 
 # The README's demo command (tests/demo.sh does the work and prints the verdict).
-demo: deps all
+demo: deps all images
 	bash tests/demo.sh $(B)
 
 # The README's test command.  Installs what is missing, builds, runs everything.

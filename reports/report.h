@@ -19,6 +19,7 @@
 #include "diffing/hunkclass.h"
 #include "diffing/memdiff.h"
 #include "diffing/regdiff.h"
+#include "diffing/reloc.h"
 
 #define REPORT_MAX_EXCLUDE 8
 #define REPORT_CALL_TEXT   160
@@ -97,12 +98,15 @@ struct report_diff {
     struct report_why *why;     /* chains of causes: why[0] behind the headline, then */
     size_t nwhy;                /* the next meaningful divergences, REPORT_MAX_WHY at most */
     struct report_opts opts;
+    struct reloc reloc;         /* B runs A's code elsewhere (report_reloc.c) */
 };
 
 /* hv's own code in a run (meta hv_range, the PT_LOAD span of meta hv_image):
  * up to cap ranges into r, returns how many.  report_runs_under_hv: 1 if the
  * run booted under hv. */
 size_t report_hv_ranges(rundb *db, struct align_range *r, size_t cap);
+/* Fill d->reloc once hunks and registers are known (report_reloc.c). */
+void report_reloc(struct report_diff *d, rundb *a, rundb *b);
 int report_runs_under_hv(rundb *db);
 
 /* A run file as the chain walker reads it (reports/report_chain.c). */

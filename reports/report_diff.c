@@ -614,6 +614,7 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || pair_calls(d, err) < 0 || regs_all(d, a, b, err) < 0)
         return -1;
+    report_reloc(d, a, b);
     if (read_points(d, a, b, err) < 0 || chain_all(d, a, b, err) < 0)
         return -1;
     return mem_all(d, a, b, err);

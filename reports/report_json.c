@@ -51,6 +51,15 @@ static void json_runs(FILE *f, const struct report_diff *d)
         fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "", d->exclude[i].lo,
                 d->exclude[i].hi);
     fputc(']', f);
+    char line[512];
+    if (reloc_format(&d->reloc, line, sizeof line)) {
+        fprintf(f, ",\"relocation\":{\"delta\":%" PRId64 ",\"code_steps\":%" PRIu64
+                ",\"e820_entry\":%d,\"reserved_lo\":%" PRIu64 ",\"reserved_hi\":%" PRIu64,
+                d->reloc.delta, d->reloc.code_steps, d->reloc.e820_index, d->reloc.res_lo,
+                d->reloc.res_hi);
+        jstr(f, "text", line, 0);
+        fputc('}', f);
+    }
 }
 
 static void json_hunk(FILE *f, const struct align_hunk *h, const struct hunk_verdict *v)

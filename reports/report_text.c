@@ -165,9 +165,11 @@ static void print_regs(struct tctx *t)
         any |= regdiff_classify(&d->regs.f[f]) != REGDIFF_SAME;
     if (!any)
         fprintf(t->f, "  none differ\n");
+    if (reloc_format(&d->reloc, line, sizeof line))
+        fprintf(t->f, "  relocated  %s\n", line);
     for (int kind = REGDIFF_PERSISTENT; kind <= REGDIFF_TRANSIENT; kind++)
         for (int f = 0; f < HVT_NFIELDS; f++)
-            if ((int)regdiff_classify(&d->regs.f[f]) == kind) {
+            if ((int)regdiff_classify(&d->regs.f[f]) == kind && !reloc_explains(&d->reloc, f)) {
                 report_fmt_reg(d, (enum hvt_field)f, line, sizeof line);
                 fprintf(t->f, "  %-10s %s\n", titles[kind], line);
             }

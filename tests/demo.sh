@@ -11,9 +11,15 @@
 #   tpm=absent  hv answers int 1Ah AX=BB00h itself: no SMI at all
 #   smm=off     both runs on a machine without SMM (the seed's fix: a SeaBIOS
 #               without SMM), hv still in smi=host mode
+# Then the same guest on the seed's real chain, from Debian's GRUB (build/images,
+# `make images`): BIOS → GRUB → chainloader → winlike, against BIOS → GRUB →
+# multiboot hv + module (hd0)+1 → hv → GRUB again → chainloader → winlike, each
+# recorded from the chain-loaded sector's first instruction after its far jump
+# (0000:7c06: GRUB's own sector keeps data there), with hv in smi=host and smi=pass.
 # Nothing here knows the answer: every line of the summary is read from what
 # hvtrace recorded and diffed.
 #   usage: tests/demo.sh [BUILD_DIR] [OUT_DIR]
+#   HVT_DEMO_PARTS=synthetic|real|all (default all) picks the parts to run.
 set -u
 B=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,10 +51,39 @@ variant() {   # NAME "A options" "B options"
     [ $? -le 1 ] || die "diff $name failed: $(cat "$OUT/$name.diff.err")"
 }
 
+PARTS=${HVT_DEMO_PARTS:-all}
+synthetic() { [ "$PARTS" != real ]; }
+if synthetic; then
 variant smi-host   ""                   "--with-hv --hv-opts smi=host"
 variant smi-pass   ""                   "--with-hv --hv-opts smi=pass"
 variant tpm-absent ""                   "--with-hv --hv-opts tpm=absent"
 variant smm-off    "--machine pc,smm=off" "--with-hv --hv-opts smi=host --machine pc,smm=off"
+fi
+
+# ---- the real chain: Debian's GRUB chain-loads winlike, with and without hv ----
+GRUB_IMG=$B/images/grub.img
+real() {   # NAME SMBIOS: grub.img's chain entry (images/grub.cfg), winlike as hd1
+    "$HVT" record --force --from 0000:7c06 --timeout 300 -o "$OUT/$1.db" \
+        --qemu-arg -smbios --qemu-arg "$2" \
+        --qemu-arg -drive --qemu-arg "file=$GUEST,format=raw,if=ide,snapshot=on" "$GRUB_IMG" \
+        > "$OUT/$1.record.txt" 2>&1 || die "recording $1 failed: $(tail -1 "$OUT/$1.record.txt")"
+}
+real_variant() {   # NAME HVOPTS
+    echo "== real-$1: BIOS → GRUB → hv ($2) → GRUB → winlike" >&2
+    real "real-$1-hv" "type=1,product=chain,version=i386,sku=$2"
+    "$HVT" diff "$OUT/real-nohv.db" "$OUT/real-$1-hv.db" --html "$OUT/real-$1.html" \
+        > "$OUT/real-$1.diff.txt" 2> "$OUT/real-$1.diff.err"
+    [ $? -le 1 ] || die "diff real-$1 failed: $(cat "$OUT/real-$1.diff.err")"
+    cp "$OUT/real-nohv.db" "$OUT/real-$1-nohv.db"     # summarise reads NAME-nohv.db
+}
+REAL=0
+[ "$PARTS" != synthetic ] && [ -f "$GRUB_IMG" ] && REAL=1
+if [ $REAL = 1 ]; then
+    echo "== real chain: BIOS → GRUB → winlike (no hv)" >&2
+    real real-nohv type=1,product=chain
+    real_variant smi-host smi=host
+    real_variant smi-pass smi=pass
+fi
 
 # ---- the summary, read from the reports and run files ----
 
@@ -71,6 +106,7 @@ summarise() {   # NAME
     fi
 }
 
+if synthetic; then
 echo
 echo "=== The seed's failure (hv smi=host): $OUT/smi-host.diff.txt, $OUT/smi-host.html"
 sed -n '/^verdict/,/^statistics/p' "$OUT/smi-host.diff.txt" | sed '$d'
@@ -85,5 +121,18 @@ fi
 echo
 echo "=== Which configurations make the divergence at the SMI disappear"
 for v in smi-host smi-pass tpm-absent smm-off; do summarise "$v"; done
+fi
+if [ $REAL = 1 ]; then
+    echo
+    echo "=== The real chain: BIOS → Debian's GRUB → hv → GRUB → winlike ($OUT/real-smi-host.diff.txt)"
+    sqlite3 "$OUT/real-smi-host-hv.db" "SELECT line FROM serial_lines" | tr -d '\r' |
+        sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | grep -E '^(HVT-GRUB|hv: (hvtrace|boot|int 15h))' | sed 's/^/  /'
+    sed -n '/^verdict/,/^statistics/p' "$OUT/real-smi-host.diff.txt" | sed '$d'
+    echo "under hv: $(status "$OUT/real-smi-host-hv.db")"
+    for v in real-smi-host real-smi-pass; do summarise "$v"; done
+elif [ "$PARTS" != synthetic ]; then
+    echo
+    echo "=== The real chain: skipped, no $GRUB_IMG (make images)"
+fi
 echo
 echo "reports: $OUT/*.html   run files: $OUT/*.db"

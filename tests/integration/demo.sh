@@ -7,7 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 hvt_need qemu-system-x86_64 sqlite3
 t=$(hvt_tmpdir)
-if ! bash "$HVT_ROOT/tests/demo.sh" "$HVT_BUILD" "$t" > "$t/demo.txt" 2> "$t/demo.err"; then
+# The real-chain part (Debian's GRUB) is tests/slow/real_record's to check.
+if ! HVT_DEMO_PARTS=synthetic bash "$HVT_ROOT/tests/demo.sh" "$HVT_BUILD" "$t" > "$t/demo.txt" 2> "$t/demo.err"; then
     hvt_fail demo_runs "$(tail -2 "$t/demo.err")"; exit 0
 fi
 hvt_ok demo_runs
