@@ -36,6 +36,7 @@ struct report_opts {
 
 struct report_call {            /* one `int N` and its BIOS call name */
     uint64_t step;
+    uint64_t ret;               /* the step execution came back at (UINT64_MAX: never) */
     char text[REPORT_CALL_TEXT];
     int64_t peer;               /* index of the call at the aligned step on the
                                  * other side, -1 if none */
@@ -67,6 +68,8 @@ struct report_side {
 struct report_why {             /* the chain of causes behind one meaningful hunk */
     size_t hunk;                /* index in report_diff.hunks */
     struct chain c[2];          /* A's and B's links, link 0 the deciding step */
+    int64_t call[2][CHAIN_MAX]; /* the BIOS call (side[k].calls index) a link's step
+                                 * ran inside, innermost; -1 none */
 };
 
 struct report_point {

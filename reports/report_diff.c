@@ -110,6 +110,7 @@ static void call_done(struct reader *r, const struct pending *p, uint64_t ret,
         return;
     struct report_call *c = &s->calls[s->ncalls++];
     c->step = p->step;
+    c->ret = ret;
     r->mem_from = p->step;
     r->mem_to = ret;
     bioscall_describe(p->vector, &p->before, after, read_call_mem, r, c->text, sizeof c->text);
@@ -492,6 +493,16 @@ int report_runs_under_hv(rundb *db)
     return hv;
 }
 
+/* The innermost BIOS call whose execution step lies in (call, return]. */
+static int64_t call_around(const struct report_side *s, uint64_t step)
+{
+    int64_t best = -1;
+    for (size_t i = 0; i < s->ncalls && s->calls[i].step < step; i++)
+        if (step <= s->calls[i].ret)
+            best = (int64_t)i;
+    return best;
+}
+
 /* A meaningful top-level hunk with a last common step on both sides. */
 static int chain_worthy(const struct report_diff *d, size_t i)
 {
@@ -520,6 +531,10 @@ static int chain_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err
         uint64_t last[2] = { d->hunks[i].a_begin - 1, d->hunks[i].b_begin - 1 };
         w->hunk = i;
         rc = chain_diff(runs, last, w->c, err);
+        for (int k = 0; !rc && k < 2; k++)
+            for (size_t j = 0; j < CHAIN_MAX; j++)
+                w->call[k][j] = j < w->c[k].n ? call_around(&d->side[k], w->c[k].link[j].step)
+                                              : -1;
         d->nwhy += rc == 0;
     }
     report_chain_src_close(&src[0]);

@@ -235,7 +235,26 @@ int report_json_chain(FILE *f, rundb *db, const struct chain *c, hvt_error *err)
     return 0;
 }
 
-static int json_why(FILE *f, rundb *a, rundb *b, const struct report_why *w, hvt_error *err)
+static void json_calls_of(FILE *f, const struct report_diff *d, const struct report_why *w,
+                          int k)
+{
+    fprintf(f, ",\"%c_bios_calls\":[", 'a' + k);
+    for (size_t i = 0; i < w->c[k].n; i++) {
+        int64_t c = w->call[k][i];
+        fprintf(f, "%s", i ? "," : "");
+        if (c < 0) {
+            fprintf(f, "null");
+            continue;
+        }
+        fprintf(f, "{\"step\":%" PRIu64, d->side[k].calls[c].step);
+        jstr(f, "text", d->side[k].calls[c].text, 0);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static int json_why(FILE *f, rundb *a, rundb *b, const struct report_diff *d,
+                    const struct report_why *w, hvt_error *err)
 {
     fprintf(f, "{\"hunk\":%zu,\"a\":", w->hunk);
     if (report_json_chain(f, a, &w->c[0], err) < 0)
@@ -243,6 +262,8 @@ static int json_why(FILE *f, rundb *a, rundb *b, const struct report_why *w, hvt
     fprintf(f, ",\"b\":");
     if (report_json_chain(f, b, &w->c[1], err) < 0)
         return -1;
+    json_calls_of(f, d, w, 0);
+    json_calls_of(f, d, w, 1);
     fputc('}', f);
     return 0;
 }
@@ -255,11 +276,11 @@ int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_er
     fprintf(f, ",\"chain\":");          /* the headline's; "chains": every one made */
     if (!d->nwhy)
         fprintf(f, "null");
-    else if (json_why(f, a, b, &d->why[0], err) < 0)
+    else if (json_why(f, a, b, d, &d->why[0], err) < 0)
         return -1;
     fprintf(f, ",\"chains\":[");
     for (size_t i = 0; i < d->nwhy; i++)
-        if ((i && fputc(',', f) == EOF) || json_why(f, a, b, &d->why[i], err) < 0)
+        if ((i && fputc(',', f) == EOF) || json_why(f, a, b, d, &d->why[i], err) < 0)
             return -1;
     fputc(']', f);
     json_stats(f, d);

@@ -75,7 +75,7 @@ print(st_a, st_b); sys.exit(0 if ok else 1)'
 # A branch on a value computed three instructions after an E820 call: the
 # chain behind that branch (a later meaningful divergence: the first is the
 # int 15h itself) loads at planted from the buffer the call filled; under hv
-# the last store into it was hv own code, during the call.
+# the last store into it was hv own code, during that E820 call.
 check chain_e820 chain_reaches_the_e820_answer '
 w = [c for c in d["chains"] if planted in pcs(c["a"]) and planted in pcs(c["b"])]
 ok = False
@@ -84,7 +84,9 @@ if w:
     ld = [l for l in b if l["insn"]["pc"] == planted][0]
     ok = ld["kind"] == "loaded" and ld["from"].startswith("[0x608,") and \
          b[-1]["kind"] == "outside" and b[-1]["cause"] == "hv" and \
-         any(l["kind"] == "stored" and l["insn"]["pc"] >= 0xf0000 for l in a)
+         any(l["kind"] == "stored" and l["insn"]["pc"] >= 0xf0000 for l in a) and \
+         w[0]["b_bios_calls"][-1] and "E820 entry 3" in w[0]["b_bios_calls"][-1]["text"] and \
+         w[0]["b_bios_calls"][-1]["step"] < b[-1]["step"]
     print(a, b)
 sys.exit(0 if ok else 1)'
 
