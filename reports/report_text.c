@@ -120,7 +120,7 @@ static int print_why(struct tctx *t, const struct report_why *w)
             if (got)
                 report_fmt_step(&t->buf[0], line, sizeof line);
             fprintf(t->f, " %2zu %c %s\n        %s\n", i + 1, 'A' + k, got ? line : "", what);
-            if (w->call[k][i] >= 0)
+            if (w->call[k][i] >= 0 && (i == 0 || w->call[k][i] != w->call[k][i - 1]))
                 fprintf(t->f, "        during the BIOS call made at #%" PRIu64 ": %s\n",
                         t->d->side[k].calls[w->call[k][i]].step,
                         t->d->side[k].calls[w->call[k][i]].text);
