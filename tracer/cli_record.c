@@ -61,7 +61,8 @@ static void record_help(void)
 "                          a Bochs model (default corei7_haswell_4770)\n"
 "      --bios FILE         Bochs: romimage (default Bochs' rombios)\n"
 "      --no-mem-trace      Bochs: do not record memory accesses (faster)\n"
-"      --recipe NAME|FILE  run an investigation recipe while recording (RSP engine;\n"
+"      --recipe NAME|FILE  run an investigation recipe while recording (the log\n"
+"                          engine for recipes on int/addr triggers, else rsp;\n"
 "                          'hvtrace recipes' lists the built-in ones)\n"
 "\nExit status: 0 recorded (including a guest that died: the run says why), 2 error.\n");
 }
@@ -216,6 +217,20 @@ static int load_recipe(struct record_args *ra)
     return 0;
 }
 
+/* The log engine unless --attach, or a recipe that needs a stop at every step
+ * (recipe_runs_at_breakpoints says which): those single-step (rsp). */
+static int choose_engine(struct record_args *ra)
+{
+    const char *why = "";
+    int log_ok = !ra->recipe || recipe_runs_at_breakpoints(ra->recipe, &why);
+    if (ra->o.engine && !strcmp(ra->o.engine, "log") && !log_ok)
+        return cli_usage("record", "--engine log cannot run recipe %s: %s (use --engine rsp)",
+                         recipe_name(ra->recipe), why);
+    if (!ra->o.engine)
+        ra->o.engine = ra->o.attach || !log_ok ? "rsp" : "log";
+    return 0;
+}
+
 static int parse_args(struct record_args *ra, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -255,17 +270,15 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         return cli_fail("record", "%s", err.msg);
     if (ra->with_hv && ra->o.attach)
         return cli_usage("record", "--with-hv starts QEMU itself; it cannot --attach");
-    if (ra->o.engine && !strcmp(ra->o.engine, "log") && (ra->o.attach || ra->recipe_name))
-        return cli_usage("record", "--engine log cannot %s", ra->o.attach ?
-                         "--attach (it needs a QEMU hvtrace starts)" :
-                         "run a --recipe (recipes read memory at every step)");
+    if (ra->o.engine && !strcmp(ra->o.engine, "log") && ra->o.attach)
+        return cli_usage("record", "--engine log cannot --attach (it needs a QEMU hvtrace starts)");
     if (ra->o.emulator && !strcmp(ra->o.emulator, "bochs") &&
         (ra->o.attach || ra->recipe_name || ra->o.engine || !ra->o.qemu.disk))
         return cli_usage("record", "--emulator bochs records DISK in a Bochs it starts "
                          "(no --attach, --recipe or --engine)");
-    if (!ra->o.engine)
-        ra->o.engine = ra->o.attach || ra->recipe_name ? "rsp" : "log";
-    return ra->recipe_name ? load_recipe(ra) : 0;
+    if (ra->recipe_name && load_recipe(ra))
+        return CLI_TROUBLE;
+    return choose_engine(ra);
 }
 
 static int prepare_hv(struct record_args *ra, char *module, size_t cap, hvt_error *err)

@@ -49,6 +49,7 @@ struct logeng {
     int have_last;
     uint64_t limit;             /* steps wanted (UINT64_MAX: no limit) */
     int interrupted;            /* we sent the VM an interrupt */
+    int stopped;                /* at_stop: the VM is stopped after `pending` */
     int stalled;                /* ... because it logged nothing for a while */
     int failed;
     hvt_error *err;
@@ -72,6 +73,10 @@ static int append_pending(struct logeng *e)
     if (e->have_last && rep_echo_is_extra_pass(&e->last, &e->pending))
         return 0;
     e->pending.n = r->nsteps;
+    if (e->have_last && rec_recipe_pair(r, &e->last, &e->pending, e->stopped, e->err))
+        return e->failed = 1, -1;
+    if (r->recipe_stop)
+        return 0;               /* the recipe stopped before this instruction */
     if (rundb_append_step(r->db, &e->pending, e->err))
         return e->failed = 1, -1;
     e->last = e->pending;
@@ -223,16 +228,22 @@ static int at_stop(struct logeng *e, hvt_error *err)
         return -1;
     if (e->have_pending && stopped_before(&e->pending, &r->cur.st))
         e->have_pending = 0;
-    if (append_pending(e))
+    e->stopped = 1;
+    int rc = append_pending(e);
+    e->stopped = 0;
+    if (rc)
         return -1;
     r->cur.n = r->nsteps;
     rec_serial_settle(r);
+    /* A recipe's pair (last step, where the VM stands), memory readable now. */
+    if (e->have_last && !r->recipe_stop && rec_recipe_pair(r, &e->last, &r->cur, 1, err))
+        return -1;
     if (rec_should_stop(r))
         return LOG_DONE;
     if (e->stalled)
         return rec_note_stuck(r, "no instruction executed for " STR(STEP_STALL_MS)
                                  " ms: the CPU is halted (hlt with interrupts off?)"), 1;
-    if (bios_at_stop(r, err))
+    if (bios_at_stop(r, err) || rec_recipe_sync_returns(r, err))
         return -1;
     if (rec_snapshot_if_asked(r, err))
         return -1;
@@ -330,13 +341,17 @@ int engine_log_record(struct recorder *r, hvt_error *err)
     if (!rc)
         rc = set_breakpoints(r, 1, err);
     if (!rc)
+        rc = rec_recipe_breaks(r, 1, err);
+    if (!rc)
         rc = log_loop(&e, err);
     if (r->qemu_gone) {         /* the instruction that ended QEMU was logged */
         qemu_fifo_log_drain(&e.log);
         append_pending(&e);
     }
-    if (rc >= 0 && !r->qemu_gone)
+    if (rc >= 0 && !r->qemu_gone) {
         set_breakpoints(r, 0, &(hvt_error){ "" });
+        rec_recipe_breaks(r, 0, &(hvt_error){ "" });
+    }
     if (rc >= 0 && e.log.parser && qemulog_stats(e.log.parser)->errors)
         rundb_add_event(r->db, r->nsteps, "log-errors", qemulog_first_error(e.log.parser), NULL);
     qemu_fifo_log_stop(&e.log, r->qemu_gone ? NULL : r->rsp);

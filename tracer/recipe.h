@@ -100,6 +100,20 @@ int recipe_on_step(struct recipe_rt *rt, const struct hvt_step *done,
 /* Recording is over: reports calls that never returned, runs `on end` rules. */
 int recipe_end(struct recipe_rt *rt, const struct recipe_io *io, hvt_error *err);
 
+/* ---- running a recipe from breakpoints (recipe_breaks.c), for the log engine ---- */
+
+/* 1 if r can run with stops only at breakpoints: every step kept, no watch rule,
+ * triggers `int`, `addr` and `end` only.  Else 0 and *why says what needs the
+ * single-stepping engine. */
+int recipe_runs_at_breakpoints(const struct recipe *r, const char **why);
+/* The distinct vectors of its `int N` triggers (stop at IVT[N]'s target). */
+size_t recipe_trigger_vectors(const struct recipe *r, uint8_t *v, size_t max);
+/* Its `addr` triggers. */
+size_t recipe_trigger_addrs(const struct recipe *r, const struct hvt_addr **a, size_t max);
+/* Linear addresses where the calls it waits for return (real-mode frames:
+ * CS*16 + IP); at most max. */
+size_t recipe_return_pcs(const struct recipe_rt *rt, uint64_t *pc, size_t max);
+
 /* ---- instruction facts the triggers and watches need (recipe_insn.c) ---- */
 
 enum recipe_insn_kind {

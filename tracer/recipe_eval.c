@@ -415,6 +415,17 @@ static int frame_returns(const struct frame *fr, const struct hvt_step *s)
            (f[HVT_RIP] & m) == fr->ip && f[HVT_SS_SEL] == fr->ss && (f[HVT_RSP] & m) == fr->sp;
 }
 
+size_t recipe_return_pcs(const struct recipe_rt *rt, uint64_t *pc, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < RCP_MAX_FRAMES && n < max; i++) {
+        const struct frame *fr = &rt->frames[i];
+        if (fr->used && fr->mode == HVT_MODE_16)
+            pc[n++] = ((fr->cs & 0xffff) << 4) + (fr->ip & 0xffff);
+    }
+    return n;
+}
+
 static int any_window(const struct recipe_rt *rt)
 {
     for (int i = 0; i < RCP_MAX_WINDOWS; i++)

@@ -40,6 +40,18 @@ struct rec_bios {
     int npending;
 };
 
+/* The log engine running a recipe (recorder_recipe.c): its breakpoints, and
+ * which step pairs it has evaluated. */
+#define REC_RECIPE_BPS 32
+struct rec_recipe_stops {
+    uint64_t entry[REC_RECIPE_BPS];     /* IVT targets of its int triggers */
+    int nentry;
+    uint64_t ret[REC_RECIPE_BPS];       /* return addresses of the calls it waits for */
+    int nret;
+    int mem_ok;                 /* the VM is stopped before the pair's `next` */
+    uint64_t evaluated;         /* pairs whose next is below this are done */
+};
+
 struct recorder {
     const struct record_opts *o;
     struct qemu_opts qemu;      /* o->qemu with defaults filled in */
@@ -62,6 +74,7 @@ struct recorder {
     struct recipe_io recipe_io;
     struct rec_bios bios;       /* BIOS call buffers (recorder_bios.c) */
     int recipe_stop;            /* the recipe asked to stop */
+    struct rec_recipe_stops recipe_bp; /* log engine: where a recipe stops the VM */
     char recipe_reason[200];
     int qemu_gone;              /* QEMU exited or the stub hung up */
     int triple_fault;           /* the log engine saw QEMU log one */
@@ -118,6 +131,14 @@ int rec_recipe_begin(struct recorder *r, hvt_error *err);
 int rec_recipe_step(struct recorder *r, const struct hvt_step *done,
                     const struct hvt_step *next, hvt_error *err);
 int rec_recipe_end(struct recorder *r, hvt_error *err);
+/* The log engine's side (see recorder_recipe.c): breakpoints at the recipe's
+ * triggers (insert 1 at start, 0 at the end), one evaluation per step pair
+ * (mem_ok: the VM is stopped right before `next`), and, with the VM stopped,
+ * breakpoints that follow the returns the recipe waits for. */
+int rec_recipe_breaks(struct recorder *r, int insert, hvt_error *err);
+int rec_recipe_pair(struct recorder *r, const struct hvt_step *done,
+                    const struct hvt_step *next, int mem_ok, hvt_error *err);
+int rec_recipe_sync_returns(struct recorder *r, hvt_error *err);
 
 /* BIOS call buffers (recorder_bios.c): rec_bios_start notes the IVT targets;
  * rec_bios_check, on a stopped r->cur, captures a call's input at its entry
