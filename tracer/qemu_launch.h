@@ -28,6 +28,8 @@ struct qemu_opts {
     const char *initrd;        /* -initrd (multiboot module: the boot sector) */
     const char *append;        /* -append (hv boot options) */
     int deterministic;         /* -icount + fixed RTC: two runs are identical */
+    int count_insns;           /* -icount even when not deterministic (host RTC):
+                                  timers follow executed instructions */
     const char *log_items;     /* -d items at start (NULL: none) */
     const char *log_file;      /* -D path */
     int singlestep;            /* -singlestep: one instruction per TB */

@@ -2,10 +2,24 @@
  * recorder: one recording from launch (or attach) to a finished run file; see
  * recorder.h for the state order.  This is the session around the engines
  * (engine_rsp.c, engine_log.c): QEMU, gdbstub, serial, provenance, --from,
- * snapshots, stop conditions, the final status.  QEMU's single-step mask is set
- * to ENABLE only: its default also sets NOIRQ, which masks SMI, and SeaBIOS
- * then goes astray after `out 0xb2`.  With -icount interrupts stay
- * deterministic anyway.
+ * snapshots, stop conditions, the final status.
+ *
+ * QEMU's single-step mask is ENABLE|NOTIMER.  Not NOIRQ (its default): that
+ * masks SMI too, and SeaBIOS goes astray after `out 0xb2`.  NOTIMER because
+ * of what a gdbstub step does to time (QEMU 7.2: cpus.c cpu_handle_guest_debug,
+ * util/main-loop.c, softmmu/icount.c icount_start_warp_timer): after the one
+ * instruction the vCPU is marked stopped while the run state is still
+ * "running", so the main loop sees every vCPU idle and, under -icount
+ * sleep=off, warps the virtual clock to the next timer deadline before it stops
+ * the VM.  Every step then ends at a timer: irqs.S took 292 IRQ0s in 120,000
+ * steps and never printed a line.  With NOTIMER the vCPU disables the virtual
+ * clock while it steps (tcg-accel-ops-rr.c), so there is no warp; the clock is
+ * enabled again on resume (resume_all_vcpus), where timers that are due run
+ * before the next instruction.  Measured on irqs.S from 0x7c00: the IRQ0 comes
+ * after the same 27 instructions as free-running, and the stream matches the
+ * log engine's 75,131 steps exactly.  Without -icount a step's stop feeds host
+ * time (~0.1-1 ms) into the guest's clock, so the RSP engine always runs QEMU
+ * with -icount (qemu_opts.count_insns).
  */
 #include "tracer/recorder.h"
 
@@ -620,7 +634,7 @@ static int connect_target(struct recorder *r, hvt_error *err)
     /* QEMU's system-mode gdbstub does not wait for acks (gdbstub.c,
      * put_packet_binary waits only under CONFIG_USER_ONLY). */
     rsp_conn_set_lazy_acks(r->rsp->conn, 1);
-    return rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE, err);
+    return rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE | RSP_SSTEP_NOTIMER, err);
 }
 
 static int record_body(struct recorder *r, hvt_error *err)
@@ -719,6 +733,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     if (o->emulator && !strcmp(o->emulator, "bochs"))
         return record_run_bochs(o, res, err);
     qemu_opts_defaults(&r.qemu);
+    r.qemu.count_insns = !r.engine_log;
     memset(res, 0, sizeof *res);
     serial_init(&r.serial, serial_to_db, &r);
     if (o->timeout > 0)
