@@ -121,9 +121,12 @@ else
 fi
 
 # --attach: a QEMU the user started (here on a unix socket, as one would on
-# KVM with -gdb); the RSP engine records it like a launched one.
+# KVM with -gdb); the RSP engine records it like a launched one.  With -icount,
+# as the README asks for TCG: on host time a step's stop feeds the guest's
+# clock, and the PIT's IRQ0 may come at any step.
 rm -f "$t/attach.sock"
 timeout 60 qemu-system-x86_64 -S -display none -no-reboot -cpu qemu64,+svm,+npt -m 32 \
+    -icount shift=5,sleep=off \
     -drive "file=$(hvt_guest_img hello),format=raw,snapshot=on" -serial none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -gdb "unix:$t/attach.sock,server=on,wait=off" &
 qpid=$!
