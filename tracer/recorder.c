@@ -634,7 +634,7 @@ static int connect_target(struct recorder *r, hvt_error *err)
     /* QEMU's system-mode gdbstub does not wait for acks (gdbstub.c,
      * put_packet_binary waits only under CONFIG_USER_ONLY). */
     rsp_conn_set_lazy_acks(r->rsp->conn, 1);
-    return rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE | RSP_SSTEP_NOTIMER, err);
+    return rsp_set_sstep(r->rsp, REC_SSTEP_FLAGS, err);
 }
 
 static int record_body(struct recorder *r, hvt_error *err)

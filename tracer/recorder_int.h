@@ -23,6 +23,9 @@
 #define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
 #define STEP_STALL_MS       2000    /* a step taking longer: the CPU is halted */
 #define REC_SIGQUIT         3       /* gdbstub stop for RUN_STATE_SHUTDOWN */
+#define REC_EFLAGS_IF       (1u << 9)
+/* QEMU's single-step mask while recording (recorder.c says why). */
+#define REC_SSTEP_FLAGS     (RSP_SSTEP_ENABLE | RSP_SSTEP_NOTIMER)
 #define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
 
 #define REC_BIOS_VECTORS 2      /* int 13h, int 15h */
