@@ -149,7 +149,7 @@ static void note_event(struct rspeng *e, const struct hvt_step *x,
 {
     struct recorder *r = e->r;
     char text[96];
-    uint64_t ip = x->st.f[HVT_RIP] + (v->executed ? x->insn_len : 0);
+    uint64_t ip = x->st.f[HVT_RIP] + (v->executed ? stepev_skip_prefixes(x) + 1 : 0);
     int vec = v->vector;
     uint8_t ivt[IVT_BYTES];
     if (v->event == STEPEV_SMI) {

@@ -121,7 +121,7 @@ static void from_states(const struct hvt_step *before, const struct hvt_state *a
     }
     if (ret == 0 && (b->f[HVT_EFLAGS] & EFLAGS_IF))
         verdict(out, 0, STEPEV_INTERRUPT, -1);      /* taken before it ran */
-    else if (ret > 0 && hlt && (unsigned long)ret == before->insn_len)
+    else if (ret > 0 && hlt && (size_t)ret == stepev_skip_prefixes(before) + 1)
         verdict(out, 1, STEPEV_INTERRUPT, -1);      /* woke the hlt */
 }
 
