@@ -110,6 +110,25 @@ printf 'log engine: %sx GDB (goal >= 70x), %s%% of QEMU'"'"'s bare log (goal >= 
     "$(awk -v a="$log_rate" -v g="$gdb_rate" 'BEGIN { printf "%.0f", a / g }')" "$(pct "$log_rate" "$qemu_rate")" \
     "$(printf '%.2f' "$log_bytes")"
 
+# Both engines on a guest that runs with interrupts on (irqs.S: 24 lines, IRQ0
+# enabled), from 0000:7c00 to its final hlt after DONE: the RSP engine's whole
+# cost with its events and descriptor-cache reads, against the log engine.
+IRQS=$B/guests/cases/irqs.img
+if [ -f "$IRQS" ]; then
+    printf '\nirqs.S from 0000:7c00 to DONE (IF=1; default flags)\n'
+    printf '%-24s %8s %10s %9s %8s  %s\n' engine steps steps/s "wall s" "IRQ0 in" "serial"
+    for e in log rsp; do
+        t0=$(now); "$B/hvtrace" record --engine $e --from 0000:7c00 --timeout 600 \
+            -o "$tmp/irqs-$e.db" "$IRQS" > /dev/null 2>&1; t1=$(now)
+        n=$(sqlite3 "$tmp/irqs-$e.db" "SELECT steps FROM run_info" 2>/dev/null)
+        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+        irq=$(sqlite3 "$tmp/irqs-$e.db" -cmd ".load $B/hvtrace-sqlite" \
+              "SELECT count(*) FROM hvt_steps WHERE pc = 1048229" 2>/dev/null)   # f000:fea5
+        lines=$(sqlite3 "$tmp/irqs-$e.db" "SELECT count(*) || ' lines, last: ' || (SELECT line FROM serial ORDER BY step DESC, id DESC LIMIT 1) FROM serial" 2>/dev/null)
+        printf '%-24s %8s %10s %9s %8s  %s\n' "hvtrace --engine $e" "${n:-0}" "$(rate "${n:-0}" "$w")" "$w" "${irq:-?}" "$lines"
+    done
+fi
+
 # Diff of two ~6M-step synthetic traces sharing a long prefix.
 if cc -O2 -I"$root" -o "$tmp/diff_bench" "$root/bench/diff_bench.c" "$B/libhvtrace.a" \
       -lsqlite3 -lexpat -lcapstone -lz -lm; then
