@@ -72,14 +72,11 @@ static int step_or_stall(struct recorder *r, int stall_ms, struct rsp_stop *st,
 }
 
 /* With a code log, an instruction's bytes are the ones QEMU translated when it
- * ran it (read after the step; a new translation means changed code).  Code
- * QEMU translated before logging started is read with `m`.  Draining the log
- * also collects the step's events (on_log_event). */
-static void fill_code(struct rspeng *e, struct hvt_step *s)
+ * ran it (a new translation means changed code).  Code QEMU translated before
+ * logging started, or not yet, is read with `m`.  Without a code log
+ * rec_read_current has read them with the registers. */
+static void code_bytes(struct recorder *r, struct hvt_step *s)
 {
-    struct recorder *r = e->r;
-    if (e->have_log)
-        qemu_fifo_log_drain(&e->log);
     if (!r->code_log)
         return;
     const struct codemap_entry *c = codemap_get(&r->code_log->code, hvt_state_pc(&s->st));
@@ -91,21 +88,13 @@ static void fill_code(struct rspeng *e, struct hvt_step *s)
     s->insn_len = c->len;
 }
 
-/* The bytes of the instruction about to be stepped, to see a hlt coming: the
- * translation QEMU logged for its PC, else `m`.  (Without a code log
- * rec_read_current has read them already.) */
-static void peek_code(struct rspeng *e, struct hvt_step *s)
+/* After a step: the log up to the stop (the step's events, on_log_event, and
+ * the translation of what ran), then the bytes of what ran. */
+static void fill_code(struct rspeng *e, struct hvt_step *s)
 {
-    struct recorder *r = e->r;
-    if (!r->code_log)
-        return;
-    const struct codemap_entry *c = codemap_get(&r->code_log->code, hvt_state_pc(&s->st));
-    if (!c) {
-        rec_read_code(r, s);
-        return;
-    }
-    memcpy(s->insn, c->bytes, c->len);
-    s->insn_len = c->len;
+    if (e->have_log)
+        qemu_fifo_log_drain(&e->log);
+    code_bytes(e->r, s);
 }
 
 /* Step x.  A hlt with IF=1 steps with timers on: the halted vCPU lets the
@@ -288,7 +277,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
             return -1;
         executed = r->cur;
         executed.n = r->nsteps;
-        peek_code(e, &executed);
+        code_bytes(r, &executed);        /* to see a hlt coming */
         e->seen = (struct stepev_seen){ .have_log = e->have_log, .hwint_vector = -1 };
         int srt = step_insn(e, &executed, &st, err);
         if (srt == RSP_TIMEOUT)
