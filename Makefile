@@ -7,6 +7,7 @@
 #   make              build hvtrace, hv (both hosts) and the test guests
 #   make check        build and run unit, integration and slow tests (tests/run-tests.sh)
 #   make images       real guests from Debian packages into build/images (images/)
+#   make check-layout fail if a room includes a room above it (scripts/check-layout.sh)
 #   make bench        benchmarks (not tests)
 #   make deps         install missing Debian packages (needs root)
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -35,11 +36,16 @@ ALL_TARGETS :=          # extra artefacts (hv images, guests)
 .SECONDARY:
 
 include common/module.mk
-include tracer/module.mk
+include gdbstub/module.mk
+include qemu/module.mk
 include bochs/module.mk
+include recipes/module.mk
 include db/module.mk
+include record/module.mk
 include diffing/module.mk
+include compare/module.mk
 include reports/module.mk
+include cli/module.mk
 include hv/module.mk
 include tests/module.mk
 include images/module.mk
@@ -48,7 +54,7 @@ LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
 CLI_OBJS  = $(CLI_SRCS:%.c=$(B)/obj/%.o)
 UNIT_BINS = $(UNIT_TESTS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all check unit bench deps install sanitize fuzz clean demo
+.PHONY: all check check-layout unit bench deps install sanitize fuzz clean demo
 all: $(B)/hvtrace $(UNIT_BINS) $(ALL_TARGETS)
 
 $(B)/obj/%.o: %.c
@@ -73,6 +79,11 @@ demo: deps all images
 # The README's test command.  Installs what is missing, builds, runs everything.
 check: deps all images
 	bash tests/run-tests.sh $(B)
+
+# Which room may include which: README.md "Layout"; also run by make check
+# (tests/integration/layout.sh).
+check-layout:
+	@bash scripts/check-layout.sh
 
 unit: all
 	bash tests/run-tests.sh $(B) unit

@@ -3,8 +3,8 @@
  * minimal gdbstub client that connects to QEMU, then does N times "single-step
  * (`s`) + read all registers (`g`)" and prints steps per second.
  *
- * It shares no code with tracer/ on purpose: it is what any competent
- * hand-written client costs, so tracer/rsp.c is judged against it (goal: >= 90%
+ * It shares no code with gdbstub/ on purpose: it is what any competent
+ * hand-written client costs, so gdbstub/rsp.c is judged against it (goal: >= 90%
  * of its rate).  It checks checksums of what it receives but does no escaping,
  * run-length decoding, target description or error recovery: QEMU 7.2 sends
  * none of those for `s` and `g`.  TCP_NODELAY is set (without it each step waits

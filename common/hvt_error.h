@@ -1,8 +1,9 @@
 /*
  * hvt_error: how library code reports failure without printing.
  *
- * Every fallible function in tracer/, db/, diffing/ and reports/ returns an int
- * (0 on success, -1 on failure) and, on failure, fills an hvt_error with one line
+ * Every fallible function in the library rooms (gdbstub/, qemu/, record/,
+ * recipes/, db/, diffing/, compare/, reports/) returns an int (0 on success,
+ * -1 on failure) and, on failure, fills an hvt_error with one line
  * that names the problem ("qemu: gdbstub closed the connection", "run.db: not an
  * hvtrace run file").  Only the CLI decides what the user sees.  The first error
  * set wins; later calls of hvt_error_set on a filled error are ignored so that the

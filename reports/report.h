@@ -1,138 +1,16 @@
 /*
- * report: `hvtrace diff` output.  report_diff_compute reads two open run files
- * (db/rundb.h), aligns them (diffing/align.h), groups register differences at
- * aligned steps, compares snapshot pairs with the same label, and names BIOS
- * calls; report_text / report_html / report_json print the result.  The CLI
- * opens the runs, picks the output and turns report_diff_status into the exit
- * status (0 no meaningful difference, 1 differences, 2 trouble: the CLI's own
- * failure paths).
+ * report: `hvtrace diff` output.  Each renderer prints a comparison already
+ * computed by compare/compare.h (struct report_diff) as text, a self-contained
+ * HTML page or JSON; none opens a file, aligns or decides the exit status.
+ * The runs are read again only for the steps shown around hunks.
  */
 #ifndef HVT_REPORT_H
 #define HVT_REPORT_H
 
 #include <stdio.h>
 
-#include "common/hvt_error.h"
-#include "db/rundb.h"
-#include "diffing/align.h"
-#include "diffing/chain.h"
-#include "diffing/hunkclass.h"
-#include "diffing/memdiff.h"
-#include "diffing/regdiff.h"
-#include "diffing/reloc.h"
+#include "compare/compare.h"
 
-#define REPORT_MAX_EXCLUDE 8
-#define REPORT_CALL_TEXT   160
-
-struct report_opts {
-    int anchor_set;             /* 0: the first 0x7c00 on both sides */
-    uint64_t anchor_pc;
-    struct align_range exclude[REPORT_MAX_EXCLUDE];    /* --exclude LO-HI */
-    size_t nexclude;
-    unsigned context;           /* steps of context around hunks (0: 3) */
-    unsigned max_lines;         /* steps shown per side and hunk (0: 12) */
-    unsigned max_hunks;         /* hunks shown in text/HTML (0: 200); JSON has all */
-};
-
-struct report_call {            /* one `int N` and its BIOS call name */
-    uint64_t step;
-    uint64_t ret;               /* the step execution came back at (UINT64_MAX: never) */
-    char text[REPORT_CALL_TEXT];
-    int64_t peer;               /* index of the call at the aligned step on the
-                                 * other side, -1 if none */
-    int same;                   /* peer exists and names the same call and result */
-};
-
-struct report_mem {             /* one labelled memory difference */
-    char snapshot[64];          /* the snapshot label both runs share */
-    struct memdiff_item it;
-    uint8_t a[16], b[16];       /* first bytes of each side, for hexdumps */
-};
-
-struct report_side {
-    const char *name;           /* as given on the command line */
-    struct rundb_info info;
-    struct align_token *tok;    /* one per recorded step */
-    size_t ntok;
-    uint64_t anchor;
-    struct report_call *calls;
-    size_t ncalls;
-    uint64_t *smi;              /* steps of `out` to port 0xb2 (SMI command port) */
-    size_t nsmi;
-};
-
-/* A place where the runs part: its hunk and, per side (0 A, 1 B), the last
- * common step, the first step after, and the last SMI raised before it. */
-#define REPORT_MAX_WHY 4
-
-struct report_why {             /* the chain of causes behind one meaningful hunk */
-    size_t hunk;                /* index in report_diff.hunks */
-    struct chain c[2];          /* A's and B's links, link 0 the deciding step */
-    int64_t call[2][CHAIN_MAX]; /* the BIOS call (side[k].calls index) a link's step
-                                 * ran inside, innermost; -1 none */
-};
-
-struct report_point {
-    struct align_hunk hunk;
-    struct hvt_step last[2], next[2], smi[2];
-    int has_last[2], has_next[2], has_smi[2];
-};
-
-struct report_diff {
-    struct report_side side[2]; /* A, B */
-    int anchored;               /* the anchor pc was found on both sides */
-    uint64_t anchor_pc;
-    struct align_range exclude[REPORT_MAX_EXCLUDE + 2];  /* opts + hv's */
-    size_t nexclude;
-    struct align_result res;
-    struct align_hunk *hunks;
-    struct hunk_verdict *verdicts;  /* one per hunk: class and reason */
-    size_t nhunks;
-    uint64_t classes[HUNK_NCLASSES];    /* top-level hunks per class */
-    int has_ends;               /* one recording ends where the other goes on */
-    struct hunk_verdict ends;
-    struct regdiff regs;        /* over every aligned (equal) pair */
-    int has_div;
-    struct report_point div;    /* the first meaningful hunk (the headline) */
-    int has_final;              /* the runs never meet again after this meaningful point */
-    struct report_point final;
-    struct report_mem *mem;
-    size_t nmem;
-    struct report_why *why;     /* chains of causes: why[0] behind the headline, then */
-    size_t nwhy;                /* the next meaningful divergences, REPORT_MAX_WHY at most */
-    struct report_opts opts;
-    struct reloc reloc;         /* B runs A's code elsewhere (report_reloc.c) */
-};
-
-/* hv's own code in a run (meta hv_range, the PT_LOAD span of meta hv_image):
- * up to cap ranges into r, returns how many.  report_runs_under_hv: 1 if the
- * run booted under hv. */
-size_t report_hv_ranges(rundb *db, struct align_range *r, size_t cap);
-/* Fill d->reloc once hunks and registers are known (report_reloc.c). */
-void report_reloc(struct report_diff *d, rundb *a, rundb *b);
-int report_runs_under_hv(rundb *db);
-
-/* A run file as the chain walker reads it (reports/report_chain.c). */
-struct report_chain_src {
-    struct chain_run run;
-    rundb *db;
-    uint8_t *start;             /* the "start" snapshot, if the run has one */
-    size_t nstart;
-};
-int report_chain_src_open(struct report_chain_src *s, rundb *db,
-                          const struct align_range *excl, size_t nexcl, hvt_error *err);
-void report_chain_src_close(struct report_chain_src *s);
-
-/* Fills d (free with report_diff_free).  names label the runs in output. */
-int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, rundb *b,
-                        const char *b_name, const struct report_opts *opts,
-                        hvt_error *err);
-void report_diff_free(struct report_diff *d);
-/* 0: no meaningful difference (noise and a recording that ends are not);
- * 1: meaningful differences (diff(1) convention). */
-int report_diff_status(const struct report_diff *d);
-
-/* Outputs.  The runs are read again for the steps shown around hunks. */
 int report_text(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
 int report_html(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);
 int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_error *err);

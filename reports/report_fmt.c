@@ -185,31 +185,6 @@ size_t report_fmt_state_diff(const struct hvt_state *a, const struct hvt_state *
     return o < n ? o : n - 1;
 }
 
-struct collect {
-    struct hvt_step *out;
-    size_t n, cap;
-};
-
-static int on_step(void *ctx, const struct hvt_step *s)
-{
-    struct collect *c = ctx;
-    c->out[c->n++] = *s;
-    return c->n == c->cap;
-}
-
-int report_read_steps(rundb *db, uint64_t from, uint64_t count, struct hvt_step *out,
-                      size_t *got, hvt_error *err)
-{
-    struct collect c = { out, 0, count };
-    *got = 0;
-    if (!count)
-        return 0;
-    if (rundb_read_steps(db, from, count, on_step, &c, err) < 0)
-        return -1;
-    *got = c.n;
-    return 0;
-}
-
 void report_html_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {

@@ -54,10 +54,6 @@ size_t report_fmt_link(const struct chain_link *lk, char *buf, size_t n);
 int report_html_chain(FILE *f, rundb *a, rundb *b, const struct report_diff *d,
                       hvt_error *err);
 
-/* Reads steps [from, from+count) into out (count <= cap); *got receives how many. */
-int report_read_steps(rundb *db, uint64_t from, uint64_t count, struct hvt_step *out,
-                      size_t *got, hvt_error *err);
-
 void report_html_escape(FILE *f, const char *s);
 void report_json_string(FILE *f, const char *s);
 

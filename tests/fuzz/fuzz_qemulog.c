@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracer/qemulog.h"
+#include "qemu/qemulog.h"
 
 #define K_ALL (HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC | HVT_K_CR | HVT_K_DT | HVT_K_SMM)
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracer/recipe.h"
+#include "recipes/recipe.h"
 
 #define FUZZ_MEM   0x20000      /* guest memory; reads beyond it fail */
 #define STEP_BYTES 16

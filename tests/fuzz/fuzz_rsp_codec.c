@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracer/rsp_codec.h"
+#include "gdbstub/rsp_codec.h"
 
 static struct rsp_decoder dec;
 static char frame[2 * 4096 + 8];

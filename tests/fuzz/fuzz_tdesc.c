@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracer/tdesc.h"
+#include "gdbstub/tdesc.h"
 
 struct docs { const char *a; size_t alen; const char *b; size_t blen; };
 

@@ -1,9 +1,9 @@
-/* Unit tests for tracer/addr (user addresses), tracer/serial (line stamping)
- * and tracer/serial_thr (which instructions send a byte: PC16550D register
+/* Unit tests for common/addr (user addresses), record/serial (line stamping)
+ * and record/serial_thr (which instructions send a byte: PC16550D register
  * table, RBIL ports 03F8-03FF, SDM vol 2B OUT/OUTS). */
-#include "tracer/addr.h"
-#include "tracer/serial.h"
-#include "tracer/serial_thr.h"
+#include "common/addr.h"
+#include "record/serial.h"
+#include "record/serial_thr.h"
 #include "tests/unit/unit.h"
 
 UNIT_TEST(linear_addresses_are_hex)

@@ -9,7 +9,7 @@
  * field of every state is compared with a deliberately naive sscanf reading of
  * the same text.  Each log is fed whole, byte by byte and in random chunk sizes.
  */
-#include "tracer/qemulog.h"
+#include "qemu/qemulog.h"
 #include "tests/unit/unit.h"
 
 #include <inttypes.h>

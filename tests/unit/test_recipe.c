@@ -1,5 +1,5 @@
 /*
- * Unit tests for tracer/recipe*: the built-in recipes parse; bad recipes are
+ * Unit tests for recipes/recipe*: the built-in recipes parse; bad recipes are
  * rejected with "ORIGIN:LINE: reason"; the instruction facts match the Intel
  * opcode map; and the evaluation, run on synthetic step sequences against a
  * fake guest memory, reports what that memory and those registers hold (the
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "tracer/recipe.h"
+#include "recipes/recipe.h"
 #include "tests/unit/unit.h"
 
 /* ---- a fake recorder ---- */

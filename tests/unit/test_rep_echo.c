@@ -1,13 +1,13 @@
 /*
- * test_rep_echo: the rep rule (tracer/rep_echo.h) on QEMU's own logs of the
+ * test_rep_echo: the rep rule (qemu/rep_echo.h) on QEMU's own logs of the
  * repstr guest (tests/guests/repstr.S; capture in tests/unit/data/qemulog/README):
  * the same code once under -icount (QEMU runs each rep that ends on its count
  * once more at count 0) and once without.  Truth: the SDM's one step per
  * iteration, as listed in repstr.S's header, and the log without -icount,
  * which must equal the -icount log once the extra passes are dropped.
  */
-#include "tracer/qemulog.h"
-#include "tracer/rep_echo.h"
+#include "qemu/qemulog.h"
+#include "qemu/rep_echo.h"
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * manual's own examples ("Overview": `0* ` is "0000"; escapes XOR 0x20).
  */
 #include "tests/unit/unit.h"
-#include "tracer/rsp_codec.h"
+#include "gdbstub/rsp_codec.h"
 
 #include <stdlib.h>
 

@@ -12,7 +12,7 @@
  * decoding.  Hand-written scripts cover naks and corrupted frames both ways.
  */
 #include "tests/unit/unit.h"
-#include "tracer/rsp.h"
+#include "gdbstub/rsp.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
- * test_step_event: the event-vs-step rule (tracer/step_event.c) and the
- * descriptor-cache rule (tracer/segcache.c) on single steps recorded from a real
+ * test_step_event: the event-vs-step rule (qemu/step_event.c) and the
+ * descriptor-cache rule (qemu/segcache.c) on single steps recorded from a real
  * QEMU 7.2 (the .txt files in tests/unit/data/stepev/, made by capture.py there: the states
  * before and after one gdbstub step, the instruction bytes, the 6 bytes at the
  * stopped SS:SP and what QEMU's own -d in_asm,int log printed during the step).
@@ -14,8 +14,8 @@
 
 #include <stdlib.h>
 
-#include "tracer/segcache.h"
-#include "tracer/step_event.h"
+#include "qemu/segcache.h"
+#include "qemu/step_event.h"
 
 struct fixture {
     struct hvt_step before;

@@ -7,7 +7,7 @@
  * CR0=60000010, EDX=CPUID signature); hand-written XML for the layout rules.
  */
 #include "tests/unit/unit.h"
-#include "tracer/tdesc.h"
+#include "gdbstub/tdesc.h"
 
 #include <stdlib.h>
 

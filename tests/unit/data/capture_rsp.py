@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 # Capture the RSP fixtures of tests/unit/test_tdesc.c and test_rsp_session.c from
-# a real QEMU (7.2 when they were made), with a client independent of tracer/.
+# a real QEMU (7.2 when they were made), with a client independent of gdbstub/.
 #
 #   capture_rsp.py qemu-system-i386 OUTDIR
 #
 # Writes OUTDIR/target.xml and its includes (as QEMU sends them), OUTDIR/g-reset.hex
 # (the `g` reply at reset) and OUTDIR/session.txt: every byte both ways, one write
 # or read a line, "> " client to stub, "< " stub to client, with \n, \\ and \xHH
-# escapes.  The requests are the ones tracer/rsp.c makes, in the same order, so
+# escapes.  The requests are the ones gdbstub/rsp.c makes, in the same order, so
 # the unit test can replay the stub's side against our client.  QEMU runs with
 # -S (stopped at reset), no disks, gdbstub on 127.0.0.1 only, and is killed after.
 import os, re, socket, subprocess, sys, time

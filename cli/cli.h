@@ -1,0 +1,50 @@
+/*
+ * cli: what every hvtrace subcommand shares — the exit-status convention, the
+ * one-line error format, and the progress line.  Only CLI code (cli/main.c,
+ * cli/cli_*.c) prints; the library below it returns hvt_error.
+ *
+ * Exit status: 0 success, 1 "differences found" (diff only, like diff(1)),
+ * 2 trouble (bad input, I/O, QEMU failure) with one line on stderr naming it.
+ */
+#ifndef HVT_CLI_H
+#define HVT_CLI_H
+
+#include <stdint.h>
+
+#define CLI_OK       0
+#define CLI_DIFFER   1
+#define CLI_TROUBLE  2
+
+/* "hvtrace CMD: message" on stderr; returns CLI_TROUBLE. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same plus "(see 'hvtrace CMD --help')": for bad command-line usage. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* Route stdout and stderr through the control-byte escaping of textesc.h
+ * (cli_safeout.c); called once by main. */
+void cli_safe_streams(void);
+/* A positive number of seconds (decimal, at most CLI_MAX_SECONDS: a week). */
+#define CLI_MAX_SECONDS (7 * 24 * 3600.0)
+int cli_parse_seconds(const char *s, double *out);
+
+/* Progress on stderr, redrawn in place, only when stderr is a terminal. */
+struct cli_progress {
+    int tty;
+    double start, last;
+};
+void cli_progress_init(struct cli_progress *p);
+void cli_progress_update(struct cli_progress *p, uint64_t steps, int snapshots, int force);
+void cli_progress_done(struct cli_progress *p);
+double cli_now(void);
+
+int cmd_record(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_mem(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_recipes(int argc, char **argv);
+int cmd_why(int argc, char **argv);
+
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * cli_common: error lines, number parsing and the progress line shared by the
+ * subcommands (see cli.h).
+ */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROGRESS_INTERVAL 0.25   /* seconds between redraws */
+
+static void vfail(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "hvtrace%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(cmd, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_TROUBLE;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(cmd, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'hvtrace %s --help')\n", cmd ? cmd : "");
+    return CLI_TROUBLE;
+}
+
+/* Numbers from the command line: the whole text must be the number, with no
+ * sign, space or suffix (strtoull alone accepts " -1" as 2^64-1). */
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_seconds(const char *s, double *out)
+{
+    char *end;
+    if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v <= 0 || v > CLI_MAX_SECONDS)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(struct cli_progress *p)
+{
+    p->tty = isatty(2);
+    p->start = p->last = cli_now();
+}
+
+void cli_progress_update(struct cli_progress *p, uint64_t steps, int snapshots, int force)
+{
+    double now = cli_now();
+    if (!p->tty || (!force && now - p->last < PROGRESS_INTERVAL))
+        return;
+    p->last = now;
+    double el = now - p->start;
+    /* Straight to the descriptor: CR and erase-line (ECMA-48 EL) are ours,
+     * and stderr escapes every control byte (cli_safeout.c). */
+    dprintf(2, "\r%llu steps  %.0f steps/s  %d snapshots  %.1fs elapsed\033[K",
+            (unsigned long long)steps, el > 0 ? steps / el : 0.0, snapshots, el);
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+    if (p->tty)
+        dprintf(2, "\n");
+}

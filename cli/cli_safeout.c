@@ -1,0 +1,87 @@
+/*
+ * cli_safeout: stdout and stderr of every hvtrace command pass through
+ * textesc (common/textesc.h), so no byte a guest or a run file supplied
+ * (serial lines, stop reasons, file names, event texts) reaches the terminal
+ * as a control sequence, whichever code path prints it.  hvtrace's own output
+ * is plain text with LF and TAB: it passes unchanged.  The progress line's own
+ * CR and erase sequence are written to the file descriptor directly
+ * (cli_common.c), not through these streams.
+ * Invariant: at most 3 bytes (an incomplete UTF-8 sequence) wait between
+ * writes; fclose/exit flushes them escaped.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/textesc.h"
+
+#define SAFEOUT_CHUNK 4096
+
+struct safeout {
+    int fd;
+    unsigned char pend[4];
+    size_t npend;
+};
+
+static struct safeout safeout_streams[2] = { { .fd = 1 }, { .fd = 2 } };
+
+static void safeout_write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;             /* a closed pipe: nothing more to say */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void safeout_chunk(struct safeout *s, const char *buf, size_t n, int final)
+{
+    unsigned char in[SAFEOUT_CHUNK + sizeof s->pend];
+    char out[TEXTESC_MAX_PER_BYTE * sizeof in + 1];
+    size_t used;
+    memcpy(in, s->pend, s->npend);
+    memcpy(in + s->npend, buf, n);
+    size_t total = s->npend + n;
+    size_t len = textesc_escape(in, total, 1, final, out, sizeof out, &used);
+    safeout_write_all(s->fd, out, len);
+    s->npend = total - used;
+    memcpy(s->pend, in + used, s->npend);
+}
+
+static ssize_t safeout_write(void *cookie, const char *buf, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        size_t take = n - done < SAFEOUT_CHUNK ? n - done : SAFEOUT_CHUNK;
+        safeout_chunk(cookie, buf + done, take, 0);
+        done += take;
+    }
+    return (ssize_t)n;
+}
+
+static int safeout_close(void *cookie)
+{
+    safeout_chunk(cookie, "", 0, 1);
+    return 0;
+}
+
+void cli_safe_streams(void)
+{
+    cookie_io_functions_t io = { .write = safeout_write, .close = safeout_close };
+    FILE *out = fopencookie(&safeout_streams[0], "w", io);
+    FILE *err = fopencookie(&safeout_streams[1], "w", io);
+    if (out) {
+        setvbuf(out, NULL, isatty(1) ? _IOLBF : _IOFBF, BUFSIZ);
+        stdout = out;
+    }
+    if (err) {
+        setvbuf(err, NULL, _IOLBF, BUFSIZ);
+        stderr = err;
+    }
+}

@@ -1,0 +1,139 @@
+/*
+ * cli_why: `hvtrace why RUN STEP REG|ADDR` — the chain of causes of one value
+ * in one run: who last wrote it, from what, back to a value from outside the
+ * guest (a port, the clock, hv), a constant in the code, an event (SMM entry,
+ * RSM, an interrupt) or the start of the trace.  The question the seed asked
+ * by hand ("who changed the IVT?"), for any recorded run.  The walk is
+ * diffing/chain.c's; this file is options, the run file and printing.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/report.h"
+#include "reports/report_fmt.h"
+#include "common/addr.h"
+#include "cli/cli.h"
+
+static void why_help(void)
+{
+    printf(
+"usage: hvtrace why [OPTIONS] RUN STEP REG|ADDR\n"
+"Walk back the value a register, flag or memory location held just before\n"
+"step STEP of RUN: the step that last wrote it (an instruction, or an event\n"
+"such as SMM entry, RSM or an interrupt), what that value was made from, and\n"
+"so on back to a port, the clock, hv, a constant in the code or the start of\n"
+"the trace (then the 'start' snapshot's value).\n\n"
+"  REG              eax, ax, al, ah, esi, cs, cr0, zf, cf, ...\n"
+"  ADDR             linear hex (54) or SEG:OFF (0000:0054)\n"
+"  --len N          bytes at ADDR (default 4: an IVT vector)\n"
+"  --json           print the chain as JSON\n"
+"\nExit status: 0 chain printed, 2 trouble.\n");
+}
+
+static int parse_loc(const char *s, uint64_t len, struct chain_loc *loc)
+{
+    struct hvt_addr a;
+    hvt_error err = { "" };
+    if (chain_loc_parse_reg(s, loc) == 0)
+        return 0;
+    if (addr_parse(s, &a, &err))
+        return -1;
+    *loc = (struct chain_loc){ .kind = CHAIN_LOC_MEM, .addr = a.linear, .len = (uint32_t)len };
+    return 0;
+}
+
+static int print_text(rundb *db, const struct chain *c, hvt_error *err)
+{
+    char line[REPORT_LINE], what[REPORT_LINE * 2];
+    struct hvt_step st;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t got;
+        if (report_read_steps(db, c->link[i].step, 1, &st, &got, err) < 0)
+            return -1;
+        report_fmt_link(&c->link[i], what, sizeof what);
+        if (got)
+            report_fmt_step(&st, line, sizeof line);
+        printf(" %2zu %s\n      %s\n", i + 1, got ? line : "", what);
+    }
+    return 0;
+}
+
+static int run_why(const char *path, uint64_t step, const struct chain_loc *loc, int json,
+                   hvt_error *err)
+{
+    rundb *db = NULL;
+    struct report_chain_src src;
+    struct chain *c = malloc(sizeof *c);
+    int rc = -1;
+    if (!c) {
+        hvt_error_set(err, "out of memory");
+        return -1;
+    }
+    if (rundb_open(&db, path, err))
+        goto out;
+    if (step >= rundb_step_count(db)) {
+        hvt_error_set(err, "%s has %" PRIu64 " steps; no step %" PRIu64, path,
+                      rundb_step_count(db), step);
+        goto out;
+    }
+    struct align_range hv[2];
+    size_t nhv = report_hv_ranges(db, hv, 2);
+    report_chain_src_open(&src, db, hv, nhv, err);
+    src.run.before = report_runs_under_hv(db) ? "hv, which this run boots under" : NULL;
+    rc = chain_why(&src.run, step, loc, c, err);
+    if (!rc) {
+        char l[64];
+        chain_loc_format(loc, l, sizeof l);
+        if (json) {
+            printf("{\"run\":");
+            report_json_string(stdout, path);
+            printf(",\"step\":%" PRIu64 ",\"loc\":", step);
+            report_json_string(stdout, l);
+            printf(",\"chain\":");
+            rc = report_json_chain(stdout, db, c, err);
+            printf("}\n");
+        } else {
+            printf("why %s before step #%" PRIu64 " of %s:\n", l, step, path);
+            rc = print_text(db, c, err);
+        }
+    }
+    report_chain_src_close(&src);
+out:
+    free(c);
+    if (db)
+        rundb_close(db);
+    return rc;
+}
+
+int cmd_why(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "len", 1, 0, 'l' }, { "json", 0, 0, 'j' }, { "help", 0, 0, 'h' }, { 0 } };
+    uint64_t len = 4, step;
+    int json = 0, c;
+    struct chain_loc loc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == 'h')
+            return why_help(), CLI_OK;
+        if (c == 'j')
+            json = 1;
+        else if (c == 'l' && (cli_parse_u64(optarg, &len) || len == 0 || len > 8))
+            return cli_usage("why", "bad --len '%s' (1 to 8 bytes)", optarg);
+        else if (c == '?')
+            return cli_usage("why", "bad option");
+    }
+    if (optind + 3 != argc)
+        return cli_usage("why", "expected RUN STEP REG|ADDR");
+    if (cli_parse_u64(argv[optind + 1], &step))
+        return cli_usage("why", "bad step '%s'", argv[optind + 1]);
+    if (parse_loc(argv[optind + 2], len, &loc))
+        return cli_usage("why", "'%s' is neither a register nor an address", argv[optind + 2]);
+    hvt_error err = { "" };
+    fflush(stdout);
+    return run_why(argv[optind], step, &loc, json, &err) < 0 ? cli_fail("why", "%s", err.msg)
+                                                            : CLI_OK;
+}

@@ -1,0 +1,65 @@
+/*
+ * reloc_src: feeds diffing/reloc with what the runs show, once the alignment
+ * and the register statistics exist (report_diff_compute calls report_reloc).
+ *
+ * Shifted code: the longest stretch, over the hunks where both sides ran something
+ * else, in which B repeats A's steps at PCs shifted by one constant
+ * (reloc_code_shift).  Memory maps: each side's E820 entries as its BIOS calls name
+ * them (diffing/bioscall.c's "int 15h E820 entry N: LO-HI type T"), and hv's
+ * hidden range from hv's banner in the run's serial output ("guest memory excludes
+ * LO-HI"), which holds whether hvtrace or GRUB loaded hv.
+ * Does not print; a run without either leaves the map empty, and reloc then names
+ * no cause.
+ */
+#include "compare/compare.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static void map_from_calls(const struct report_side *s, struct reloc_map *m)
+{
+    for (size_t i = 0; i < s->ncalls && m->n < RELOC_MAX_E820; i++) {
+        unsigned long long lo, hi;
+        unsigned type, idx;
+        if (sscanf(s->calls[i].text, "int 15h E820 entry %u: %llx-%llx type %u",
+                   &idx, &lo, &hi, &type) == 4 && hi >= lo)
+            m->e[m->n++] = (struct reloc_e820){ lo, hi - lo + 1, type };
+    }
+}
+
+static int on_serial(void *ctx, uint64_t step, const char *kind, const char *text)
+{
+    struct reloc_map *m = ctx;
+    const char *p = strstr(text, "guest memory excludes ");
+    unsigned long long lo, hi;
+    if (p && sscanf(p, "guest memory excludes %llx-%llx", &lo, &hi) == 2 && hi > lo)
+        m->hv_lo = lo, m->hv_hi = hi;
+    return 0;
+}
+
+void report_reloc(struct report_diff *d, rundb *a, rundb *b)
+{
+    struct reloc_map maps[2];
+    memset(maps, 0, sizeof maps);
+    rundb *db[2] = { a, b };
+    for (int i = 0; i < 2; i++) {
+        hvt_error err;
+        map_from_calls(&d->side[i], &maps[i]);
+        rundb_read_serial(db[i], on_serial, &maps[i], &err);   /* no serial: no range */
+    }
+    uint64_t best = 0, best_pc = 0;
+    int64_t best_delta = 0;
+    for (size_t i = 0; i < d->nhunks; i++) {
+        const struct align_hunk *h = &d->hunks[i];
+        if (h->a_end <= h->a_begin || h->b_end <= h->b_begin)
+            continue;
+        int64_t delta;
+        uint64_t n = reloc_code_shift(d->side[0].tok + h->a_begin, h->a_end - h->a_begin,
+                                      d->side[1].tok + h->b_begin, h->b_end - h->b_begin,
+                                      &delta);
+        if (n > best)
+            best = n, best_delta = delta, best_pc = d->side[0].tok[h->a_begin].pc;
+    }
+    reloc_explain(&d->regs, best, best_delta, best_pc, &maps[0], &maps[1], &d->reloc);
+}

@@ -1,0 +1,2 @@
+# gdbstub/: the GDB remote serial protocol client (library code).
+LIB_SRCS += $(wildcard gdbstub/*.c)

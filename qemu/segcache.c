@@ -1,0 +1,96 @@
+/*
+ * segcache: descriptor caches carried between `info registers` reads (see
+ * segcache.h for where they change).  Invariant: c->st's selectors are the
+ * ones its bases, limits and attributes belong to.
+ */
+#include "qemu/segcache.h"
+
+#include <string.h>
+
+#include "qemu/qemulog.h"
+#include "qemu/step_event.h"
+
+#define CR0_PE      1u
+#define EFLAGS_VM   (1u << 17)
+#define CACHE_GROUPS (HVT_K_SEGDESC | HVT_K_DT | HVT_K_SMM | HVT_K_CSBASE)
+
+static int take_first(void *priv, const struct qemulog_cpu *cpu)
+{
+    struct hvt_state *st = priv;
+    *st = cpu->st;
+    return 1;                   /* one dump is all there is */
+}
+
+int segcache_parse(const char *text, struct hvt_state *st)
+{
+    struct qemulog *p = qemulog_new(take_first, NULL, st);
+    if (!p)
+        return -1;
+    memset(st, 0, sizeof *st);
+    qemulog_feed(p, text, strlen(text));
+    qemulog_finish(p);
+    int ok = qemulog_stats(p)->steps == 1 && (st->known & HVT_K_SEGDESC);
+    qemulog_free(p);
+    return ok ? 0 : -1;
+}
+
+void segcache_set(struct segcache *c, const struct hvt_state *read)
+{
+    c->st = *read;
+    c->valid = 1;
+}
+
+static int real_mode(const struct hvt_state *st)
+{
+    return !(st->f[HVT_CR0] & CR0_PE) || (st->f[HVT_EFLAGS] & EFLAGS_VM);
+}
+
+/* Opcodes after which protected-mode caches may differ although no selector
+ * did: far transfers (same selector, new GDT), iret, int, rsm, 0F 00 / 0F 01
+ * (lldt, ltr, lgdt, lidt, vmrun, vmload...), sysenter & co. */
+static int may_reload(const struct hvt_step *s)
+{
+    size_t i = stepev_skip_prefixes(s);
+    if (stepev_far_transfer(s))
+        return 1;
+    uint8_t op2 = i + 1 < s->insn_len ? s->insn[i + 1] : 0;
+    return s->insn[i] == 0x0f && (op2 <= 0x01 || op2 == 0x05 || op2 == 0x07 ||
+                                  op2 == 0x34 || op2 == 0x35);
+}
+
+int segcache_stale(const struct segcache *c, const struct hvt_step *before,
+                   const struct hvt_state *after)
+{
+    const struct hvt_state *b = &before->st;
+    if (!c->valid || b->f[HVT_CR0] != after->f[HVT_CR0] ||
+        b->f[HVT_EFER] != after->f[HVT_EFER] ||
+        (b->f[HVT_EFLAGS] ^ after->f[HVT_EFLAGS]) & EFLAGS_VM)
+        return 1;
+    if (real_mode(after))
+        return 0;
+    if (may_reload(before))
+        return 1;
+    for (int s = 0; s < HVT_NSEG; s++)
+        if (after->f[HVT_ES_SEL + s] != c->st.f[HVT_ES_SEL + s])
+            return 1;
+    return 0;
+}
+
+void segcache_apply(struct segcache *c, struct hvt_state *st)
+{
+    if (!c->valid)
+        return;
+    for (int s = 0; s < HVT_NSEG; s++) {
+        uint64_t sel = st->f[HVT_ES_SEL + s];
+        if (sel != c->st.f[HVT_ES_SEL + s] && real_mode(st)) {
+            c->st.f[HVT_ES_SEL + s] = sel;
+            c->st.f[HVT_ES_BASE + s] = sel << 4;
+        }
+        st->f[HVT_ES_BASE + s] = c->st.f[HVT_ES_BASE + s];
+        st->f[HVT_ES_LIMIT + s] = c->st.f[HVT_ES_LIMIT + s];
+        st->f[HVT_ES_ATTR + s] = c->st.f[HVT_ES_ATTR + s];
+    }
+    for (int f = HVT_GDTR_BASE; f <= HVT_SMM; f++)
+        st->f[f] = c->st.f[f];
+    st->known |= CACHE_GROUPS;
+}

@@ -1,0 +1,2 @@
+# recipes/: the recipe language (library code).
+LIB_SRCS += $(wildcard recipes/*.c)

@@ -1,0 +1,337 @@
+/*
+ * engine_rsp: steps produced by the gdbstub, one `s` each, then registers and
+ * code bytes read back (rec_read_current).  Works wherever a gdbstub does,
+ * including a QEMU the user started on KVM (--attach); ~4,000 steps/s at most,
+ * the cost of a debug stop in QEMU.
+ *
+ * A step is not always an instruction (step_event.h): QEMU delivers a pending
+ * interrupt or SMI inside a step and stops at the handler, so such a step is
+ * recorded as an event ("interrupt", "smm-enter") before the handler's first
+ * step, and the instruction it started at is not recorded (it runs later).
+ * When hvtrace launched QEMU, its -d in_asm,int log (a FIFO) says which steps
+ * delivered what; attached, the states do (step_event.c).
+ *
+ * `hlt`: QEMU's vCPU halts inside the step, and timers are off while it steps
+ * (NOTIMER, recorder.c): with IF=1 the step runs with timers on, so the clock
+ * moves to the next timer as it does free-running, and stops at the handler
+ * (hlt recorded, then the interrupt); with IF=0 nothing can wake it: the hlt
+ * is recorded and the run ends there.
+ *
+ * Descriptor caches, GDTR/IDTR and SMM (not in `g`) come from `info
+ * registers`, read only where they can change (segcache.h).
+ *
+ * A step that returns with the state unchanged executed nothing (QEMU does that
+ * on the first step after reset): it is not recorded.  A step that never
+ * returns means a halted CPU with nothing to wake it: the run ends as stuck.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "record/recorder_int.h"
+#include "qemu/rep_echo.h"
+#include "qemu/segcache.h"
+#include "qemu/step_event.h"
+
+#define SERIAL_POLL_EVERY 1024
+#define HLT_STALL_MS      300   /* a hlt with IF=0 that has not returned: halted */
+#define IVT_BYTES         1024
+
+struct rspeng {
+    struct recorder *r;
+    struct qemu_fifo_log log;
+    int have_log;               /* QEMU's in_asm,int log is read after each step */
+    struct stepev_seen seen;    /* what it said during the current step */
+    struct segcache cache;
+};
+
+static int on_log_event(void *priv, const struct qemulog_event *ev)
+{
+    struct rspeng *e = priv;
+    if (ev->kind == QEMULOG_EV_HWINT)
+        e->seen.hwint_vector = ev->vector;
+    else if (ev->kind == QEMULOG_EV_SMM_ENTER)
+        e->seen.smm_enter = 1;
+    return 0;
+}
+
+/* One `s`, but a CPU that never finishes the instruction (halted with nothing
+ * to wake it: the seed's BIOS call that never returns) is reported as
+ * RSP_TIMEOUT after stopping the VM, instead of waiting forever. */
+static int step_or_stall(struct recorder *r, int stall_ms, struct rsp_stop *st,
+                         hvt_error *err)
+{
+    if (rsp_conn_send(r->rsp->conn, "s", 1, err))
+        return -1;
+    int rc = rsp_wait_stop(r->rsp, stall_ms, st, err);
+    if (rc != RSP_TIMEOUT)
+        return rc;
+    if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err))
+        return hvt_error_set(err, "QEMU did not stop when interrupted");
+    return RSP_TIMEOUT;
+}
+
+/* With a code log, an instruction's bytes are the ones QEMU translated when it
+ * ran it (a new translation means changed code).  Code QEMU translated before
+ * logging started, or not yet, is read with `m`.  Without a code log
+ * rec_read_current has read them with the registers. */
+static void code_bytes(struct recorder *r, struct hvt_step *s)
+{
+    if (!r->code_log)
+        return;
+    const struct codemap_entry *c = codemap_get(&r->code_log->code, hvt_state_pc(&s->st));
+    if (!c) {
+        rec_read_code(r, s);
+        return;
+    }
+    memcpy(s->insn, c->bytes, c->len);
+    s->insn_len = c->len;
+}
+
+/* After a step: the log up to the stop (the step's events, on_log_event, and
+ * the translation of what ran), then the bytes of what ran. */
+static void fill_code(struct rspeng *e, struct hvt_step *s)
+{
+    if (e->have_log)
+        qemu_fifo_log_drain(&e->log);
+    code_bytes(e->r, s);
+}
+
+/* Step x.  A hlt with IF=1 steps with timers on: the halted vCPU lets the
+ * virtual clock move to the next timer, as free-running, and the step ends at
+ * the interrupt's handler.  A hlt with IF=0 waits only HLT_STALL_MS. */
+static int step_insn(struct rspeng *e, const struct hvt_step *x, struct rsp_stop *st,
+                     hvt_error *err)
+{
+    struct recorder *r = e->r;
+    if (!stepev_is_hlt(x))
+        return step_or_stall(r, STEP_STALL_MS, st, err);
+    if (!(x->st.f[HVT_EFLAGS] & REC_EFLAGS_IF))
+        return step_or_stall(r, HLT_STALL_MS, st, err);
+    if (rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE, err))
+        return -1;
+    int rc = step_or_stall(r, STEP_STALL_MS, st, err);
+    if (rc == 0 && !rec_stop_ends(r, st) && rsp_set_sstep(r->rsp, REC_SSTEP_FLAGS, err))
+        return -1;
+    return rc;
+}
+
+/* The step's verdict (step_event.h); without a log it may need the frame the
+ * step pushed. */
+static void classify(struct rspeng *e, const struct hvt_step *x, struct stepev_verdict *v)
+{
+    const struct hvt_state *a = &e->r->cur.st;
+    uint8_t frame[STEPEV_FRAME_BYTES];
+    stepev_classify(x, a, &e->seen, NULL, v);
+    if (!v->need_frame)
+        return;
+    uint64_t sp = (a->f[HVT_SS_SEL] << 4) + (a->f[HVT_RSP] & 0xffff);
+    if (rsp_read_mem(e->r->rsp, sp, frame, sizeof frame, &(hvt_error){ "" }) == 0)
+        stepev_classify(x, a, &e->seen, frame, v);
+}
+
+/* An event between steps, at the step that follows it (the handler's first):
+ * where it was taken is the instruction that did not run, or the one after
+ * a hlt it woke. */
+static void note_event(struct rspeng *e, const struct hvt_step *x,
+                       const struct stepev_verdict *v)
+{
+    struct recorder *r = e->r;
+    char text[96];
+    uint64_t ip = x->st.f[HVT_RIP] + (v->executed ? stepev_skip_prefixes(x) + 1 : 0);
+    int vec = v->vector;
+    uint8_t ivt[IVT_BYTES];
+    if (v->event == STEPEV_SMI) {
+        snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64, x->st.f[HVT_CS_SEL], ip);
+        rundb_add_event(r->db, r->nsteps, "smm-enter", text, NULL);
+        return;
+    }
+    if (vec < 0 && !(r->cur.st.f[HVT_CR0] & 1) &&
+        rsp_read_mem(r->rsp, 0, ivt, sizeof ivt, &(hvt_error){ "" }) == 0)
+        vec = stepev_vector_from_ivt(ivt, (uint16_t)r->cur.st.f[HVT_CS_SEL],
+                                     (uint16_t)r->cur.st.f[HVT_RIP]);
+    if (vec >= 0)
+        snprintf(text, sizeof text, "vector 0x%02x at %04" PRIx64 ":%08" PRIx64, vec,
+                 x->st.f[HVT_CS_SEL], ip);
+    else
+        snprintf(text, sizeof text, "vector ? at %04" PRIx64 ":%08" PRIx64,
+                 x->st.f[HVT_CS_SEL], ip);
+    rundb_add_event(r->db, r->nsteps, "interrupt", text, NULL);
+}
+
+/* rsm ran: SMM left, at r->cur (as the log engine's "SMM: after RSM"). */
+static void note_resumed(struct rspeng *e)
+{
+    char text[64];
+    const struct hvt_state *a = &e->r->cur.st;
+    snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64, a->f[HVT_CS_SEL], a->f[HVT_RIP]);
+    rundb_add_event(e->r->db, e->r->nsteps, "smm-rsm", text, NULL);
+}
+
+/* Descriptor caches for r->cur (segcache.h): read `info registers` where they
+ * can have changed (or after an event), carry them forward otherwise.  A
+ * stub without the monitor command leaves the recorder's own CS tracking. */
+static void update_caches(struct rspeng *e, const struct hvt_step *x, int force)
+{
+    struct recorder *r = e->r;
+    char out[4096];
+    struct hvt_state read;
+    uint64_t pc = hvt_state_pc(&r->cur.st);
+    if ((force || segcache_stale(&e->cache, x, &r->cur.st)) &&
+        rsp_monitor(r->rsp, "info registers", out, sizeof out, &(hvt_error){ "" }) == 0 &&
+        segcache_parse(out, &read) == 0)
+        segcache_set(&e->cache, &read);
+    if (!e->cache.valid)
+        return;
+    segcache_apply(&e->cache, &r->cur.st);
+    r->cur.mode = (uint8_t)hvt_state_mode(&r->cur.st);
+    if (!r->code_log && hvt_state_pc(&r->cur.st) != pc)
+        rec_read_code(r, &r->cur);
+}
+
+/* `out`/`outs`: the only way the guest's bytes reach COM1, so the serial
+ * socket is read after these (and every SERIAL_POLL_EVERY steps, for output
+ * that does not come from this CPU), not after every step: a syscall saved
+ * per step, and lines are still stamped with the instruction that sent them. */
+static int writes_port(const struct hvt_step *s)
+{
+    struct recipe_insn insn;
+    if (s->insn_len == 0)
+        return 1;                       /* unknown code: read to be safe */
+    recipe_insn_decode(s->insn, s->insn_len, s->mode, &insn);
+    return insn.kind == RECIPE_INSN_OUT;
+}
+
+/* A gdbstub step that returns with the state unchanged executed nothing: QEMU
+ * does that on the first step after reset and while the CPU sits halted.  Such
+ * steps are not recorded; too many in a row means the guest is stuck. */
+static int made_progress(const struct hvt_step *before, const struct hvt_step *after)
+{
+    /* Compare the fields, not the struct: its tail padding is not copied. */
+    return memcmp(before->st.f, after->st.f, sizeof before->st.f) != 0 ||
+           before->st.known != after->st.known || rec_jumps_to_itself(before);
+}
+
+/* The instruction x ran: record it (unless it is -icount's extra pass of a
+ * rep, rep_echo.h, or a recipe drops it). */
+static int record_executed(struct rspeng *e, struct hvt_step *x, struct hvt_step *last,
+                           int *have_last, hvt_error *err)
+{
+    struct recorder *r = e->r;
+    if (*have_last && rep_echo_is_extra_pass(last, x))
+        return 0;
+    int keep = rec_recipe_step(r, x, &r->cur, err);
+    if (keep < 0 || (keep && rundb_append_step(r->db, x, err)))
+        return -1;
+    r->nsteps += (uint64_t)keep;
+    if (keep)
+        *last = *x, *have_last = 1;
+    return 0;
+}
+
+/* The step of x never returned (RSP_TIMEOUT, the VM stopped since): a hlt ran
+ * and left the CPU halted with nothing to wake it; anything else is stuck
+ * inside the instruction. */
+static int halted(struct rspeng *e, struct hvt_step *x, hvt_error *err)
+{
+    struct recorder *r = e->r;
+    if (!stepev_is_hlt(x))
+        return rec_note_stuck(r, "a single step did not finish in " STR(STEP_STALL_MS)
+                              " ms: the CPU is halted (hlt with interrupts off?)"), 1;
+    if (rec_read_current(r, err))
+        return rec_rsp_failed(r, err);
+    fill_code(e, x);
+    update_caches(e, x, 0);
+    if (rec_recipe_step(r, x, &r->cur, err) == 1 && rundb_append_step(r->db, x, err) == 0)
+        r->nsteps++;
+    r->cur.n = r->nsteps;
+    rec_note_stuck(r, "the CPU is halted (hlt with interrupts off)");
+    return 1;
+}
+
+/* QEMU ended inside x (isa-debug-exit's `out`, a triple fault under
+ * -no-reboot): x is the run's last step. */
+static int ended(struct rspeng *e, struct hvt_step *x, int srt, struct rsp_stop *st,
+                 hvt_error *err)
+{
+    struct recorder *r = e->r;
+    int rc = !srt && rec_stop_ends(r, st) && !err->msg[0] ? (rec_note_qemu_end(r), 1)
+                                                          : rec_rsp_failed(r, err);
+    fill_code(e, x);
+    if (rc == 1 && rec_recipe_step(r, x, NULL, err) == 1 &&
+        rundb_append_step(r->db, x, err) == 0)
+        r->nsteps++;
+    return rc;
+}
+
+static int step_loop(struct rspeng *e, hvt_error *err)
+{
+    struct recorder *r = e->r;
+    struct rsp_stop st;
+    struct hvt_step executed, last;     /* last: the last step recorded */
+    struct stepev_verdict v;
+    int have_last = 0;
+    unsigned idle = 0;
+    while (!rec_should_stop(r)) {
+        if (idle == 0 && rec_snapshot_if_asked(r, err))
+            return -1;
+        executed = r->cur;
+        executed.n = r->nsteps;
+        code_bytes(r, &executed);        /* to see a hlt coming */
+        e->seen = (struct stepev_seen){ .have_log = e->have_log, .hwint_vector = -1 };
+        int srt = step_insn(e, &executed, &st, err);
+        if (srt == RSP_TIMEOUT)
+            return halted(e, &executed, err);
+        if (srt || rec_stop_ends(r, &st))
+            return ended(e, &executed, srt, &st, err);
+        if (rec_read_current(r, err))
+            return rec_rsp_failed(r, err);
+        fill_code(e, &executed);
+        if (writes_port(&executed) || executed.n % SERIAL_POLL_EVERY == 0)
+            rec_serial_poll(r);
+        if (!made_progress(&executed, &r->cur)) {
+            if (++idle < STUCK_STEPS)
+                continue;
+            return rec_note_stuck(r, STR(STUCK_STEPS) " single steps in a row left the "
+                                 "state unchanged"), 1;
+        }
+        idle = 0;
+        classify(e, &executed, &v);
+        update_caches(e, &executed, v.event != STEPEV_NONE);
+        if (v.executed && record_executed(e, &executed, &last, &have_last, err))
+            return -1;
+        if (v.event != STEPEV_NONE)
+            note_event(e, &executed, &v);
+        else if (stepev_is_rsm(&executed))
+            note_resumed(e);
+        r->cur.n = r->nsteps;
+        rec_bios_check(r);
+        if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
+            r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+    }
+    return 0;
+}
+
+/* QEMU's log (in_asm for code bytes, int for events) needs a QEMU this process
+ * started (its log is ours to point at a FIFO).  Code bytes come from it only
+ * without a recipe (recipes decode the next instruction before it runs). */
+int engine_rsp_record(struct recorder *r, hvt_error *err)
+{
+    struct rspeng e = { .r = r };
+    if (!r->o->attach) {
+        if (qemu_fifo_log_start(&e.log, r->rsp, r->proc.dir, "in_asm,int", NULL,
+                                on_log_event, &e, err))
+            return qemu_fifo_log_stop(&e.log, NULL), -1;
+        e.have_log = 1;
+        if (!r->recipe)
+            r->code_log = &e.log;
+    }
+    update_caches(&e, &r->cur, 1);
+    rec_bios_start(r);
+    rec_bios_check(r);
+    int rc = step_loop(&e, err);
+    if (e.have_log)
+        qemu_fifo_log_stop(&e.log, r->qemu_gone ? NULL : r->rsp);
+    r->code_log = NULL;
+    return rc;
+}

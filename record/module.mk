@@ -1,0 +1,2 @@
+# record/: the recording session and its engines (library code).
+LIB_SRCS += $(wildcard record/*.c)

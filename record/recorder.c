@@ -1,0 +1,772 @@
+/*
+ * recorder: one recording from launch (or attach) to a finished run file; see
+ * recorder.h for the state order.  This is the session around the engines
+ * (engine_rsp.c, engine_log.c): QEMU, gdbstub, serial, provenance, --from,
+ * snapshots, stop conditions, the final status.
+ *
+ * QEMU's single-step mask is ENABLE|NOTIMER.  Not NOIRQ (its default): that
+ * masks SMI too, and SeaBIOS goes astray after `out 0xb2`.  NOTIMER because
+ * of what a gdbstub step does to time (QEMU 7.2: cpus.c cpu_handle_guest_debug,
+ * util/main-loop.c, softmmu/icount.c icount_start_warp_timer): after the one
+ * instruction the vCPU is marked stopped while the run state is still
+ * "running", so the main loop sees every vCPU idle and, under -icount
+ * sleep=off, warps the virtual clock to the next timer deadline before it stops
+ * the VM.  Every step then ends at a timer: irqs.S took 292 IRQ0s in 120,000
+ * steps and never printed a line.  With NOTIMER the vCPU disables the virtual
+ * clock while it steps (tcg-accel-ops-rr.c), so there is no warp; the clock is
+ * enabled again on resume (resume_all_vcpus), where timers that are due run
+ * before the next instruction.  Measured on irqs.S from 0x7c00: the IRQ0 comes
+ * after the same 27 instructions as free-running, and the stream matches the
+ * log engine's 75,131 steps exactly.  Without -icount a step's stop feeds host
+ * time (~0.1-1 ms) into the guest's clock, so the RSP engine always runs QEMU
+ * with -icount (qemu_opts.count_insns).
+ */
+#include "record/recorder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/disasm.h"
+#include "common/sha256.h"
+#include "db/rundb.h"
+#include "gdbstub/rsp.h"
+#include "record/recorder_int.h"
+
+#define CONNECT_RETRY_MS    5000
+#define QEMU_EXIT_WAIT_MS   2000    /* after the stub hangs up */
+#define CODE_WINDOW         96      /* bytes of code read with every `g` */
+#define CODE_WINDOW_BEHIND  32      /* of them before the previous PC (loops) */
+#define HALT_CHECK_SLICES   5       /* free run: look for a halted CPU every second */
+
+
+double rec_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Has the QEMU we launched exited, or does it within QEMU_EXIT_WAIT_MS?  (It
+ * closes its sockets a moment before its process ends.)  Never when attached. */
+static int qemu_ended(struct recorder *r, int *status)
+{
+    for (int i = 0; !r->o->attach && i < QEMU_EXIT_WAIT_MS / 10; i++) {
+        if (qemu_exited(&r->proc, status))
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* ---- serial ---- */
+
+/* If QEMU died while we connected, its own message is the real error (a locked
+ * disk image, a bad -cpu), not the socket's. */
+static int explain_qemu_start_failure(struct recorder *r, hvt_error *err)
+{
+    int status;
+    char why[400];
+    if (!qemu_ended(r, &status))
+        return -1;
+    qemu_exit_reason(&r->proc, status, why, sizeof why);
+    hvt_error_clear(err);
+    return hvt_error_set(err, "QEMU did not start: %s", why);
+}
+
+
+#define HV_STOPPED "hv: guest stopped: "
+
+static int serial_to_db(void *ctx, uint64_t step, const char *line)
+{
+    struct recorder *r = ctx;
+    if (r->o->hv_image && !strncmp(line, HV_STOPPED, strlen(HV_STOPPED)))
+        snprintf(r->hv_stopped, sizeof r->hv_stopped, "%s", line + strlen(HV_STOPPED));
+    return rundb_add_serial(r->db, step, line, NULL);
+}
+
+/* COM1's output file (qemu_launch.c says why a file).  QEMU created it before
+ * its gdbstub accepted us, so it exists once connect_target got this far. */
+static int serial_open(struct recorder *r, hvt_error *err)
+{
+    r->serial_fd = open(r->proc.serial_path, O_RDONLY | O_CLOEXEC);
+    if (r->serial_fd < 0)
+        return hvt_error_errno(err, "cannot read QEMU's serial output %s", r->proc.serial_path);
+    return 0;
+}
+
+/* Read what COM1 produced since the last call.  Stamped with the current step,
+ * or, once the engine reports the steps that send bytes (rec_serial_sent),
+ * held until matched with them (serial.h). */
+void rec_serial_poll(struct recorder *r)
+{
+    char buf[4096];
+    ssize_t n;
+    if (r->serial_fd < 0)
+        return;
+    while ((n = read(r->serial_fd, buf, sizeof buf)) > 0) {
+        if (r->serial_by_trace)
+            serial_hold(&r->serial, buf, (size_t)n);
+        else
+            serial_feed(&r->serial, r->nsteps, buf, (size_t)n);
+    }
+}
+
+void rec_serial_by_trace(struct recorder *r)
+{
+    rec_serial_poll(r);
+    serial_thr_init(&r->thr, SERIAL_THR_COM1);
+    r->serial_by_trace = 1;
+}
+
+void rec_serial_sent(struct recorder *r, const struct hvt_step *s)
+{
+    if (r->serial_by_trace && serial_thr_step(&r->thr, s))
+        serial_sent(&r->serial, s->n);
+}
+
+void rec_serial_settle(struct recorder *r)
+{
+    rec_serial_poll(r);
+    serial_settle(&r->serial, r->nsteps);
+}
+
+/* ---- provenance ---- */
+
+/* A file the run depends on: its path under key, its SHA-256 under hash_key. */
+static void meta_file(struct recorder *r, const char *key, const char *hash_key,
+                      const char *path)
+{
+    char hex[65];
+    if (!path)
+        return;
+    rundb_set_meta(r->db, key, path, NULL);
+    if (sha256_file_hex(path, hex) == 0)
+        rundb_set_meta(r->db, hash_key, hex, NULL);
+}
+
+static void write_provenance(struct recorder *r)
+{
+    const struct record_opts *o = r->o;
+    char when[64];
+    time_t t = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    rundb_set_meta(r->db, "started", when, NULL);
+    rundb_set_meta(r->db, "engine", o->engine ? o->engine : "rsp", NULL);
+    rundb_set_meta(r->db, "target_arch", rsp_session_arch(r->rsp), NULL);
+    if (o->attach) {
+        rundb_set_meta(r->db, "attach", o->attach, NULL);
+    } else {
+        char *v = qemu_version(r->qemu.qemu);
+        rundb_set_meta(r->db, "qemu_cmdline", r->proc.cmdline, NULL);
+        if (v)
+            rundb_set_meta(r->db, "qemu_version", v, NULL);
+        free(v);
+        meta_file(r, "firmware", "firmware_sha256", qemu_default_bios());
+    }
+    meta_file(r, "guest_image", "guest_sha256", o->guest_image);
+    meta_file(r, "hv_image", "hv_sha256", o->hv_image);
+    if (o->hv_image)
+        rundb_set_meta(r->db, "hv_opts", o->hv_opts ? o->hv_opts : "", NULL);
+}
+
+/* ---- snapshots ---- */
+
+/* Local QEMU: pmemsave through the monitor (~2 ms a MiB); attached: `m` reads,
+ * which see linear addresses (equal to physical below 1 MiB in real mode). */
+static int read_low_memory(struct recorder *r, uint8_t *mem, hvt_error *err)
+{
+    if (r->o->attach)
+        return rsp_read_mem(r->rsp, 0, mem, RECORD_SNAP_BYTES, err);
+    char path[200], cmd[300], out[512];
+    snprintf(path, sizeof path, "%s/snap.bin", r->proc.dir);
+    snprintf(cmd, sizeof cmd, "pmemsave 0 0x%x \"%s\"", RECORD_SNAP_BYTES, path);
+    if (rsp_monitor(r->rsp, cmd, out, sizeof out, err))
+        return -1;
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(mem, 1, RECORD_SNAP_BYTES, f) : 0;
+    if (f)
+        fclose(f);
+    unlink(path);
+    if (got != RECORD_SNAP_BYTES)
+        return hvt_error_set(err, "pmemsave produced %zu bytes, not %u (QEMU said: %s)",
+                             got, RECORD_SNAP_BYTES, out);
+    return 0;
+}
+
+int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err)
+{
+    uint8_t *mem = malloc(RECORD_SNAP_BYTES);
+    int64_t id;
+    if (!mem)
+        return hvt_error_set(err, "out of memory for a snapshot");
+    int rc = read_low_memory(r, mem, err);
+    if (!rc)
+        rc = rundb_add_snapshot(r->db, r->nsteps, label, mem, RECORD_SNAP_BYTES, &id, err);
+    free(mem);
+    if (!rc)
+        r->nsnaps++;
+    return rc;
+}
+
+/* ---- state ---- */
+
+/* `g` has no segment bases, but the linear PC needs CS's.  Real mode: CS*16,
+ * except before the first CS load after reset, when the base is 0xffff0000
+ * (Intel SDM vol 3, 9.1.4).  Protected mode with the CS loaded in real mode
+ * still in place (between setting CR0.PE and the far jump): that base.  Any
+ * other protected-mode CS is taken as flat (SeaBIOS, GRUB, hv all use flat
+ * code segments).  Returns 1 while a real-mode CS runs in protected mode. */
+static int track_cs_base(struct recorder *r, struct hvt_state *st)
+{
+    uint64_t sel = st->f[HVT_CS_SEL];
+    int real = !(st->f[HVT_CR0] & 1) || (st->f[HVT_EFLAGS] & (1u << 17));
+    if (st->known & HVT_K_SEGDESC)
+        return 0;
+    if (real) {
+        int at_reset = r->nsteps == 0 && sel == 0xf000 && st->f[HVT_RIP] == 0xfff0;
+        st->f[HVT_CS_BASE] = at_reset ? 0xffff0000 : sel << 4;
+        r->rm_cs_sel = sel;
+        r->rm_cs_base = st->f[HVT_CS_BASE];
+    } else {
+        if (sel != r->rm_cs_sel)
+            r->rm_cs_sel = UINT64_MAX;  /* reloaded in protected mode: flat from now */
+        st->f[HVT_CS_BASE] = sel == r->rm_cs_sel ? r->rm_cs_base : 0;
+    }
+    st->known |= HVT_K_CSBASE;
+    return !real && sel == r->rm_cs_sel;
+}
+
+/* The instruction bytes at s's PC by `m`, cut to the instruction's length (as
+ * QEMU's in_asm gives them: a change to the bytes after it is not a new
+ * instruction).  Unreadable code is recorded as such (length 0), not fatal. */
+void rec_read_code(struct recorder *r, struct hvt_step *s)
+{
+    uint64_t pc = hvt_state_pc(&s->st);
+    if (rsp_read_mem(r->rsp, pc, s->insn, sizeof s->insn, &(hvt_error){ "" })) {
+        s->insn_len = 0;
+        return;
+    }
+    rec_trim_code(s);
+}
+
+void rec_trim_code(struct hvt_step *s)
+{
+    char text[128];
+    size_t len = hvt_disasm(s->insn, sizeof s->insn, hvt_state_pc(&s->st), s->mode,
+                            text, sizeof text);
+    s->insn_len = (uint8_t)(len ? len : sizeof s->insn);
+}
+
+static void set_mode(struct recorder *r, struct hvt_step *s)
+{
+    int real_mode_cs = track_cs_base(r, &s->st);
+    s->n = r->nsteps;
+    /* A CS loaded in real mode is a 16-bit segment even once CR0.PE is set. */
+    s->mode = real_mode_cs ? HVT_MODE_16 : (uint8_t)hvt_state_mode(&s->st);
+}
+
+/* Registers, and (without a code log) the code around the previous PC in the
+ * same round trip: the next instruction is nearly always there (fall-through,
+ * short branch, loop), so a step costs `s` + one batched `g`/`m` instead of
+ * three round trips.  Other targets get their own `m`.  With a code log the
+ * engine fills the bytes itself once the instruction has run. */
+int rec_read_current(struct recorder *r, hvt_error *err)
+{
+    struct hvt_step *s = &r->cur;
+    if (r->code_log) {
+        if (rsp_read_regs(r->rsp, &s->st, err))
+            return -1;
+        set_mode(r, s);
+        return 0;
+    }
+    uint64_t prev_pc = hvt_state_pc(&s->st);
+    uint64_t lo = prev_pc > CODE_WINDOW_BEHIND ? prev_pc - CODE_WINDOW_BEHIND : 0;
+    uint8_t window[CODE_WINDOW];
+    int rc = rsp_read_regs_mem(r->rsp, &s->st, lo, window, sizeof window, err);
+    if (rc < 0)
+        return -1;
+    set_mode(r, s);
+    uint64_t pc = hvt_state_pc(&s->st);
+    if (rc == 0 && pc >= lo && pc - lo <= sizeof window - sizeof s->insn) {
+        memcpy(s->insn, window + (pc - lo), sizeof s->insn);
+        rec_trim_code(s);
+    } else {
+        rec_read_code(r, s);
+    }
+    return 0;
+}
+
+/* Did the QEMU we launched report a shutdown on QMP (within wait_ms) and
+ * still hold the paused VM?  Never for --attach or other emulators. */
+static int qmp_says_shut(struct recorder *r, int wait_ms)
+{
+    int status;
+    if (r->o->attach || r->proc.pid <= 0)
+        return 0;
+    qmp_events_wait_shutdown(&r->qmp, wait_ms);
+    return r->qmp.reason[0] && !qemu_exited(&r->proc, &status);
+}
+
+int rec_stop_ends(struct recorder *r, const struct rsp_stop *st)
+{
+    if (st->kind == RSP_STOP_SIGNAL && st->code == REC_SIGQUIT)
+        r->vm_shut = 1;
+    return st->kind != RSP_STOP_SIGNAL || r->vm_shut;
+}
+
+static void set_reasonf(struct recorder *r, int complete, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* QMP's ShutdownCause in words (qapi/run-state.json).  guest-reset under
+ * -no-reboot is a triple fault or a reset request (keyboard controller, 0xcf9). */
+static void describe_shutdown(struct recorder *r)
+{
+    const char *why = r->qmp.reason;
+    char qemu_says[300];
+    qemu_exit_reason(&r->proc, 0, qemu_says, sizeof qemu_says);
+    if (!strcmp(why, "guest-shutdown"))
+        set_reasonf(r, 1, "guest powered off (ACPI)");
+    else if (!strcmp(why, "guest-reset") && r->triple_fault)
+        set_reasonf(r, 0, "guest triple fault (QEMU's log says so; -no-reboot ended QEMU)");
+    else if (!strcmp(why, "guest-reset"))
+        set_reasonf(r, 0, "guest reset (a triple fault or a reset request; -no-reboot ended QEMU)");
+    else if (!strcmp(why, "guest-panic"))
+        set_reasonf(r, 0, "guest panicked (pvpanic)");
+    else if (!strncmp(qemu_says, "QEMU killed by signal", 21))
+        set_reasonf(r, 0, "%s", qemu_says);
+    else
+        set_reasonf(r, 0, "QEMU shut the VM down (%s)", why[0] ? why : "cause unknown");
+}
+
+/* The VM ended.  A launched QEMU runs with -no-shutdown, so a power-off or a
+ * triple fault only paused it: its memory still exists for the end snapshot
+ * (record_body, once the engine appended the last step), and QMP says why.  A QEMU that exited
+ * (isa-debug-exit, a crash, SIGKILL) is described by its exit status. */
+void rec_note_qemu_end(struct recorder *r)
+{
+    int status = 0;
+    if (r->qemu_gone)
+        return;
+    if (r->o->attach) {
+        set_reasonf(r, 0, "the gdbstub ended the session");
+    } else if (r->vm_shut && !qemu_exited(&r->proc, &status)) {
+        r->vm_paused = 1;       /* record_body takes the end snapshot */
+        qmp_events_wait_shutdown(&r->qmp, 1000);
+        describe_shutdown(r);
+    } else {
+        qemu_ended(r, &status);
+        qemu_exit_reason(&r->proc, status, r->res->reason, sizeof r->res->reason);
+        r->res->complete = qemu_exit_was_guest_poweroff(status);
+        if (r->triple_fault && !r->res->complete)
+            set_reasonf(r, 0, "guest triple fault (QEMU's log says so; -no-reboot ended QEMU)");
+    }
+    r->qemu_gone = 1;
+    rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
+}
+
+/* Is the CPU sitting after (or on) a `hlt` with EFLAGS.IF clear?  Nothing but
+ * an NMI or SMI wakes it then (Intel SDM vol 2, HLT).  Returns the linear PC
+ * of the hlt, or UINT64_MAX. */
+static uint64_t halted_with_if_clear(struct recorder *r)
+{
+    const struct hvt_state *st = &r->cur.st;
+    uint64_t pc = hvt_state_pc(st);
+    uint8_t b[2];
+    if (st->f[HVT_EFLAGS] & (1u << 9))
+        return UINT64_MAX;
+    if (!r->rsp)                /* Bochs: r->cur is the step that would not finish */
+        return r->cur.insn_len && r->cur.insn[0] == 0xf4 ? pc : UINT64_MAX;
+    if (pc == 0 || rsp_read_mem(r->rsp, pc - 1, b, 2, &(hvt_error){ "" }))
+        return UINT64_MAX;
+    return b[0] == 0xf4 ? pc - 1 : b[1] == 0xf4 ? pc : UINT64_MAX;
+}
+
+/* The CPU makes no progress.  A guest that ends with `cli; hlt` finished (the
+ * usual last words of a boot sector or test guest); under hv, hv's own halt
+ * after "guest stopped: WHY" is hv's verdict; anything else is stuck. */
+void rec_note_stuck(struct recorder *r, const char *why)
+{
+    char text[300];
+    /* A VM shut down under -no-shutdown looks stuck to the gdbstub: QEMU
+     * ignores `s`/`c` until a reset.  QMP knows better. */
+    if (qmp_says_shut(r, 100)) {
+        r->vm_shut = 1;
+        rec_note_qemu_end(r);
+        return;
+    }
+    uint64_t cs = r->cur.st.f[HVT_CS_SEL], hlt = halted_with_if_clear(r);
+    uint64_t ip = hlt == UINT64_MAX ? r->cur.st.f[HVT_RIP]
+                                    : r->cur.st.f[HVT_RIP] - (hvt_state_pc(&r->cur.st) - hlt);
+    const char *ipfmt = ip > 0xffff ? "%08" PRIx64 : "%04" PRIx64;
+    char at[40];
+    snprintf(at, sizeof at, "%04" PRIx64 ":", cs);
+    snprintf(at + strlen(at), sizeof at - strlen(at), ipfmt, ip);
+    if (hlt != UINT64_MAX && r->hv_stopped[0])
+        set_reasonf(r, 0, "hv stopped the guest: %s", r->hv_stopped);
+    else if (hlt != UINT64_MAX)
+        set_reasonf(r, 1, "guest halted (cli; hlt) at %s", at);
+    else
+        set_reasonf(r, 0, "stuck at %s: %s", at, why);
+    snprintf(text, sizeof text, "%s", r->res->reason);
+    rundb_add_event(r->db, r->nsteps, hlt != UINT64_MAX ? "halted" : "stuck", text, NULL);
+}
+
+/* ---- stop conditions ---- */
+
+static void set_reasonf(struct recorder *r, int complete, const char *fmt, ...)
+{
+    va_list ap;
+    r->res->complete = complete;
+    va_start(ap, fmt);
+    int n = vsnprintf(r->res->reason, sizeof r->res->reason, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof r->res->reason)
+        strcpy(r->res->reason + sizeof r->res->reason - 4, "...");
+}
+
+static void set_reason(struct recorder *r, int complete, const char *fmt, const char *arg)
+{
+    set_reasonf(r, complete, fmt, arg);
+}
+
+/* Should recording stop before the instruction in r->cur?  Sets the reason. */
+int rec_should_stop(struct recorder *r)
+{
+    const struct record_opts *o = r->o;
+    char num[32];
+    if (o->interrupted && *o->interrupted) {
+        snprintf(num, sizeof num, "%d", (int)*o->interrupted);
+        set_reason(r, 0, "interrupted by signal %s", num);
+    } else if (r->deadline && rec_now() > r->deadline) {
+        snprintf(num, sizeof num, "%g", o->timeout);
+        set_reason(r, 0, "timeout after %s s", num);
+    } else if (o->max_steps && r->nsteps >= o->max_steps) {
+        snprintf(num, sizeof num, "%" PRIu64, o->max_steps);
+        set_reason(r, 1, "recorded --steps %s", num);
+    } else if (o->has_until && addr_matches(&o->until, &r->cur.st)) {
+        set_reason(r, 1, "reached --until %s", o->until.text);
+    } else if (r->recipe_stop) {
+        set_reason(r, 1, "%s", r->recipe_reason);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* An RSP failure because QEMU went away is the end of the guest, not an error.
+ * QEMU closes the gdbstub socket a moment before its process exits: wait. */
+int rec_rsp_failed(struct recorder *r, hvt_error *err)
+{
+    int status;
+    (void)err;
+    /* A VM that shut down under -no-shutdown ignores `c`/`s` (QEMU's gdbstub
+     * refuses to resume a VM that needs a reset): QMP says it happened. */
+    if (qmp_says_shut(r, 100))
+        r->vm_shut = 1;
+    else if (!qemu_ended(r, &status))
+        return -1;
+    rec_note_qemu_end(r);
+    return 1;
+}
+
+/* ---- free run to --from ---- */
+
+int rec_set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_error *err)
+{
+    if (rsp_hwbreak(r->rsp, a->linear, insert, err))
+        return -1;
+    if (a->has_seg && a->off != a->linear)
+        return rsp_hwbreak(r->rsp, a->off, insert, err);
+    return 0;
+}
+
+/* Stop the running VM for a look: 0 stopped by our interrupt, 1 the run ended,
+ * 2 a breakpoint won the race (the VM stopped by itself), -1 error. */
+static int pause_vm(struct recorder *r, struct rsp_stop *st, hvt_error *err)
+{
+    if (rsp_interrupt(r->rsp, err) || rsp_wait_stop(r->rsp, STEP_STALL_MS, st, err)) {
+        hvt_error_set(err, "QEMU did not stop when interrupted");
+        return rec_rsp_failed(r, err);
+    }
+    if (rec_stop_ends(r, st))
+        return rec_note_qemu_end(r), 1;
+    return st->kind == RSP_STOP_SIGNAL && st->code == RSP_SIGINT ? 0 : 2;
+}
+
+/* Run until the VM stops by itself; 0 stopped, 1 ended (stop condition,
+ * QEMU gone), 2 time for a halt check, -1 error. */
+static int run_slices(struct recorder *r, struct rsp_stop *st, hvt_error *err)
+{
+    if (rsp_resume(r->rsp, err))
+        return rec_rsp_failed(r, err);
+    int rc, slices = 0;
+    while ((rc = rsp_wait_stop(r->rsp, CONTINUE_SLICE_MS, st, err)) == RSP_TIMEOUT) {
+        rec_serial_poll(r);
+        if (rec_should_stop(r)) {
+            rc = pause_vm(r, st, err);
+            return rc < 0 ? rc : 1;
+        }
+        if (++slices == HALT_CHECK_SLICES) {
+            rc = pause_vm(r, st, err);
+            return rc == 0 ? 2 : rc == 2 ? 0 : rc;
+        }
+    }
+    if (rc)
+        return rec_rsp_failed(r, err);
+    return rec_stop_ends(r, st) ? (rec_note_qemu_end(r), 1) : 0;
+}
+
+/* Continue until a breakpoint stops the VM, in slices so that SIGINT and the
+ * timeout are honoured.  Every HALT_CHECK_SLICES the VM is paused for a look:
+ * a CPU found twice on the same `hlt` with IF clear will never reach the
+ * breakpoint (nothing but NMI/SMI wakes it).  Returns 0 stopped, 1 ended,
+ * -1 error. */
+int rec_continue_to_stop(struct recorder *r, hvt_error *err)
+{
+    struct rsp_stop st;
+    uint64_t halted_at = UINT64_MAX;
+    for (;;) {
+        int rc = run_slices(r, &st, err);
+        if (rc != 2)
+            return rc;
+        if (rec_read_current(r, err))
+            return rec_rsp_failed(r, err);
+        uint64_t h = halted_with_if_clear(r);
+        if (h != UINT64_MAX && h == halted_at)
+            return rec_note_stuck(r, "halted"), 1;
+        halted_at = h;
+    }
+}
+
+static int run_to_from(struct recorder *r, hvt_error *err)
+{
+    const struct hvt_addr *a = &r->o->from;
+    if (addr_matches(a, &r->cur.st))
+        return 0;
+    if (rec_set_pair(r, a, 1, err))
+        return -1;
+    for (;;) {
+        int rc = rec_continue_to_stop(r, err);
+        if (rc)
+            return rc;
+        rec_serial_poll(r);
+        if (rec_read_current(r, err))
+            return rec_rsp_failed(r, err);
+        char text[160];
+        int via_linear = hvt_state_pc(&r->cur.st) == a->linear;
+        snprintf(text, sizeof text, "%s at %04" PRIx64 ":%04" PRIx64 " via the %s breakpoint",
+                 a->text, r->cur.st.f[HVT_CS_SEL], r->cur.st.f[HVT_RIP],
+                 via_linear ? "linear" : "offset");
+        int hit = addr_matches(a, &r->cur.st);
+        rundb_add_event(r->db, 0, hit ? "from-hit" : "false-hit", text, NULL);
+        if (hit)
+            return rec_set_pair(r, a, 0, err);
+        /* QEMU does not move on `c` while sitting on a breakpoint: step off it. */
+        struct rsp_stop st;
+        if (rsp_step(r->rsp, &st, err))
+            return rec_rsp_failed(r, err);
+        if (rec_stop_ends(r, &st))
+            return rec_note_qemu_end(r), 1;
+    }
+}
+
+/* ---- the step loop (RSP engine) ---- */
+
+int rec_snapshot_if_asked(struct recorder *r, hvt_error *err)
+{
+    if (r->o->snap_every && r->nsteps >= r->next_periodic) {
+        char label[64];
+        snprintf(label, sizeof label, "every %" PRIu64, r->o->snap_every);
+        r->next_periodic = (r->nsteps / r->o->snap_every + 1) * r->o->snap_every;
+        if (rec_take_snapshot(r, label, err))
+            return -1;
+    }
+    for (int i = 0; i < r->o->nsnap_at; i++) {
+        if (!addr_matches(&r->o->snap_at[i], &r->cur.st))
+            continue;
+        char label[64];
+        snprintf(label, sizeof label, "at %s", r->o->snap_at[i].text);
+        return rec_take_snapshot(r, label, err);
+    }
+    return 0;
+}
+
+/* Does this instruction jump to itself (`jmp $`)?  Only then may a step leave
+ * the state unchanged and still have executed something. */
+int rec_jumps_to_itself(const struct hvt_step *s)
+{
+    const uint8_t *b = s->insn;
+    if (s->insn_len >= 2 && b[0] == 0xeb && b[1] == 0xfe)
+        return 1;
+    if (s->insn_len >= 3 && s->mode == HVT_MODE_16 && b[0] == 0xe9)
+        return b[1] == 0xfd && b[2] == 0xff;
+    return s->insn_len >= 5 && b[0] == 0xe9 && b[1] == 0xfb && b[2] == 0xff &&
+           b[3] == 0xff && b[4] == 0xff;
+}
+
+/* ---- session ---- */
+
+static int connect_target(struct recorder *r, hvt_error *err)
+{
+    const char *addr = r->o->attach;
+    char unix_addr[200];
+    if (!addr) {
+        if (qemu_launch(&r->qemu, &r->proc, err))
+            return -1;
+        snprintf(unix_addr, sizeof unix_addr, "unix:%s", r->proc.gdb_path);
+        addr = unix_addr;
+    }
+    if (rsp_open(&r->rsp, addr, CONNECT_RETRY_MS, err))
+        return explain_qemu_start_failure(r, err);
+    /* Without QMP the run still works; only a shutdown's cause is unknown. */
+    if (!r->o->attach)
+        qmp_events_open(&r->qmp, r->proc.qmp_path, CONNECT_RETRY_MS, &(hvt_error){ "" });
+    if (!r->o->attach && serial_open(r, err))
+        return -1;
+    /* QEMU's system-mode gdbstub does not wait for acks (gdbstub.c,
+     * put_packet_binary waits only under CONFIG_USER_ONLY). */
+    rsp_conn_set_lazy_acks(r->rsp->conn, 1);
+    return rsp_set_sstep(r->rsp, REC_SSTEP_FLAGS, err);
+}
+
+static int record_body(struct recorder *r, hvt_error *err)
+{
+    int rc = rec_read_current(r, err);
+    if (!rc && r->o->has_from)
+        rc = run_to_from(r, err);
+    if (rc)
+        return rc;
+    r->recording = 1;
+    if (rec_take_snapshot(r, "start", err))
+        return -1;
+    if (!r->o->overwrite)       /* from now on the file is a run, even if killed */
+        qemu_set_pending(&r->proc, NULL);
+    double t0 = rec_now();
+    rc = rec_recipe_begin(r, err);
+    if (rc == 0)
+        rc = r->engine_log ? engine_log_record(r, err) : engine_rsp_record(r, err);
+    r->res->step_seconds = rec_now() - t0;
+    if (rc >= 0 && rec_recipe_end(r, err))
+        rc = -1;
+    /* Every ending with the VM still there gets its end snapshot: --steps,
+     * --until, timeout, signal, a halted or stuck CPU.  A shutdown took it in
+     * rec_note_qemu_end, before QEMU was stopped. */
+    if (rc >= 0 && (!r->qemu_gone || r->vm_paused))
+        rc = rec_take_snapshot(r, "end", err) ? -1 : rc;
+    return rc < 0 ? -1 : 0;
+}
+
+static void release(struct recorder *r)
+{
+    if (r->rsp)
+        rsp_close(r->rsp);
+    if (r->serial_fd >= 0)
+        close(r->serial_fd);
+    qmp_events_close(&r->qmp);
+    if (!r->o->attach)
+        qemu_stop(&r->proc);
+}
+
+/* --force: the new run is written beside the old one and replaces it only
+ * when finished (rundb_replace), so a failed or killed recording never costs
+ * the old run.  Without --force the run is written under its own name. */
+static int open_run_file(struct recorder *r, hvt_error *err)
+{
+    const char *path = r->o->out;
+    if (r->o->overwrite) {
+        if (snprintf(r->tmp_out, sizeof r->tmp_out, "%s.hvtrace-new-%ld", r->o->out,
+                     (long)getpid()) >= (int)sizeof r->tmp_out)
+            return hvt_error_set(err, "%s: path too long", r->o->out);
+        path = r->tmp_out;
+    }
+    if (rundb_create(&r->db, path, r->o->overwrite, err))
+        return -1;
+    qemu_set_pending(&r->proc, path);   /* a later hvtrace deletes it if we die */
+    return 0;
+}
+
+static void discard_run_file(struct recorder *r)
+{
+    rundb_close(r->db);
+    r->db = NULL;
+    rundb_remove(r->tmp_out[0] ? r->tmp_out : r->o->out);
+}
+
+/* The run never began (ended before --from was reached, or QEMU failed at
+ * start): one line saying so replaces the engine's error. */
+static void explain_no_run(struct recorder *r, int rc, hvt_error *err)
+{
+    const struct record_opts *o = r->o;
+    char why[sizeof err->msg];
+    int status;
+    snprintf(why, sizeof why, "%s", rc < 0 ? err->msg : r->res->reason);
+    hvt_error_clear(err);
+    if (rc < 0 && !o->attach && r->proc.pid > 0 && qemu_ended(r, &status)) {
+        qemu_exit_reason(&r->proc, status, why, sizeof why);
+        hvt_error_set(err, "%s before the recording began", why);
+    } else if (rc < 0) {
+        hvt_error_set(err, "%s", why[0] ? why : "recording failed before it began");
+    } else if (o->interrupted && *o->interrupted) {
+        hvt_error_set(err, "interrupted by signal %d before --from %s was reached",
+                      (int)*o->interrupted, o->from.text);
+    } else if (r->deadline && rec_now() > r->deadline) {
+        hvt_error_set(err, "--from %s not reached before the %g s timeout", o->from.text,
+                      o->timeout);
+    } else {
+        hvt_error_set(err, "the guest ended before --from %s: %s", o->from.text, why);
+    }
+}
+
+int record_run(const struct record_opts *o, struct record_result *res, hvt_error *err)
+{
+    struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res,
+                          .next_periodic = o->snap_every, .qmp = { .fd = -1 },
+                          .engine_log = o->engine && !strcmp(o->engine, "log") };
+    if (o->emulator && !strcmp(o->emulator, "bochs"))
+        return record_run_bochs(o, res, err);
+    qemu_opts_defaults(&r.qemu);
+    r.qemu.count_insns = !r.engine_log;
+    memset(res, 0, sizeof *res);
+    serial_init(&r.serial, serial_to_db, &r);
+    if (o->timeout > 0)
+        r.deadline = rec_now() + o->timeout;
+    int rc = connect_target(&r, err);
+    if (!rc)
+        rc = open_run_file(&r, err);
+    if (rc) {
+        explain_no_run(&r, -1, err);
+        release(&r);
+        return -1;
+    }
+    write_provenance(&r);
+    rc = record_body(&r, err);
+    rec_serial_settle(&r);
+    serial_flush(&r.serial, r.nsteps);
+    serial_free(&r.serial);
+    if (!r.recording) {
+        explain_no_run(&r, rc, err);
+        discard_run_file(&r);
+        release(&r);
+        return -1;
+    }
+    if (rc < 0)
+        set_reason(&r, 0, "recording failed: %s", err->msg);
+    res->steps = r.nsteps;
+    res->snapshots = r.nsnaps;
+    hvt_error ferr = { "" };
+    int frc = rundb_finish(r.db, res->complete ? RUNDB_COMPLETE : RUNDB_INCOMPLETE,
+                           res->reason, rc < 0 ? &ferr : err);
+    rundb_close(r.db);
+    if (!frc && r.tmp_out[0])
+        frc = rundb_replace(r.tmp_out, o->out, rc < 0 ? &ferr : err);
+    release(&r);
+    return rc < 0 || frc ? -1 : 0;
+}

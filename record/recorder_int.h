@@ -1,0 +1,155 @@
+/*
+ * recorder_int: what the recorder core (recorder.c) shares with its engines
+ * (engine_rsp.c, engine_log.c) and nobody else sees.  The core owns the session
+ * (QEMU, gdbstub, serial, run file, stop conditions, snapshots); an engine owns
+ * only how steps are produced, and appends each through rec_append.
+ */
+#ifndef HVT_RECORDER_INT_H
+#define HVT_RECORDER_INT_H
+
+#include "db/rundb.h"
+#include "record/recorder.h"
+#include "gdbstub/rsp.h"
+#include "qemu/qemu_fifo_log.h"
+#include "qemu/qmp_events.h"
+#include "recipes/recipe.h"
+#include "record/serial.h"
+#include "record/serial_thr.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+#define PROGRESS_EVERY      512     /* steps between progress callbacks */
+#define CONTINUE_SLICE_MS   200     /* how often a free run checks timeout/SIGINT */
+#define STEP_STALL_MS       2000    /* a step taking longer: the CPU is halted */
+#define REC_SIGQUIT         3       /* gdbstub stop for RUN_STATE_SHUTDOWN */
+#define REC_EFLAGS_IF       (1u << 9)
+/* QEMU's single-step mask while recording (recorder.c says why). */
+#define REC_SSTEP_FLAGS     (RSP_SSTEP_ENABLE | RSP_SSTEP_NOTIMER)
+#define STUCK_STEPS         20000   /* steps in a row without progress: guest stuck */
+
+#define REC_BIOS_VECTORS 2      /* int 13h, int 15h */
+#define REC_BIOS_NEST    4
+
+struct rec_bios_call {          /* a BIOS call whose output is read on return */
+    uint64_t ret_pc, ret_sp, buf;
+    uint8_t vector;
+};
+
+struct rec_bios {
+    int ready;
+    uint64_t entry[REC_BIOS_VECTORS];   /* linear targets of the IVT entries */
+    struct rec_bios_call pending[REC_BIOS_NEST];
+    int npending;
+};
+
+/* The log engine running a recipe (recorder_recipe.c): its breakpoints, and
+ * which step pairs it has evaluated. */
+#define REC_RECIPE_BPS 32
+struct rec_recipe_stops {
+    uint64_t entry[REC_RECIPE_BPS];     /* IVT targets of its int triggers */
+    int nentry;
+    uint64_t ret[REC_RECIPE_BPS];       /* return addresses of the calls it waits for */
+    int nret;
+    int mem_ok;                 /* the VM is stopped before the pair's `next` */
+    uint64_t evaluated;         /* pairs whose next is below this are done */
+};
+
+struct recorder {
+    const struct record_opts *o;
+    struct qemu_opts qemu;      /* o->qemu with defaults filled in */
+    struct qemu_proc proc;
+    struct rsp_session *rsp;
+    int serial_fd;
+    struct serial_lines serial;
+    struct serial_thr thr;      /* UART registers, for rec_serial_sent */
+    int serial_by_trace;        /* stamps from the trace, not read time */
+    rundb *db;
+    struct hvt_step cur;        /* state before the next instruction */
+    uint64_t rm_cs_sel, rm_cs_base; /* CS as of the last real-mode step */
+    uint64_t nsteps;
+    uint64_t next_periodic;     /* step of the next --snapshot-every snapshot */
+    int nsnaps;
+    double deadline;
+    int engine_log;             /* --engine log */
+    struct qemu_fifo_log *code_log; /* RSP engine: bytes from QEMU's in_asm, or NULL */
+    struct recipe_rt *recipe;   /* --recipe: its run-time state, or NULL */
+    struct recipe_io recipe_io;
+    struct rec_bios bios;       /* BIOS call buffers (recorder_bios.c) */
+    int recipe_stop;            /* the recipe asked to stop */
+    struct rec_recipe_stops recipe_bp; /* log engine: where a recipe stops the VM */
+    char recipe_reason[200];
+    int qemu_gone;              /* QEMU exited or the stub hung up */
+    int triple_fault;           /* the log engine saw QEMU log one */
+    int vm_shut;                /* the gdbstub said the VM shut down (-no-shutdown) */
+    int vm_paused;              /* ... and QEMU still holds it: snapshot possible */
+    int recording;              /* --from reached: steps are being recorded */
+    struct qmp_events qmp;      /* why the VM shut down (launched QEMU only) */
+    char hv_stopped[160];
+    char tmp_out[4096];         /* --force: the new run's name until it is done */       /* hv's "guest stopped: WHY" serial line, if any */
+    struct record_result *res;
+};
+
+double rec_now(void);
+/* Read COM1: bytes stamped with r->nsteps, or held for rec_serial_sent. */
+void rec_serial_poll(struct recorder *r);
+/* From now on, stamp each byte with the step that sent it: the engine calls
+ * rec_serial_sent for every step it records (serial_thr.h decides), and
+ * rec_serial_settle whenever the VM is stopped with every executed step
+ * recorded (unmatched bytes get r->nsteps). */
+void rec_serial_by_trace(struct recorder *r);
+void rec_serial_sent(struct recorder *r, const struct hvt_step *s);
+void rec_serial_settle(struct recorder *r);
+/* 1 MiB of physical memory into the run file, labelled, at step r->nsteps. */
+int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err);
+/* Snapshot if r->cur sits at a --snapshot-at address, or --snapshot-every is
+ * due (the log engine stops the VM when r->nsteps reaches r->next_periodic). */
+int rec_snapshot_if_asked(struct recorder *r, hvt_error *err);
+/* Registers (+ code bytes unless r->code_log) of the stopped VM into r->cur. */
+int rec_read_current(struct recorder *r, hvt_error *err);
+/* Instruction bytes at s's PC by `m`; trim to the decoded instruction length. */
+void rec_read_code(struct recorder *r, struct hvt_step *s);
+void rec_trim_code(struct hvt_step *s);
+/* Should recording stop before the instruction in r->cur?  Sets the reason. */
+int rec_should_stop(struct recorder *r);
+/* Does this stop end the run?  A stop that is not a signal (QEMU exited), or
+ * signal QUIT: QEMU's gdbstub reports a shutdown (power-off, triple fault
+ * under -no-reboot, SIGTERM) that -no-shutdown turned into a pause. */
+int rec_stop_ends(struct recorder *r, const struct rsp_stop *st);
+/* The run ends because QEMU ended, or because the CPU makes no progress. */
+void rec_note_qemu_end(struct recorder *r);
+void rec_note_stuck(struct recorder *r, const char *why);
+/* An RSP failure: 1 if QEMU went away (the run ended), else -1. */
+int rec_rsp_failed(struct recorder *r, hvt_error *err);
+/* The breakpoint pair for an address (linear, and the offset of a SEG:OFF). */
+int rec_set_pair(struct recorder *r, const struct hvt_addr *a, int insert, hvt_error *err);
+/* Resume until the VM stops, honouring SIGINT and the timeout: 0 stopped,
+ * 1 the run ended, -1 error. */
+int rec_continue_to_stop(struct recorder *r, hvt_error *err);
+/* `jmp $`: the one instruction that executes without changing the state. */
+int rec_jumps_to_itself(const struct hvt_step *s);
+
+/* Recipes (recorder_recipe.c).  rec_recipe_step: 1 keep `done`, 0 drop, -1 error. */
+int rec_recipe_begin(struct recorder *r, hvt_error *err);
+int rec_recipe_step(struct recorder *r, const struct hvt_step *done,
+                    const struct hvt_step *next, hvt_error *err);
+int rec_recipe_end(struct recorder *r, hvt_error *err);
+/* The log engine's side (see recorder_recipe.c): breakpoints at the recipe's
+ * triggers (insert 1 at start, 0 at the end), one evaluation per step pair
+ * (mem_ok: the VM is stopped right before `next`), and, with the VM stopped,
+ * breakpoints that follow the returns the recipe waits for. */
+int rec_recipe_breaks(struct recorder *r, int insert, hvt_error *err);
+int rec_recipe_pair(struct recorder *r, const struct hvt_step *done,
+                    const struct hvt_step *next, int mem_ok, hvt_error *err);
+int rec_recipe_sync_returns(struct recorder *r, hvt_error *err);
+
+/* BIOS call buffers (recorder_bios.c): rec_bios_start notes the IVT targets;
+ * rec_bios_check, on a stopped r->cur, captures a call's input at its entry
+ * or its output at its return (1 if it did either). */
+int rec_bios_start(struct recorder *r);
+int rec_bios_check(struct recorder *r);
+
+int engine_rsp_record(struct recorder *r, hvt_error *err);
+int engine_log_record(struct recorder *r, hvt_error *err);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * serial: COM1 bytes to step-stamped lines (see serial.h).  Invariant: at most
+ * one of `held` and `sent` is non-empty after any call (matching consumes
+ * pairs), so a byte is stamped as soon as both it and its step are known.
+ */
+#include "record/serial.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void serial_init(struct serial_lines *s, serial_line_fn emit, void *ctx)
+{
+    memset(s, 0, sizeof *s);
+    s->emit = emit;
+    s->ctx = ctx;
+}
+
+void serial_free(struct serial_lines *s)
+{
+    free(s->held);
+    free(s->sent);
+    s->held = NULL;
+    s->sent = NULL;
+    s->nheld = s->capheld = s->nsent = s->capsent = 0;
+}
+
+int serial_flush(struct serial_lines *s, uint64_t step)
+{
+    if (s->len == 0)
+        return 0;
+    s->buf[s->len] = 0;
+    s->len = 0;
+    return s->emit(s->ctx, step, s->buf);
+}
+
+/* Append n bytes to the line, splitting it first if they would not fit. */
+static int serial_put(struct serial_lines *s, uint64_t step, const char *p, size_t n)
+{
+    int rc = s->len + n > SERIAL_MAX_LINE ? serial_flush(s, step) : 0;
+    for (size_t i = 0; i < n; i++)
+        s->buf[s->len++] = p[i];
+    return rc;
+}
+
+int serial_feed(struct serial_lines *s, uint64_t step, const char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = 0;
+        if (bytes[i] == '\n')
+            rc = serial_flush(s, step);
+        else if (bytes[i] == 0)
+            rc = serial_put(s, step, "\\x00", 4);
+        else if (bytes[i] != '\r')
+            rc = serial_put(s, step, bytes + i, 1);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Stamp pairs of (held byte, sent step) in order. */
+static int match(struct serial_lines *s)
+{
+    size_t k = s->nheld < s->nsent ? s->nheld : s->nsent;
+    int rc = 0;
+    for (size_t i = 0; i < k && !rc; i++)
+        rc = serial_feed(s, s->sent[i], &s->held[i], 1);
+    memmove(s->held, s->held + k, s->nheld - k);
+    memmove(s->sent, s->sent + k, (s->nsent - k) * sizeof *s->sent);
+    s->nheld -= k;
+    s->nsent -= k;
+    return rc;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 4096;
+    while (ncap < need)
+        ncap *= 2;
+    void *q = realloc(*p, ncap * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = ncap;
+    return 0;
+}
+
+int serial_hold(struct serial_lines *s, const char *bytes, size_t n)
+{
+    if (s->failed || s->nheld + n > SERIAL_MAX_HELD ||
+        grow((void **)&s->held, &s->capheld, s->nheld + n, 1)) {
+        /* No memory, or far more bytes than the trace has sent: stamp them
+         * with the newest step known rather than lose them. */
+        s->failed = 1;
+        uint64_t step = s->nsent ? s->sent[s->nsent - 1] : 0;
+        return serial_feed(s, step, bytes, n);
+    }
+    memcpy(s->held + s->nheld, bytes, n);
+    s->nheld += n;
+    return match(s);
+}
+
+int serial_sent(struct serial_lines *s, uint64_t step)
+{
+    if (s->nsent >= SERIAL_MAX_HELD)
+        s->nsent = 0;           /* writes without output (loopback?): forget */
+    if (grow((void **)&s->sent, &s->capsent, s->nsent + 1, sizeof *s->sent))
+        return s->failed = 1, 0;
+    s->sent[s->nsent++] = step;
+    return match(s);
+}
+
+int serial_settle(struct serial_lines *s, uint64_t step)
+{
+    int rc = s->nheld ? serial_feed(s, step, s->held, s->nheld) : 0;
+    s->nheld = 0;
+    s->nsent = 0;
+    s->failed = 0;
+    return rc;
+}
