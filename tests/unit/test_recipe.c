@@ -382,6 +382,83 @@ UNIT_TEST(int15_e820_reports_caller_and_entries)
     free(f);
 }
 
+/* issue 9 point 5: E820 reached by `pushf; call far [0x54]` (ff 1e 54 00) and by
+ * `pushf; push cs; push ret; jmp far [0x54]` (ff 2e 54 00): the handler's iret
+ * pops IP, CS and FLAGS (SDM vol 2A IRET), so the call returns at the pushed
+ * CS:IP with SP 2 (call) or 6 (jump) above its SP at the far instruction.  The
+ * far jump's return address is read from the stack at SS:SP. */
+UNIT_TEST(int_trigger_fires_on_far_call_and_far_jump)
+{
+    static const struct e820 entry = { 0, 0x9fc00, 1 };
+    static const uint8_t frame[4] = { 0x60, 0x7c, 0x00, 0x00 };   /* IP 7c60, CS 0 */
+    static struct prog p;
+    struct recipe_io io;
+    struct fake *f = fake_new(&io);
+    int keeps[32];
+    memset(&p, 0, sizeof p);
+    add(&p, 0, 0x7c00, "90");
+    struct hvt_step *s = add(&p, 0, 0x7c40, "ff1e5400");            /* call far [0x54] */
+    s->st.f[HVT_RAX] = 0xe820; s->st.f[HVT_RDX] = 0x534d4150; s->st.f[HVT_RDI] = 0x600;
+    s->st.f[HVT_RSP] = 0x7bee;                                       /* after pushf */
+    add(&p, 0xf000, 0xf859, "cf")->st.f[HVT_RSP] = 0x7bea;          /* iret */
+    writes(&p, 0x600, &entry, sizeof entry);
+    s = add(&p, 0, 0x7c44, "90");
+    s->st.f[HVT_RAX] = 0x534d4150; s->st.f[HVT_RSP] = 0x7bf0;
+    s = add(&p, 0, 0x7c50, "ff2e5400");                              /* jmp far [0x54] */
+    s->st.f[HVT_RAX] = 0xe820; s->st.f[HVT_RSP] = 0x7bea;
+    memcpy(f->mem + 0x7bea, frame, sizeof frame);
+    add(&p, 0xf000, 0xf859, "cf");
+    s = add(&p, 0, 0x7c60, "90");
+    s->st.f[HVT_RAX] = 0x534d4150; s->st.f[HVT_RSP] = 0x7bf0;
+    CHECK(drive("int15-e820", &p, f, &io, keeps) == 0);
+    const char *want_caller[2] = { "0000:7c40", "0000:7c50" }, *want_at[2] = { "0000:7c44", "0000:7c60" };
+    int calls = 0, rets = 0;
+    for (int i = 0; i < f->nev; i++) {
+        char v[32];
+        calls += has_tag(f->ev[i], "e820-call");
+        if (!has_tag(f->ev[i], "e820"))
+            continue;
+        CHECK(rets < 2);
+        CHECK_STR(kv(f->ev[i], "caller", v, sizeof v), want_caller[rets]);
+        CHECK_STR(kv(f->ev[i], "at", v, sizeof v), want_at[rets]);
+        CHECK_EQ_U64(kv_u64(f->ev[i], "length"), 0x9fc00);
+        rets++;
+    }
+    CHECK(calls == 2 && rets == 2);
+    free(f);
+}
+
+/* Which recipes the log engine can run from breakpoints (recipe_breaks.c). */
+UNIT_TEST(recipes_at_breakpoints)
+{
+    static const char *const want[][2] = {
+        { "int15-e820", "" }, { "ivt-watch", "watch" }, { "int1a-tcg", "windows" },
+        { "smi-follow", "windows" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const struct recipe_builtin *b = recipe_builtin_find(want[i][0]);
+        struct recipe *r;
+        hvt_error e = { "" };
+        const char *why = "";
+        CHECK(b && recipe_parse(b->text, strlen(b->text), "t", &r, &e) == 0);
+        int ok = recipe_runs_at_breakpoints(r, &why);
+        CHECK(ok == !want[i][1][0]);
+        CHECK(strstr(why, want[i][1]) != NULL);
+        if (i == 0) {
+            uint8_t v[4];
+            CHECK(recipe_trigger_vectors(r, v, 4) == 1 && v[0] == 0x15);   /* two rules, one vector */
+        }
+        recipe_free(r);
+    }
+    static const char text[] = "name a\ndescribe d\non addr 0000:7c44 : log here\n";
+    struct recipe *r;
+    hvt_error e = { "" };
+    const struct hvt_addr *a[2];
+    CHECK(recipe_parse(text, strlen(text), "t", &r, &e) == 0);
+    CHECK(recipe_trigger_addrs(r, a, 2) == 1 && a[0]->linear == 0x7c44);
+    recipe_free(r);
+}
+
 /* A hook whose code sits at the caller's return address (CS:IP equal, stack
  * 6 bytes deeper) has not returned yet: only the state with the caller's SP
  * is the return. */
