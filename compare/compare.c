@@ -364,6 +364,24 @@ static int64_t call_at(const struct report_side *s, uint64_t step)
     return lo < s->ncalls && s->calls[lo].step == step ? (int64_t)lo : -1;
 }
 
+/* An E820 answer ("int 15h E820 entry N: BASE-END type T") that covers or
+ * borders hv's own range (rounded up to the 2 MiB hv reserves): hv's map
+ * differs from the firmware's there on purpose. */
+static const char *e820_by_design(const struct report_diff *d, const char *text)
+{
+    unsigned long long base, end;
+    const char *p = strstr(text, "E820 entry ");
+    p = p ? strchr(p, ':') : NULL;
+    if (!p || sscanf(p + 1, " %llx-%llx", &base, &end) != 2)
+        return NULL;
+    for (size_t i = d->opts.nexclude; i < d->nexclude; i++) {
+        uint64_t lo = d->exclude[i].lo, hi = (d->exclude[i].hi | 0x1fffff);
+        if (base <= hi + 1 && end + 1 >= lo)
+            return "hv's reserved E820 range";
+    }
+    return NULL;
+}
+
 /* BIOS calls paired by alignment: A's call at step n with B's call at the
  * step aligned with n, whatever their positions in each list. */
 static int pair_calls(struct report_diff *d, hvt_error *err)
@@ -377,6 +395,13 @@ static int pair_calls(struct report_diff *d, hvt_error *err)
             uint64_t peer;
             c->peer = align_map_peer(&m, k, c->step, &peer) ? call_at(&d->side[!k], peer) : -1;
             c->same = c->peer >= 0 && !strcmp(c->text, d->side[!k].calls[c->peer].text);
+            c->design = c->same ? NULL : e820_by_design(d, c->text);
+        }
+    for (int k = 0; k < 2; k++)             /* a pair is by design if either side is */
+        for (size_t i = 0; i < d->side[k].ncalls; i++) {
+            struct report_call *c = &d->side[k].calls[i];
+            if (c->peer >= 0 && !c->design)
+                c->design = d->side[!k].calls[c->peer].design;
         }
     align_map_free(&m);
     return 0;

@@ -25,6 +25,16 @@ const char *hunkclass_name(enum hunk_class c)
     return c < HUNK_NCLASSES ? names[c] : "?";
 }
 
+const char *hunkclass_reg_by_design(enum hvt_field f, uint64_t a, uint64_t b)
+{
+    uint64_t x = a ^ b;
+    if (f == HVT_EFER && x && !(x & ~(1ull << 12)))
+        return "hv sets EFER.SVME to run the guest under SVM";
+    if (f == HVT_CR4 && x && !(x & ~(1ull << 13)))
+        return "hv sets CR4.VMXE to run the guest under VMX";
+    return NULL;
+}
+
 /* Legacy and REX prefixes (Intel SDM vol 2, 2.1.1 and 2.2.1). */
 static size_t skip_prefixes(const uint8_t *b, size_t len)
 {

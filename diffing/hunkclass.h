@@ -58,4 +58,9 @@ void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk
 
 const char *hunkclass_name(enum hunk_class c);   /* "timing", "by design", ... */
 
+/* A register difference hv makes on purpose, or NULL: EFER.SVME alone (AMD
+ * APM vol 2, 15.4: VMRUN needs it set), CR4.VMXE alone (Intel SDM vol 3,
+ * 23.7: VMXON needs it). */
+const char *hunkclass_reg_by_design(enum hvt_field f, uint64_t a, uint64_t b);
+
 #endif

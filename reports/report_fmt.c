@@ -113,11 +113,16 @@ static int row_differs(const struct report_call_row *r)
     return r->i[0] < 0 || r->i[1] < 0 || !r->same;
 }
 
+static int row_rank(const struct report_call_row *r)
+{
+    return !row_differs(r) ? 2 : r->design ? 1 : 0;
+}
+
 static int row_cmp(const void *x, const void *y)
 {
     const struct report_call_row *a = x, *b = y;
-    if (row_differs(a) != row_differs(b))
-        return row_differs(a) ? -1 : 1;
+    if (row_rank(a) != row_rank(b))
+        return row_rank(a) - row_rank(b);
     return a->step < b->step ? -1 : a->step > b->step;
 }
 
@@ -127,10 +132,12 @@ size_t report_call_rows(const struct report_diff *d, struct report_call_row *row
     const struct report_side *s = d->side;
     for (size_t i = 0; i < s[0].ncalls; i++)
         rows[n++] = (struct report_call_row){ { (int64_t)i, s[0].calls[i].peer },
-                                              s[0].calls[i].same, s[0].calls[i].step };
+                                              s[0].calls[i].same, s[0].calls[i].design,
+                                              s[0].calls[i].step };
     for (size_t j = 0; j < s[1].ncalls; j++)
         if (s[1].calls[j].peer < 0)
-            rows[n++] = (struct report_call_row){ { -1, (int64_t)j }, 0, s[1].calls[j].step };
+            rows[n++] = (struct report_call_row){ { -1, (int64_t)j }, 0, s[1].calls[j].design,
+                                                  s[1].calls[j].step };
     qsort(rows, n, sizeof *rows, row_cmp);
     return n;
 }
@@ -148,11 +155,13 @@ size_t report_fmt_reg(const struct report_diff *d, enum hvt_field f, char *buf, 
     const struct regdiff_field *r = &d->regs.f[f];
     char bits[128] = "";
     regdiff_bits_change(f, r->a, r->b, bits, sizeof bits);
+    const char *design = hunkclass_reg_by_design(f, r->a, r->b);
     switch (regdiff_classify(r)) {
     case REGDIFF_PERSISTENT:
-        return (size_t)snprintf(buf, n, "%s: 0x%" PRIx64 " vs 0x%" PRIx64 "%s%s%s",
+        return (size_t)snprintf(buf, n, "%s: 0x%" PRIx64 " vs 0x%" PRIx64 "%s%s%s%s%s%s",
                                 hvt_field_name(f), r->a, r->b, bits[0] ? " (B " : "", bits,
-                                bits[0] ? ")" : "");
+                                bits[0] ? ")" : "", design ? ": by design (" : "",
+                                design ? design : "", design ? ")" : "");
     case REGDIFF_OFFSET:
         return (size_t)snprintf(buf, n, "%s: B = A %+" PRId64 " at every aligned step",
                                 hvt_field_name(f), (int64_t)(r->b - r->a));
@@ -173,15 +182,26 @@ size_t report_fmt_state_diff(const struct hvt_state *a, const struct hvt_state *
     size_t o = 0;
     if (n)
         buf[0] = 0;
+    const char *design = NULL;
+    int design_f = 0;
     for (int i = 0; i < HVT_NFIELDS && o < n; i++) {
         if (!(known & (uint32_t)hvt_field_group((enum hvt_field)i)) || a->f[i] == b->f[i])
             continue;
+        const char *why = hunkclass_reg_by_design((enum hvt_field)i, a->f[i], b->f[i]);
+        if (why) {                          /* named once, at the end */
+            design = why;
+            design_f = i;
+            continue;
+        }
         char bits[96] = "";
         regdiff_bits_change((enum hvt_field)i, a->f[i], b->f[i], bits, sizeof bits);
         o += (size_t)snprintf(buf + o, n - o, "%s%s 0x%" PRIx64 " vs 0x%" PRIx64 "%s%s%s",
                               o ? ", " : "", hvt_field_name((enum hvt_field)i), a->f[i],
                               b->f[i], bits[0] ? " (B " : "", bits, bits[0] ? ")" : "");
     }
+    if (design && o < n)
+        o += (size_t)snprintf(buf + o, n - o, "%s%s by design (%s)", o ? "; " : "",
+                              hvt_field_name((enum hvt_field)design_f), design);
     return o < n ? o : n - 1;
 }
 

@@ -29,11 +29,12 @@ size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n);
 size_t report_fmt_class(const struct report_diff *d, size_t i, char *buf, size_t n);
 
 /* BIOS calls of both runs as rows, each an A call and the B call at its
- * aligned step (-1: none on that side); the rows that differ come first, then
- * by step.  rows needs room for side[0].ncalls + side[1].ncalls. */
+ * aligned step (-1: none on that side); the rows that differ come first (those
+ * that differ by design after the others), then by step.  rows needs room for side[0].ncalls + side[1].ncalls. */
 struct report_call_row {
     int64_t i[2];
     int same;
+    const char *design;     /* the difference is by design (why), or NULL */
     uint64_t step;          /* A's step, else B's: the order among equals */
 };
 size_t report_call_rows(const struct report_diff *d, struct report_call_row *rows);

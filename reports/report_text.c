@@ -195,12 +195,14 @@ static void print_calls(struct tctx *t)
     while (ndiff < n && !rows[ndiff].same)
         ndiff++;
     fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment; %zu differ "
-            "(listed first, '*')\n", a->ncalls, b->ncalls, ndiff);
+            "(listed first: '*', then '~' by design)\n", a->ncalls, b->ncalls, ndiff);
     for (size_t k = 0; k < n && k < TEXT_CALLS; k++) {
         const struct report_call_row *r = &rows[k];
         for (int side = 0; side < 2; side++)
             if (r->i[side] >= 0 && (side == 0 || !r->same))
-                print_call(t, side, r->i[side], r->same ? ' ' : '*');
+                print_call(t, side, r->i[side], r->same ? ' ' : r->design ? '~' : '*');
+        if (r->design)
+            fprintf(t->f, "~   (by design: %s)\n", r->design);
         if (!r->same && (r->i[0] < 0 || r->i[1] < 0))
             fprintf(t->f, "*   (no call at the aligned step in %c)\n", r->i[0] < 0 ? 'A' : 'B');
     }
