@@ -51,7 +51,7 @@ else hvt_fail ivt_difference_labelled "$(grep -m1 'int 15h:' "$t/hv.txt")"; fi
 
 # BIOS calls named with their buffers: every E820 entry the diff lists for the
 # no-hv run equals the entry the guest printed (base, length-1, type).
-grep -E '^[* ] A #' "$t/hv.txt" | grep -o 'int 15h E820 entry [0-9]*: [0-9a-f]*-[0-9a-f]* type [0-9]*' |
+grep -E '^[*~ ] A #' "$t/hv.txt" | grep -o 'int 15h E820 entry [0-9]*: [0-9a-f]*-[0-9a-f]* type [0-9]*' |
     awk '{ print $6, $8 }' | sort -u > "$t/named"
 sqlite3 "$t/a1.db" "SELECT line FROM serial_lines WHERE line LIKE 'E820 %'" |
     while read -r _ base len type _; do
@@ -88,7 +88,7 @@ else hvt_fail why_names_who_changed_the_ivt "step $step: $(tail -1 "$t/why.txt")
 # BIOS calls are paired by alignment and the differing ones come first: the
 # first listed is an E820 entry, whose printed form differs between the runs
 # in the guest's own serial output.
-first_call=$(grep -m1 -E '^[* ] [AB] #' "$t/hv.txt")
+first_call=$(grep -m1 -E '^[*~ ] [AB] #' "$t/hv.txt")
 if [[ $first_call == "* "*"int 15h E820 entry"* ]] &&
    ! cmp -s <(sqlite3 "$t/a1.db" "SELECT line FROM serial_lines WHERE line LIKE 'E820 %'") \
              <(sqlite3 "$t/b.db" "SELECT line FROM serial_lines WHERE line LIKE 'E820 %'")
