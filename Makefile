@@ -95,9 +95,10 @@ fuzz:
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libhvtrace.a
 	bash tests/fuzz/run-fuzz.sh build-fuzz
 
-bench: all
+bench: all images
 	bash bench/run-bench.sh $(B)
 	bash bench/hv-bench.sh $(B)
+	bash bench/real-bench.sh $(B)
 
 deps:
 	@bash scripts/install-deps.sh
