@@ -8,6 +8,8 @@
 #   real_linux_x86_64     the same under hv; the kernel's BIOS-e820 map equals the
 #                         bare map with hv's range (hv's banner) reserved, and
 #                         /proc/meminfo's MemTotal is smaller
+#   real_linux_x86_64_placed  the kernel's own /proc/iomem ("Kernel code" ..
+#                         "Kernel bss") lies outside hv's range under hv
 # Truth: the kernel's own boot log (an independent consumer of hv's E820 answers).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../integration/hv_lib.inc"
@@ -40,4 +42,19 @@ elif [ "$(memtotal "$d/log.txt")" -ge "$(memtotal "$bare/log.txt")" ]; then
     hvt_fail "real_linux_$h" "MemTotal under hv $(memtotal "$d/log.txt") kB, not below bare $(memtotal "$bare/log.txt") kB"
 else
     hvt_ok "real_linux_$h"
+fi
+
+# kernel_span LOG: "LO HI" (hex, inclusive) from the first Kernel code to the last
+# Kernel bss line of /proc/iomem as the initramfs printed it.
+kernel_span() {
+    sed -n 's/^HVT-LINUX iomem *\([0-9a-f]*\)-\([0-9a-f]*\) : Kernel .*/\1 \2/p' "$1" |
+        awk 'NR == 1 { lo = $1 } { hi = $2 } END { if (NR) print lo, hi }'
+}
+read -r klo khi <<< "$(kernel_span "$d/log.txt")"
+if [ -z "$klo" ] || [ -z "$lo" ]; then
+    hvt_fail "real_linux_${h}_placed" "no Kernel lines in /proc/iomem under hv"
+elif [ $((16#$khi)) -lt $((lo)) ] || [ $((16#$klo)) -ge $((hi)) ]; then
+    hvt_ok "real_linux_${h}_placed"
+else
+    hvt_fail "real_linux_${h}_placed" "kernel at $klo-$khi overlaps hv's range $lo-$hi"
 fi

@@ -1,17 +1,18 @@
 /*
  * test_reloc: the relocation explanation, on the layout this machine produced
- * (tests/slow, build/images): Debian's bzImage asks to be loaded at 0x1000000
+ * (build/images/grub.img, -m 256): Debian's bzImage asks to be loaded at 0x1000000
  * (its setup header's pref_address) with init_size 0x3f98000; bare, GRUB puts it
- * there; under hv the range 0x1800000-0x19fffff is reserved (hv's banner, E820
- * entry 4 of the map GRUB passes on), so GRUB places it at the next 2 MiB boundary
- * above, 0x1a00000: the same code runs 0xa00000 higher, with CR3, RSP and GDTR in
- * the kernel's image shifted alike.
+ * there (the kernel's /proc/iomem: "01000000-01e01d31 : Kernel code"); under the
+ * x86_64 hv the range 0x1800000-0x19fffff is reserved (hv's banner, E820 entry 4
+ * of the map GRUB passes on) and the kernel runs at 0x5a00000 ("05a00000-06801d31 :
+ * Kernel code"): the same code 0x4a00000 higher, with CR3, RSP and GDTR in the
+ * kernel's image shifted alike.
  */
 #include "diffing/reloc.h"
 #include "tests/unit/unit.h"
 
 #define A_LOAD  0x1000000u
-#define DELTA   0xa00000u
+#define DELTA   0x4a00000u
 
 static struct hvt_state st(uint64_t base, uint64_t i)
 {
@@ -94,7 +95,7 @@ UNIT_TEST(kernel_above_hv_range)
     CHECK_EQ_U64((uint64_t)r.e820_index, 4);
     CHECK(r.res_is_hv);
     reloc_format(&r, buf, sizeof buf);
-    CHECK_STR(buf, "B runs the same code 0xa00000 higher (200 steps at PCs shifted by it; "
+    CHECK_STR(buf, "B runs the same code 0x4a00000 higher (200 steps at PCs shifted by it; "
                    "shifted alike: rsp cr3 gdtr.base): placed above hv's reserved range "
                    "0x1800000-0x19fffff, see B's E820 entry 4");
 }
