@@ -107,3 +107,18 @@ PY
 else
     hvt_fail polling_loop_is_timing "recording failed: $(tail -1 "$t/chain_poll-b.out")"
 fi
+
+# One run, one question: hvtrace why on the hv run of chain_ivt, at the
+# compare after the planted load: AX came from [0x56], which hv wrote before
+# the trace.  Bad input: one line on stderr, exit 2.
+if [ -s "$t/chain_ivt-b.db" ]; then
+    step=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain"]["b"][1]["step"])' "$t/chain_ivt.json")
+    "$HVT" why "$t/chain_ivt-b.db" "$step" ax > "$t/why.txt" 2>&1; rc=$?
+    "$HVT" why "$t/chain_ivt-b.db" 999999999 ax > /dev/null 2> "$t/why1.err"; rc1=$?
+    "$HVT" why "$t/chain_ivt-b.db" 5 nosuchreg > /dev/null 2> "$t/why2.err"; rc2=$?
+    if [ $rc = 0 ] && grep -q 'loaded ax = 0x40: mov loaded ax from \[0x56, 2 bytes\]' "$t/why.txt" &&
+       grep -q 'start \[0x56, 2 bytes\] = 0x40.*by hv' "$t/why.txt" &&
+       [ $rc1 = 2 ] && [ "$(wc -l < "$t/why1.err")" = 1 ] && [ $rc2 = 2 ] && [ "$(wc -l < "$t/why2.err")" = 1 ]
+    then hvt_ok why_one_value_in_one_run
+    else hvt_fail why_one_value_in_one_run "exit $rc/$rc1/$rc2: $(tail -2 "$t/why.txt")"; fi
+fi
