@@ -11,7 +11,7 @@
 #   make bench        benchmarks (not tests)
 #   make deps         install missing Debian packages (needs root)
 #   make install      PREFIX=/usr/local DESTDIR=
-#   make sanitize     build with ASan+UBSan into build-san/ and run unit tests
+#   make sanitize     build with ASan+UBSan into build-san/, run unit and integration tests
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -88,8 +88,17 @@ check-layout:
 unit: all
 	bash tests/run-tests.sh $(B) unit
 
+# The unit tests, then the integration tests, against the ASan+UBSan+LSan build:
+# every hvtrace the integration tests run is the sanitized one, and a finding
+# makes it exit non-zero (so its test fails).  HVT_FILTER limits the integration
+# tests (e.g. make sanitize HVT_FILTER=endings).
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 sanitize:
-	$(MAKE) B=build-san CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit
+	$(MAKE) B=build-san CC=clang CFLAGS="$(SAN_FLAGS)" all
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    bash tests/run-tests.sh build-san unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    bash tests/run-tests.sh build-san integration $(HVT_FILTER)
 
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libhvtrace.a

@@ -235,7 +235,8 @@ static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
     align_builder_free(r.b);
     while (r.npend > 0)
         call_done(&r, &r.pend[--r.npend], UINT64_MAX, NULL);
-    qsort(s->calls, s->ncalls, sizeof *s->calls, call_cmp);
+    if (s->ncalls > 1)          /* qsort(NULL, 0, ...) is undefined (C11 7.22.5p1) */
+        qsort(s->calls, s->ncalls, sizeof *s->calls, call_cmp);
     free(r.mem);
     return rc;
 }

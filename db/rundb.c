@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #define RUNDB_APP_ID      0x48565452    /* "HVTR"; also set by db/schema.sql */
+#define RUNDB_META_PID    "recorder_pid"  /* who writes a run still recording */
 #define RUNDB_BUSY_MS     5000          /* a reader (sqlite3 CLI) may hold a lock */
 
 int rundb_sqlerr(rundb *db, hvt_error *err, const char *what)
@@ -223,6 +224,9 @@ int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err)
     db->writer = 1;
     db->has_mem = 1;
     db->insns_loaded = 1;       /* a new run has no instructions yet */
+    char pid[24];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    rundb_set_meta(db, RUNDB_META_PID, pid, NULL);
     *out = db;
     return 0;
 }
@@ -315,6 +319,25 @@ static int count_rows(rundb *db, const char *sql, int *n, hvt_error *err)
     return 0;
 }
 
+/* The pid of the process recording this file, if it still runs: the meta
+ * key recorder_pid names it, and /proc/PID/comm must still say hvtrace (a
+ * reused pid belongs to something else).  0 if it is gone. */
+static long recorder_pid(rundb *db)
+{
+    char *v = rundb_get_meta(db, RUNDB_META_PID);
+    long pid = v ? strtol(v, NULL, 10) : 0;
+    free(v);
+    char path[64], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    FILE *f = pid > 0 ? fopen(path, "r") : NULL;
+    if (!f)
+        return 0;
+    if (!fgets(comm, sizeof comm, f))
+        comm[0] = 0;
+    fclose(f);
+    return strncmp(comm, "hvtrace", 7) == 0 ? pid : 0;
+}
+
 int rundb_info(rundb *db, struct rundb_info *info, hvt_error *err)
 {
     sqlite3_stmt *st;
@@ -328,9 +351,15 @@ int rundb_info(rundb *db, struct rundb_info *info, hvt_error *err)
     snprintf(info->status, sizeof info->status, "%s", sqlite3_column_text(st, 0));
     snprintf(info->reason, sizeof info->reason, "%s", sqlite3_column_text(st, 1));
     sqlite3_finalize(st);
-    /* Nobody finished this run and we are not its writer: the recorder died. */
-    if (!db->writer && strcmp(info->status, RUNDB_RECORDING) == 0)
-        snprintf(info->reason, sizeof info->reason, "recorder was killed");
+    /* Nobody finished this run and we are not its writer: its recorder is
+     * still at work, or it died. */
+    if (!db->writer && strcmp(info->status, RUNDB_RECORDING) == 0) {
+        long pid = recorder_pid(db);
+        if (pid > 0)
+            snprintf(info->reason, sizeof info->reason, "being recorded (pid %ld)", pid);
+        else
+            snprintf(info->reason, sizeof info->reason, "recorder was killed");
+    }
     if (rundb_count_steps(db, &info->steps, err) ||
         count_rows(db, "SELECT count(*) FROM snapshot", &info->nsnapshots, err) ||
         count_rows(db, "SELECT count(*) FROM serial", &info->nserial, err))

@@ -21,6 +21,9 @@
 #define RSP_DEFAULT_PACKET_SIZE 400
 /* A stop after an interrupt normally comes at once; allow a loaded machine. */
 #define RSP_INTERRUPT_WAIT_MS 5000
+/* Largest qXfer object accepted: QEMU's whole x86_64 target description is
+ * ~10 KB; a stub streaming more is broken or hostile. */
+#define RSP_XFER_MAX (1 << 20)
 /* Longest request we format ourselves (qXfer/qRcmd/m/Z headers). */
 #define RSP_REQ_MAX 1024
 
@@ -167,6 +170,9 @@ static int xfer_chunk(struct rsp_session *s, const char *object, const char *ann
     if (n == 0 || (reply[0] != 'm' && reply[0] != 'l'))
         return hvt_error_set(err, "qXfer:%s:read:%s: %s", object, annex,
                              n ? reply : "not supported");
+    if (*len + n > RSP_XFER_MAX)
+        return hvt_error_set(err, "qXfer:%s:read:%s: the stub sent more than %d bytes "
+                             "(an endless object?)", object, annex, RSP_XFER_MAX);
     char *nb = realloc(*buf, *len + n);     /* n - 1 bytes of data and a NUL */
     if (!nb)
         return hvt_error_set(err, "out of memory");

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +80,28 @@ static int sock_write_all(void *ctx, const void *buf, size_t n)
     return 0;
 }
 
+/* See rsp_conn_abort_on. */
+static volatile sig_atomic_t *conn_abort_flag;
+
+void rsp_conn_abort_on(volatile sig_atomic_t *flag)
+{
+    conn_abort_flag = flag;
+}
+
 static ssize_t sock_read(void *ctx, void *buf, size_t cap, int timeout_ms)
 {
     int fd = ((struct sock_ctx *)ctx)->fd;
     for (;;) {
+        if (conn_abort_flag && *conn_abort_flag) {
+            errno = EINTR;      /* a signal while a stub floods or stalls us */
+            return -1;
+        }
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
         int r = poll(&pfd, 1, timeout_ms);
         if (r == 0)
             return -2;
         if (r < 0 && errno == EINTR)
-            continue;
+            continue;           /* the flag, if set, is seen at the top */
         if (r < 0)
             return -1;
         ssize_t got = read(fd, buf, cap);

@@ -17,6 +17,7 @@
 #ifndef HVT_RSP_CONN_H
 #define HVT_RSP_CONN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -42,6 +43,11 @@ struct rsp_conn;
  * '/').  Retries for up to retry_ms while nobody listens yet (QEMU just started). */
 struct rsp_conn *rsp_conn_connect(const char *addr, int retry_ms, hvt_error *err);
 /* A connection over any transport; ctx is passed to the ops and closed with it. */
+/* While *flag is non-zero (a signal handler sets it), socket reads fail at
+ * once with EINTR instead of waiting for a stub that floods or stalls: used
+ * while connecting, before a recording exists.  NULL turns it off. */
+void rsp_conn_abort_on(volatile sig_atomic_t *flag);
+
 struct rsp_conn *rsp_conn_new(const struct rsp_transport *ops, void *ctx,
                               hvt_error *err);
 void rsp_conn_close(struct rsp_conn *c);

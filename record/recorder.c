@@ -700,8 +700,9 @@ static void discard_run_file(struct recorder *r)
     rundb_remove(r->tmp_out[0] ? r->tmp_out : r->o->out);
 }
 
-/* The run never began (ended before --from was reached, or QEMU failed at
- * start): one line saying so replaces the engine's error. */
+/* The run never began (ended before --from was reached, QEMU failed at start,
+ * or not one step was recorded): one line saying so replaces the engine's
+ * error, and no run file is left. */
 static void explain_no_run(struct recorder *r, int rc, hvt_error *err)
 {
     const struct record_opts *o = r->o;
@@ -709,17 +710,23 @@ static void explain_no_run(struct recorder *r, int rc, hvt_error *err)
     int status;
     snprintf(why, sizeof why, "%s", rc < 0 ? err->msg : r->res->reason);
     hvt_error_clear(err);
-    if (rc < 0 && !o->attach && r->proc.pid > 0 && qemu_ended(r, &status)) {
+    if (rc < 0 && o->interrupted && *o->interrupted) {
+        hvt_error_set(err, "interrupted by signal %d before the recording began",
+                      (int)*o->interrupted);
+    } else if (rc < 0 && !o->attach && r->proc.pid > 0 && qemu_ended(r, &status)) {
         qemu_exit_reason(&r->proc, status, why, sizeof why);
         hvt_error_set(err, "%s before the recording began", why);
     } else if (rc < 0) {
-        hvt_error_set(err, "%s", why[0] ? why : "recording failed before it began");
+        hvt_error_set(err, "%s%s", why[0] ? why : "recording failed before it began",
+                      r->recording ? " (no step recorded)" : "");
     } else if (o->interrupted && *o->interrupted) {
         hvt_error_set(err, "interrupted by signal %d before --from %s was reached",
                       (int)*o->interrupted, o->from.text);
     } else if (r->deadline && rec_now() > r->deadline) {
         hvt_error_set(err, "--from %s not reached before the %g s timeout", o->from.text,
                       o->timeout);
+    } else if (r->recording || !o->has_from) {
+        hvt_error_set(err, "no step recorded: %s", why);
     } else {
         hvt_error_set(err, "the guest ended before --from %s: %s", o->from.text, why);
     }
@@ -738,7 +745,9 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     serial_init(&r.serial, serial_to_db, &r);
     if (o->timeout > 0)
         r.deadline = rec_now() + o->timeout;
+    rsp_conn_abort_on(o->interrupted);     /* Ctrl-C while connecting: give up */
     int rc = connect_target(&r, err);
+    rsp_conn_abort_on(NULL);
     if (!rc)
         rc = open_run_file(&r, err);
     if (rc) {
@@ -751,7 +760,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     rec_serial_settle(&r);
     serial_flush(&r.serial, r.nsteps);
     serial_free(&r.serial);
-    if (!r.recording) {
+    if (!r.recording || r.nsteps == 0) {
         explain_no_run(&r, rc, err);
         discard_run_file(&r);
         release(&r);

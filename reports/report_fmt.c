@@ -138,7 +138,8 @@ size_t report_call_rows(const struct report_diff *d, struct report_call_row *row
         if (s[1].calls[j].peer < 0)
             rows[n++] = (struct report_call_row){ { -1, (int64_t)j }, 0, s[1].calls[j].design,
                                                   s[1].calls[j].step };
-    qsort(rows, n, sizeof *rows, row_cmp);
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, row_cmp);
     return n;
 }
 
