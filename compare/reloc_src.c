@@ -4,7 +4,8 @@
  *
  * Shifted code: the longest stretch, over the hunks where both sides ran something
  * else, in which B repeats A's steps at PCs shifted by one constant
- * (reloc_code_shift).  Memory maps: each side's E820 entries as its BIOS calls name
+ * (reloc_code_shift); the registers of its step pairs (up to RELOC_PAIRS) say which
+ * fields moved with the code (kept only where the aligned pairs agree).  Memory maps: each side's E820 entries as its BIOS calls name
  * them (diffing/bioscall.c's "int 15h E820 entry N: LO-HI type T"), and hv's
  * hidden range from hv's banner in the run's serial output ("guest memory excludes
  * LO-HI"), which holds whether hvtrace or GRUB loaded hv.
@@ -38,6 +39,42 @@ static int on_serial(void *ctx, uint64_t step, const char *kind, const char *tex
     return 0;
 }
 
+#define RELOC_CHUNK 4096            /* shifted step pairs read at a time */
+#define RELOC_PAIRS (1u << 20)      /* at most this many compared */
+
+struct reloc_states {
+    struct hvt_state st[RELOC_CHUNK];
+    size_t n;
+};
+
+static int on_state(void *ctx, const struct hvt_step *s)
+{
+    struct reloc_states *c = ctx;
+    c->st[c->n++] = s->st;
+    return c->n == RELOC_CHUNK;
+}
+
+/* Registers over the first pairs of the shifted stretch (A's step i with B's). */
+static int shifted_regs(rundb *a, uint64_t a0, rundb *b, uint64_t b0, uint64_t n,
+                        struct regdiff *rd)
+{
+    static struct reloc_states sa, sb;
+    hvt_error err;
+    if (n > RELOC_PAIRS)
+        n = RELOC_PAIRS;
+    regdiff_init(rd);
+    for (uint64_t off = 0; off < n; off += RELOC_CHUNK) {
+        uint64_t m = n - off < RELOC_CHUNK ? n - off : RELOC_CHUNK;
+        sa.n = sb.n = 0;
+        if (rundb_read_steps(a, a0 + off, m, on_state, &sa, &err) < 0 ||
+            rundb_read_steps(b, b0 + off, m, on_state, &sb, &err) < 0)
+            return -1;
+        for (size_t k = 0; k < sa.n && k < sb.n; k++)
+            regdiff_add(rd, a0 + off + k, &sa.st[k], b0 + off + k, &sb.st[k]);
+    }
+    return 0;
+}
+
 void report_reloc(struct report_diff *d, rundb *a, rundb *b)
 {
     struct reloc_map maps[2];
@@ -48,7 +85,7 @@ void report_reloc(struct report_diff *d, rundb *a, rundb *b)
         map_from_calls(&d->side[i], &maps[i]);
         rundb_read_serial(db[i], on_serial, &maps[i], &err);   /* no serial: no range */
     }
-    uint64_t best = 0, best_pc = 0;
+    uint64_t best = 0, best_pc = 0, best_a = 0, best_b = 0;
     int64_t best_delta = 0;
     for (size_t i = 0; i < d->nhunks; i++) {
         const struct align_hunk *h = &d->hunks[i];
@@ -59,7 +96,15 @@ void report_reloc(struct report_diff *d, rundb *a, rundb *b)
                                       d->side[1].tok + h->b_begin, h->b_end - h->b_begin,
                                       &delta);
         if (n > best)
-            best = n, best_delta = delta, best_pc = d->side[0].tok[h->a_begin].pc;
+            best = n, best_delta = delta, best_pc = d->side[0].tok[h->a_begin].pc,
+            best_a = h->a_begin, best_b = h->b_begin;
     }
-    reloc_explain(&d->regs, best, best_delta, best_pc, &maps[0], &maps[1], &d->reloc);
+    static struct regdiff shifted;      /* static: too large for the stack */
+    if (best < RELOC_MIN_CODE_STEPS ||
+        shifted_regs(a, best_a, b, best_b, best, &shifted) < 0) {
+        reloc_explain(&d->regs, best, best_delta, best_pc, &maps[0], &maps[1], &d->reloc);
+        return;
+    }
+    reloc_explain(&shifted, best, best_delta, best_pc, &maps[0], &maps[1], &d->reloc);
+    reloc_keep_consistent(&d->reloc, &d->regs);
 }

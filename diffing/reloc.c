@@ -4,8 +4,9 @@
  * Evidence, strongest first: (1) a stretch of B's steps that repeats A's step for
  * step (same instruction length, mode and control-flow class) at PCs that differ by
  * one constant D; (2) address-holding registers (CR3, RSP, GDTR and IDTR bases) that
- * differ over every aligned pair by one constant (regdiff's OFFSET, or PERSISTENT
- * with b - a = D), when code alone does not show D.  The cause is then looked up:
+ * differ by one constant wherever they differ (regdiff's same_delta; pairs where a
+ * field is equal on both sides, CR3 before paging, do not count), when code alone
+ * does not show D.  The cause is then looked up:
  * a range B's firmware map (or hv's banner) reserves that ends above A's address
  * and at or below A's address + D is what pushed the code up.
  * Invariant: every field reported as explained differs by exactly D on every pair
@@ -38,11 +39,12 @@ uint64_t reloc_code_shift(const struct align_token *a, size_t na,
     return i;
 }
 
-/* The field's constant b - a over every differing pair, if it has one. */
+/* The field's constant b - a over every pair where it differs, if it has one.
+ * Pairs where it is equal do not count against it: CR3 is 0 on both sides until
+ * the code turns paging on, then differs by the shift. */
 static int field_delta(const struct regdiff_field *f, int64_t *d)
 {
-    enum regdiff_kind k = regdiff_classify(f);
-    if (k != REGDIFF_OFFSET && k != REGDIFF_PERSISTENT)
+    if (!f->differ || !f->same_delta)
         return 0;
     *d = (int64_t)(f->b - f->a);
     return *d != 0;
@@ -118,6 +120,16 @@ int reloc_explain(const struct regdiff *rd, uint64_t code_steps, int64_t code_de
         find_cause(a, b, lo, hi, r);
     r->found = 1;
     return 1;
+}
+
+void reloc_keep_consistent(struct reloc *r, const struct regdiff *rd)
+{
+    for (int f = 0; f < HVT_NFIELDS; f++) {
+        int64_t d;
+        if ((r->fields >> f & 1) && rd->f[f].differ &&
+            !(field_delta(&rd->f[f], &d) && d == r->delta))
+            r->fields &= ~((uint64_t)1 << f);
+    }
 }
 
 int reloc_explains(const struct reloc *r, int field)

@@ -54,6 +54,10 @@ int reloc_explain(const struct regdiff *rd, uint64_t code_steps, int64_t code_de
                   uint64_t code_a_pc, const struct reloc_map *a, const struct reloc_map *b,
                   struct reloc *r);
 
+/* Drop from r->fields every field that also differs in rd by anything but r->delta
+ * (rd: other pairs, e.g. all aligned ones, than those reloc_explain saw). */
+void reloc_keep_consistent(struct reloc *r, const struct regdiff *rd);
+
 /* Is field f one reloc explained (skip it in the register lists)? */
 int reloc_explains(const struct reloc *r, int field);
 

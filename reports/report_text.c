@@ -89,6 +89,8 @@ static void print_verdict(struct tctx *t)
         print_point(t, &d->div);
     if (d->has_div && d->has_ends)
         fprintf(t->f, "  and: %s\n", d->ends.reason);
+    if (d->reloc.code_steps && reloc_format(&d->reloc, line, sizeof line))
+        fprintf(t->f, "  relocated: %s\n", line);     /* said here, not under registers */
     if (d->classes[HUNK_TIMING] + d->classes[HUNK_BY_DESIGN])
         fprintf(t->f, "  noise left out of the verdict: %" PRIu64 " timing, %" PRIu64
                 " by-design hunks (collapsed below, each with its reason)\n",
@@ -169,7 +171,7 @@ static void print_regs(struct tctx *t)
         any |= regdiff_classify(&d->regs.f[f]) != REGDIFF_SAME;
     if (!any)
         fprintf(t->f, "  none differ\n");
-    if (reloc_format(&d->reloc, line, sizeof line))
+    if (!d->reloc.code_steps && reloc_format(&d->reloc, line, sizeof line))
         fprintf(t->f, "  relocated  %s\n", line);
     for (int kind = REGDIFF_PERSISTENT; kind <= REGDIFF_TRANSIENT; kind++)
         for (int f = 0; f < HVT_NFIELDS; f++)

@@ -130,6 +130,22 @@ UNIT_TEST(no_cause_when_nothing_reserved_between)
     CHECK_STR(buf, "B runs the same code 0x100000 higher (shifted alike: rsp cr3 gdtr.base)");
 }
 
+UNIT_TEST(equal_pairs_do_not_count)
+{
+    struct regdiff rd;
+    struct reloc r;
+    regdiff_init(&rd);
+    for (uint64_t i = 0; i < 20; i++) {     /* paging off (CR3 0 on both) for 10 steps */
+        struct hvt_state a = st(A_LOAD, i), b = st(A_LOAD + DELTA, i);
+        if (i < 10)
+            a.f[HVT_CR3] = b.f[HVT_CR3] = 0;
+        regdiff_add(&rd, i, &a, i, &b);
+    }
+    CHECK(reloc_explain(&rd, 0, 0, 0, NULL, NULL, &r));
+    CHECK_EQ_U64((uint64_t)r.delta, DELTA);
+    CHECK(reloc_explains(&r, HVT_CR3));
+}
+
 UNIT_TEST(one_field_is_no_relocation)
 {
     struct regdiff rd;
