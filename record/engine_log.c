@@ -23,6 +23,9 @@
  *     QEMU runs ahead of its log and the bytes arrive before their states.
  *   - `-d int` and `cpu_reset` add SMM entry/exit, interrupt and triple-fault
  *     lines: events, not steps.
+ * Every gdbstub stop at a breakpoint moves the -icount clock to the next
+ * timer deadline (README, known limits): stops are kept to the breakpoints
+ * the options ask for.
  * --steps N is exact: at N - LOG_STOP_MARGIN the VM is interrupted and the
  * rest is single-stepped through the gdbstub, each `s` logging one state.
  */
