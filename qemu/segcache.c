@@ -58,6 +58,31 @@ static int may_reload(const struct hvt_step *s)
                                   op2 == 0x34 || op2 == 0x35);
 }
 
+/* Segments (bit HVT_ES + n) the instruction loads in real mode: mov/pop to a
+ * segment register, lds & co, and CS for far transfers (SDM vol 2: MOV, POP,
+ * LDS/LES/LFS/LGS/LSS, JMP/CALL far, RET far, IRET, INT n). */
+static unsigned seg_loads(const struct hvt_step *s)
+{
+    size_t i = stepev_skip_prefixes(s);
+    if (i >= s->insn_len)
+        return 0;
+    uint8_t op = s->insn[i], op2 = i + 1 < s->insn_len ? s->insn[i + 1] : 0;
+    if (stepev_far_transfer(s))
+        return 1u << HVT_CS;
+    switch (op) {
+    case 0x8e: return 1u << ((op2 >> 3) & 7);
+    case 0x07: case 0xc4: return 1u << HVT_ES;
+    case 0x17: return 1u << HVT_SS;
+    case 0x1f: case 0xc5: return 1u << HVT_DS;
+    case 0x0f:
+        if (op2 == 0xa1 || op2 == 0xb4) return 1u << HVT_FS;
+        if (op2 == 0xa9 || op2 == 0xb5) return 1u << HVT_GS;
+        if (op2 == 0xb2) return 1u << HVT_SS;
+        return 0;
+    default: return 0;
+    }
+}
+
 int segcache_stale(const struct segcache *c, const struct hvt_step *before,
                    const struct hvt_state *after)
 {
@@ -76,13 +101,14 @@ int segcache_stale(const struct segcache *c, const struct hvt_step *before,
     return 0;
 }
 
-void segcache_apply(struct segcache *c, struct hvt_state *st)
+void segcache_apply(struct segcache *c, const struct hvt_step *ran, struct hvt_state *st)
 {
     if (!c->valid)
         return;
+    unsigned loads = ran && real_mode(st) ? seg_loads(ran) : 0;
     for (int s = 0; s < HVT_NSEG; s++) {
         uint64_t sel = st->f[HVT_ES_SEL + s];
-        if (sel != c->st.f[HVT_ES_SEL + s] && real_mode(st)) {
+        if (real_mode(st) && (sel != c->st.f[HVT_ES_SEL + s] || (loads & (1u << s)))) {
             c->st.f[HVT_ES_SEL + s] = sel;
             c->st.f[HVT_ES_BASE + s] = sel << 4;
         }

@@ -37,8 +37,9 @@ void segcache_set(struct segcache *c, const struct hvt_state *read);
  * after `before`'s instruction ran?  (Events: the caller reads anyway.) */
 int segcache_stale(const struct segcache *c, const struct hvt_step *before,
                    const struct hvt_state *after);
-/* Copy the caches into st (segment descriptors, GDTR/IDTR, SMM), moving real-
- * mode bases for selectors loaded since the read. */
-void segcache_apply(struct segcache *c, struct hvt_state *st);
+/* Copy the caches into st (segment descriptors, GDTR/IDTR, SMM), moving the
+ * real-mode bases of segments `ran` (the instruction that led to st, or NULL)
+ * loaded, or whose selector changed, since the read. */
+void segcache_apply(struct segcache *c, const struct hvt_step *ran, struct hvt_state *st);
 
 #endif

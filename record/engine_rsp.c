@@ -43,6 +43,10 @@ struct rspeng {
     int have_log;               /* QEMU's in_asm,int log is read after each step */
     struct stepev_seen seen;    /* what it said during the current step */
     struct segcache cache;
+    struct hvt_step last;       /* the last instruction that ran (rep_echo) */
+    int have_last;
+    struct hvt_step held;       /* with a recipe: ran, not yet given to it */
+    int have_held;
 };
 
 static int on_log_event(void *priv, const struct qemulog_event *ev)
@@ -143,7 +147,7 @@ static void note_event(struct rspeng *e, const struct hvt_step *x,
     uint8_t ivt[IVT_BYTES];
     if (v->event == STEPEV_SMI) {
         snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64, x->st.f[HVT_CS_SEL], ip);
-        rundb_add_event(r->db, r->nsteps, "smm-enter", text, NULL);
+        rundb_add_event(r->db, r->nsteps + (uint64_t)e->have_held, "smm-enter", text, NULL);
         return;
     }
     if (vec < 0 && !(r->cur.st.f[HVT_CR0] & 1) &&
@@ -156,7 +160,7 @@ static void note_event(struct rspeng *e, const struct hvt_step *x,
     else
         snprintf(text, sizeof text, "vector ? at %04" PRIx64 ":%08" PRIx64,
                  x->st.f[HVT_CS_SEL], ip);
-    rundb_add_event(r->db, r->nsteps, "interrupt", text, NULL);
+    rundb_add_event(r->db, r->nsteps + (uint64_t)e->have_held, "interrupt", text, NULL);
 }
 
 /* rsm ran: SMM left, at r->cur (as the log engine's "SMM: after RSM"). */
@@ -165,11 +169,12 @@ static void note_resumed(struct rspeng *e)
     char text[64];
     const struct hvt_state *a = &e->r->cur.st;
     snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64, a->f[HVT_CS_SEL], a->f[HVT_RIP]);
-    rundb_add_event(e->r->db, e->r->nsteps, "smm-rsm", text, NULL);
+    rundb_add_event(e->r->db, e->r->nsteps + (uint64_t)e->have_held, "smm-rsm", text, NULL);
 }
 
-/* Descriptor caches for r->cur (segcache.h): read `info registers` where they
- * can have changed (or after an event), carry them forward otherwise.  A
+/* Descriptor caches for r->cur (segcache.h) after x ran (NULL: at the start):
+ * read `info registers` where they can have changed (or after an event),
+ * carry them forward otherwise.  A
  * stub without the monitor command leaves the recorder's own CS tracking. */
 static void update_caches(struct rspeng *e, const struct hvt_step *x, int force)
 {
@@ -177,13 +182,13 @@ static void update_caches(struct rspeng *e, const struct hvt_step *x, int force)
     char out[4096];
     struct hvt_state read;
     uint64_t pc = hvt_state_pc(&r->cur.st);
-    if ((force || segcache_stale(&e->cache, x, &r->cur.st)) &&
+    if ((force || (x && segcache_stale(&e->cache, x, &r->cur.st))) &&
         rsp_monitor(r->rsp, "info registers", out, sizeof out, &(hvt_error){ "" }) == 0 &&
         segcache_parse(out, &read) == 0)
         segcache_set(&e->cache, &read);
     if (!e->cache.valid)
         return;
-    segcache_apply(&e->cache, &r->cur.st);
+    segcache_apply(&e->cache, x, &r->cur.st);
     r->cur.mode = (uint8_t)hvt_state_mode(&r->cur.st);
     if (!r->code_log && hvt_state_pc(&r->cur.st) != pc)
         rec_read_code(r, &r->cur);
@@ -204,28 +209,53 @@ static int writes_port(const struct hvt_step *s)
 
 /* A gdbstub step that returns with the state unchanged executed nothing: QEMU
  * does that on the first step after reset and while the CPU sits halted.  Such
- * steps are not recorded; too many in a row means the guest is stuck. */
+ * steps are not recorded; too many in a row means the guest is stuck.  Only
+ * what `g` read is compared: the descriptor caches are not applied yet. */
 static int made_progress(const struct hvt_step *before, const struct hvt_step *after)
 {
-    /* Compare the fields, not the struct: its tail padding is not copied. */
-    return memcmp(before->st.f, after->st.f, sizeof before->st.f) != 0 ||
-           before->st.known != after->st.known || rec_jumps_to_itself(before);
+    for (int f = 0; f < HVT_NFIELDS; f++)
+        if ((hvt_field_group(f) & after->st.known) && before->st.f[f] != after->st.f[f])
+            return 1;
+    return rec_jumps_to_itself(before);
+}
+
+/* A recipe is told each step with the state its successor starts from, and
+ * that is only known one step later: after an interrupt or SMI it is the
+ * handler's first state, not the one the pre-empted instruction stopped at
+ * (smi-follow must see SMM's a000:8000 after the out, not 0000:7c1d).  So
+ * with a recipe a step is held until the next step's verdict (flush_held). */
+static int flush_held(struct rspeng *e, const struct hvt_step *next, hvt_error *err)
+{
+    struct recorder *r = e->r;
+    if (!e->have_held)
+        return 0;
+    e->have_held = 0;
+    e->held.n = r->nsteps;
+    int keep = rec_recipe_step(r, &e->held, next, err);
+    if (keep < 0 || (keep && rundb_append_step(r->db, &e->held, err)))
+        return -1;
+    r->nsteps += (uint64_t)keep;
+    return 0;
 }
 
 /* The instruction x ran: record it (unless it is -icount's extra pass of a
- * rep, rep_echo.h, or a recipe drops it). */
-static int record_executed(struct rspeng *e, struct hvt_step *x, struct hvt_step *last,
-                           int *have_last, hvt_error *err)
+ * rep, rep_echo.h), or hold it for the recipe. */
+static int record_executed(struct rspeng *e, struct hvt_step *x, hvt_error *err)
 {
     struct recorder *r = e->r;
-    if (*have_last && rep_echo_is_extra_pass(last, x))
+    if (e->have_last && rep_echo_is_extra_pass(&e->last, x))
         return 0;
-    int keep = rec_recipe_step(r, x, &r->cur, err);
-    if (keep < 0 || (keep && rundb_append_step(r->db, x, err)))
+    e->last = *x;
+    e->have_last = 1;
+    if (r->recipe) {
+        e->held = *x;
+        e->have_held = 1;
+        return 0;
+    }
+    x->n = r->nsteps;
+    if (rundb_append_step(r->db, x, err))
         return -1;
-    r->nsteps += (uint64_t)keep;
-    if (keep)
-        *last = *x, *have_last = 1;
+    r->nsteps++;
     return 0;
 }
 
@@ -242,8 +272,8 @@ static int halted(struct rspeng *e, struct hvt_step *x, hvt_error *err)
         return rec_rsp_failed(r, err);
     fill_code(e, x);
     update_caches(e, x, 0);
-    if (rec_recipe_step(r, x, &r->cur, err) == 1 && rundb_append_step(r->db, x, err) == 0)
-        r->nsteps++;
+    if (flush_held(e, x, err) || record_executed(e, x, err) || flush_held(e, &r->cur, err))
+        return -1;
     r->cur.n = r->nsteps;
     rec_note_stuck(r, "the CPU is halted (hlt with interrupts off)");
     return 1;
@@ -258,9 +288,9 @@ static int ended(struct rspeng *e, struct hvt_step *x, int srt, struct rsp_stop 
     int rc = !srt && rec_stop_ends(r, st) && !err->msg[0] ? (rec_note_qemu_end(r), 1)
                                                           : rec_rsp_failed(r, err);
     fill_code(e, x);
-    if (rc == 1 && rec_recipe_step(r, x, NULL, err) == 1 &&
-        rundb_append_step(r->db, x, err) == 0)
-        r->nsteps++;
+    if (rc == 1 && (flush_held(e, x, err) || record_executed(e, x, err) ||
+                    flush_held(e, NULL, err)))
+        return -1;
     return rc;
 }
 
@@ -268,9 +298,8 @@ static int step_loop(struct rspeng *e, hvt_error *err)
 {
     struct recorder *r = e->r;
     struct rsp_stop st;
-    struct hvt_step executed, last;     /* last: the last step recorded */
+    struct hvt_step executed;
     struct stepev_verdict v;
-    int have_last = 0;
     unsigned idle = 0;
     while (!rec_should_stop(r)) {
         if (idle == 0 && rec_snapshot_if_asked(r, err))
@@ -290,6 +319,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         if (writes_port(&executed) || executed.n % SERIAL_POLL_EVERY == 0)
             rec_serial_poll(r);
         if (!made_progress(&executed, &r->cur)) {
+            update_caches(e, NULL, 0);
             if (++idle < STUCK_STEPS)
                 continue;
             return rec_note_stuck(r, STR(STUCK_STEPS) " single steps in a row left the "
@@ -298,7 +328,8 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         idle = 0;
         classify(e, &executed, &v);
         update_caches(e, &executed, v.event != STEPEV_NONE);
-        if (v.executed && record_executed(e, &executed, &last, &have_last, err))
+        if (flush_held(e, v.executed ? &executed : &r->cur, err) ||
+            (v.executed && record_executed(e, &executed, err)))
             return -1;
         if (v.event != STEPEV_NONE)
             note_event(e, &executed, &v);
@@ -309,6 +340,9 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
             r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
     }
+    /* A held step past --steps N stays out. */
+    if (!r->o->max_steps || r->nsteps < r->o->max_steps)
+        return flush_held(e, &r->cur, err);
     return 0;
 }
 
@@ -326,7 +360,7 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
         if (!r->recipe)
             r->code_log = &e.log;
     }
-    update_caches(&e, &r->cur, 1);
+    update_caches(&e, NULL, 1);
     rec_bios_start(r);
     rec_bios_check(r);
     int rc = step_loop(&e, err);

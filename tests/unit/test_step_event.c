@@ -229,7 +229,7 @@ UNIT_TEST(segcache_keeps_the_real_mode_cs_until_the_far_jump)
     CHECK(segcache_stale(&c, &mov_cr0, &st));
     read.f[HVT_CR0] = 0x11;
     segcache_set(&c, &read);
-    segcache_apply(&c, &st);
+    segcache_apply(&c, &mov_cr0, &st);
     CHECK_EQ_U64(hvt_state_mode(&st), HVT_MODE_16);
     CHECK_EQ_U64(st.f[HVT_CS_BASE], 0x7c00);
     /* mov $0x1234,%ax in that window: nothing to read. */
@@ -256,10 +256,30 @@ UNIT_TEST(segcache_moves_real_mode_bases_without_a_read)
     st = read;
     st.f[HVT_ES_SEL] = 0x1000;
     CHECK(!segcache_stale(&c, &mov_es, &st));
-    segcache_apply(&c, &st);
+    segcache_apply(&c, &mov_es, &st);
     CHECK_EQ_U64(st.f[HVT_ES_BASE], 0x10000);
     CHECK_EQ_U64(st.f[HVT_ES_LIMIT], 0xffff);
     CHECK(st.known & HVT_K_SEGDESC);
+}
+
+UNIT_TEST(segcache_far_jump_in_real_mode_reloads_cs_with_the_same_selector)
+{
+    /* Reset: CS f000 with base ffff0000 (SDM vol 3A 9.1.4) until the first far
+     * jump, SeaBIOS's `ljmp $0xf000,$0xe05b`, which loads base f0000. */
+    struct hvt_state read, st;
+    struct segcache c = { 0 };
+    CHECK(segcache_parse(dump_rm, &read) == 0);
+    read.f[HVT_CS_SEL] = 0xf000;
+    read.f[HVT_CS_BASE] = 0xffff0000;
+    segcache_set(&c, &read);
+    struct hvt_step ljmp = { .st = read, .insn = { 0xea, 0x5b, 0xe0, 0x00, 0xf0 },
+                             .insn_len = 5, .mode = HVT_MODE_16 };
+    st = read;
+    st.f[HVT_RIP] = 0xe05b;
+    CHECK(!segcache_stale(&c, &ljmp, &st));
+    segcache_apply(&c, &ljmp, &st);
+    CHECK_EQ_U64(st.f[HVT_CS_BASE], 0xf0000);
+    CHECK_EQ_U64(hvt_state_pc(&st), 0xfe05b);
 }
 
 UNIT_MAIN()
