@@ -285,11 +285,16 @@ static void html_regs(struct hctx *h)
     static const char *const kinds[] = { "same", "persistent", "offset", "transient" };
     const struct report_diff *d = h->d;
     char b[REPORT_LINE];
-    fprintf(h->f, "<h2>Registers</h2><p>Over %" PRIu64 " aligned steps.</p><table>"
-            "<tr><th>kind</th><th>difference</th></tr>", d->regs.pairs);
+    fprintf(h->f, "<h2>Registers</h2><p>Over %" PRIu64 " aligned steps.</p>", d->regs.pairs);
+    if (reloc_format(&d->reloc, b, sizeof b)) {       /* said once, not field by field */
+        fprintf(h->f, "<p><b>relocated:</b> ");
+        esc(h, b);
+        fprintf(h->f, "</p>");
+    }
+    fprintf(h->f, "<table><tr><th>kind</th><th>difference</th></tr>");
     for (int kind = REGDIFF_PERSISTENT; kind <= REGDIFF_TRANSIENT; kind++)
         for (int f = 0; f < HVT_NFIELDS; f++)
-            if ((int)regdiff_classify(&d->regs.f[f]) == kind) {
+            if ((int)regdiff_classify(&d->regs.f[f]) == kind && !reloc_explains(&d->reloc, f)) {
                 report_fmt_reg(d, (enum hvt_field)f, b, sizeof b);
                 fprintf(h->f, "<tr><td>%s</td><td><code>", kinds[kind]);
                 esc(h, b);
