@@ -15,6 +15,10 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+DATADIR ?= $(PREFIX)/share/hvtrace
+LIBDIR  ?= $(PREFIX)/lib/hvtrace
+MANDIR  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 B       ?= build
 
 CC      ?= cc
@@ -112,11 +116,22 @@ bench: all images
 deps:
 	@bash scripts/install-deps.sh
 
+# What goes where (README "Installing", hvtrace(1) FILES): the program; hv's
+# images beside the schema in share/hvtrace (record --with-hv looks there); the
+# SQLite extension in lib/hvtrace; the GDB command files; the built-in recipes
+# as text files to copy and change; the manual page; bash completion.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hvtrace
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) $(DESTDIR)$(DATADIR)/gdb \
+	    $(DESTDIR)$(DATADIR)/recipes $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(B)/hvtrace $(DESTDIR)$(PREFIX)/bin/hvtrace
-	install -m 644 db/schema.sql $(DESTDIR)$(PREFIX)/share/hvtrace/
-	for f in $(ALL_TARGETS); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/hvtrace/; done
+	install -m 644 db/schema.sql $(B)/hv-i386.elf $(B)/hv-x86_64.elf $(DESTDIR)$(DATADIR)/
+	install -m 755 $(B)/hvtrace-sqlite.so $(DESTDIR)$(LIBDIR)/
+	install -m 644 scripts/gdb/*.gdb $(DESTDIR)$(DATADIR)/gdb/
+	for r in $$($(B)/hvtrace recipes | awk '{ print $$1 }'); do \
+	    $(B)/hvtrace recipes $$r > $(DESTDIR)$(DATADIR)/recipes/$$r.recipe || exit 1; done
+	install -m 644 docs/hvtrace.1 $(DESTDIR)$(MANDIR)/man1/hvtrace.1
+	install -m 644 scripts/hvtrace-completion.bash $(DESTDIR)$(COMPLETIONDIR)/hvtrace
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -28,7 +28,8 @@ void cli_safe_streams(void);
 #define CLI_MAX_SECONDS (7 * 24 * 3600.0)
 int cli_parse_seconds(const char *s, double *out);
 
-/* Progress on stderr, redrawn in place, only when stderr is a terminal. */
+/* Progress on stderr, redrawn in place, only when stderr is a terminal and
+ * TERM is not "dumb"; never coloured. */
 struct cli_progress {
     int tty;
     double start, last;
@@ -45,6 +46,7 @@ int cmd_mem(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_recipes(int argc, char **argv);
 int cmd_why(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,9 +77,18 @@ double cli_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The progress line needs CR and ECMA-48 EL (erase in line); a terminal that
+ * says it is dumb (TERM=dumb: Emacs' shell, some CI consoles) has neither.
+ * No colour is ever used, so NO_COLOR has nothing to switch off (hvtrace(1)). */
+static int progress_terminal(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(2) && !(term && !strcmp(term, "dumb"));
+}
+
 void cli_progress_init(struct cli_progress *p)
 {
-    p->tty = isatty(2);
+    p->tty = progress_terminal();
     p->start = p->last = cli_now();
 }
 

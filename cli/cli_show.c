@@ -176,6 +176,9 @@ static void print_meta(rundb *db)
         "engine", "qemu_version", "qemu_cmdline", "firmware", "firmware_sha256",
         "guest_image", "guest_sha256", "hv_image", "hv_sha256", "hv_opts",
         "target_arch", "started", NULL };
+    char *hv = rundb_get_meta(db, "hvtrace_version");
+    printf("%-16s %s\n", "written by", hv ? hv : "(not recorded: a run file older than schema 3)");
+    free(hv);
     for (int i = 0; keys[i]; i++) {
         char *v = rundb_get_meta(db, keys[i]);
         if (v)

@@ -24,19 +24,21 @@ static const struct command commands[] = {
     { "diff",   cmd_diff,   "find where two runs part, and why" },
     { "why",    cmd_why,    "walk back one value of one run: who wrote it, from what" },
     { "recipes", cmd_recipes, "list the built-in investigation recipes (record --recipe)" },
+    { "version", cmd_version, "hvtrace's version, and the QEMU, Capstone and SQLite it uses" },
 
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hvtrace COMMAND [OPTIONS] ...\n\ncommands:\n");
+    fprintf(f, "usage: hvtrace COMMAND [OPTIONS] ...\n       hvtrace --version\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'hvtrace COMMAND --help' describes a command.  Typical session:\n"
                "  hvtrace record --with-hv -o with.db guest.img\n"
                "  hvtrace record -o without.db guest.img\n"
-               "  hvtrace diff without.db with.db --html report.html\n");
+               "  hvtrace diff without.db with.db --html report.html\n"
+               "The manual: man hvtrace.\n");
 }
 
 int main(int argc, char **argv)
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
         return usage(stderr), CLI_TROUBLE;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return usage(stdout), CLI_OK;
+    if (!strcmp(argv[1], "--version"))
+        argv[1] = "version";
     /* What recorders killed with -9 left in $TMPDIR goes first (row 1 of
      * issue 13): their private directories, boot sectors, unfinished runs. */
     qemu_clean_stale();

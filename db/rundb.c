@@ -15,10 +15,13 @@
  * moment could cost the last transaction.
  *
  * Invariant: a file that rundb_open accepts has application_id 'HVTR' and
- * user_version == rundb_schema_version; rundb_create never leaves a half-built
+ * RUNDB_OLDEST_VERSION <= user_version <= rundb_schema_version (older
+ * files lack what later versions added: table mem before 2, meta
+ * hvtrace_version before 3); rundb_create never leaves a half-built
  * file under the final name (it builds it under a temporary name and renames).
  */
 #include "db/rundb_int.h"
+#include "common/version.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -130,10 +133,10 @@ static int check_identity(rundb *db, hvt_error *err)
     if (query_int(db, "PRAGMA user_version", &ver))
         return hvt_error_set(err, "%s: not an hvtrace run file", db->path);
     db->has_mem = ver >= RUNDB_FIRST_MEM_VERSION;
-    if (ver != rundb_schema_version && ver != RUNDB_FIRST_MEM_VERSION - 1)
+    if (ver < RUNDB_OLDEST_VERSION || ver > rundb_schema_version)
         return hvt_error_set(err, "%s: run file has schema version %d; this hvtrace "
                              "reads versions %d-%d only", db->path, ver,
-                             RUNDB_FIRST_MEM_VERSION - 1, rundb_schema_version);
+                             RUNDB_OLDEST_VERSION, rundb_schema_version);
     return 0;
 }
 
@@ -163,6 +166,18 @@ static void unlink_sidecars(const char *path)
 }
 
 /* Builds a complete, empty run under tmp and closes it. */
+/* meta hvtrace_version (schema 3): which hvtrace wrote the file. */
+static int insert_version(rundb *db, hvt_error *err)
+{
+    char *sql = sqlite3_mprintf("INSERT INTO meta(key, value) VALUES "
+                                "('hvtrace_version', %Q)", hvt_version_line());
+    if (!sql)
+        return hvt_error_set(err, "%s: out of memory", db->path);
+    int rc = rundb_exec(db, sql, err);
+    sqlite3_free(sql);
+    return rc;
+}
+
 static int create_tmp(rundb *db, const char *tmp, hvt_error *err)
 {
     unlink(tmp);
@@ -173,7 +188,7 @@ static int create_tmp(rundb *db, const char *tmp, hvt_error *err)
     if (!rc)
         rc = rundb_exec(db, "BEGIN", err) || rundb_exec(db, rundb_schema_sql, err) ||
              rundb_exec(db, "INSERT INTO run(id, status) VALUES (1, 'recording')", err)
-             || rundb_exec(db, "COMMIT", err) ? -1 : 0;
+             || insert_version(db, err) || rundb_exec(db, "COMMIT", err) ? -1 : 0;
     sqlite3_close(db->db);
     db->db = NULL;
     return rc;

@@ -48,6 +48,7 @@ struct rundb {
 };
 
 #define RUNDB_FIRST_MEM_VERSION 2   /* schema version that added table mem */
+#define RUNDB_OLDEST_VERSION    1   /* oldest schema version still read */
 
 /* Sets err to "<path>: <what>: <sqlite message>"; returns -1. */
 int rundb_sqlerr(rundb *db, hvt_error *err, const char *what);

@@ -4,8 +4,9 @@
 -- (rundb_schema_sql) and takes the version below from the user_version line.
 -- Change anything here that a reader depends on (tables, columns, the step codec
 -- in db/stepcodec.c, the field order of common/cpu_state.h) and bump user_version:
--- rundb_open refuses files of another version, except version 1 (no table mem:
--- read as a run without recorded memory accesses).
+-- rundb_open reads versions 1 to this one and refuses others.  Version 1 has
+-- no table mem (read as a run without recorded memory accesses); versions 1-2
+-- have no meta hvtrace_version (hvtrace info says "not recorded").
 --
 -- Steps are stored in compressed chunks (table chunk), so there is no plain
 -- per-step view here: load the extension (.load build/hvtrace-sqlite) and query
@@ -22,6 +23,8 @@ CREATE TABLE run (
 );
 
 -- Free-form metadata: qemu_cmdline, qemu_version, firmware_sha256, engine, ...
+-- Since schema 3 every file has hvtrace_version, "hvtrace 0.1.0 (git DESCRIBE)"
+-- of the hvtrace that wrote it (set with the run row, before any step).
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -118,7 +121,8 @@ SELECT r.status,
        (SELECT count(*) FROM serial) AS serial_lines,
        (SELECT count(*) FROM event) AS events,
        (SELECT count(*) FROM insn) AS distinct_insns,
-       r.started_at, r.finished_at
+       r.started_at, r.finished_at,
+       (SELECT value FROM meta WHERE key = 'hvtrace_version') AS hvtrace_version
 FROM run r;
 
 CREATE VIEW serial_lines AS
@@ -171,4 +175,4 @@ LEFT JOIN insn i ON i.pc = s.pc AND i.first_step = (
     SELECT max(first_step) FROM insn WHERE pc = s.pc AND first_step <= s.step);
 
 PRAGMA application_id = 1213617234;    -- 0x48565452, "HVTR"
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

@@ -6,7 +6,7 @@
  * steps, BIOS calls, memory, hunks.  Hunk lines: ' ' context (from A), '-'
  * A's steps, '+' B's, '~' a loop body, '>' an excursion's first steps; long
  * sides are cut at max_lines with a count.  Equal hunks are not listed.
- * Does not compute anything the other outputs lack (see report_diff.c).
+ * Does not compute anything the other outputs lack (see compare/compare.c).
  */
 #include "reports/report_fmt.h"
 

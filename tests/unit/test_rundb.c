@@ -436,6 +436,33 @@ UNIT_TEST(rejects_foreign_files)
     CHECK(rundb_open(&db, tpath("missing.db"), &err) == -1);
 }
 
+/* Schema 3: every new file names the hvtrace that wrote it (meta and the
+ * run_info view); a version-2 file, which has neither, still opens and reads
+ * as "not recorded". */
+UNIT_TEST(run_records_hvtrace_version_old_files_still_open)
+{
+    const char *path = tpath("version.db"), *old = tpath("version2.db");
+    hvt_error err = { { 0 } };
+    rundb *db;
+    CHECK(write_run(path, 10, &err) == 0);
+    CHECK(rundb_open(&db, path, &err) == 0);
+    char *v = rundb_get_meta(db, "hvtrace_version");
+    CHECK(v && strncmp(v, "hvtrace ", 8) == 0 && strstr(v, " (git "));
+    free(v);
+    rundb_close(db);
+    CHECK_EQ_U64(sql_int(path, "SELECT count(*) FROM run_info WHERE hvtrace_version "
+                               "LIKE 'hvtrace %(git %)'"), 1);
+    CHECK(write_run(old, 10, &err) == 0);
+    CHECK(sql_exec(old, "DELETE FROM meta WHERE key = 'hvtrace_version'; "
+                        "PRAGMA user_version = 2") == 0);
+    CHECK(rundb_open(&db, old, &err) == 0);
+    CHECK(rundb_get_meta(db, "hvtrace_version") == NULL);
+    struct rundb_info in;
+    CHECK(rundb_info(db, &in, &err) == 0);
+    CHECK_EQ_U64(in.steps, 10);
+    rundb_close(db);
+}
+
 UNIT_TEST(create_keeps_old_run_until_new_exists)
 {
     const char *path = tpath("keep.db");
