@@ -177,9 +177,10 @@ done
 # ivthook vs ivtnohook (log engine): the diff labels the hook (IVT vector 13h, BDA 413h).
 if case_wanted ivthook && case_wanted ivtnohook; then
     "$HVT" diff "$ct/ivtnohook/log.db" "$ct/ivthook/log.db" > "$ct/ivt.diff" 2>&1
-    if grep -q 'int 13h: f000:e3fe -> 9f80:0000' "$ct/ivt.diff" && grep -q 'BDA 413' "$ct/ivt.diff"; then
+    if grep -Eq 'int 13h: f000:e3fe( \([^)]*\))? -> 9f80:0000' "$ct/ivt.diff" &&
+       grep -Eq 'BDA 413.*0x27f -> 0x27e' "$ct/ivt.diff"; then
         hvt_ok cases.ivthook.labels
     else
-        hvt_fail cases.ivthook.labels "diff ivtnohook ivthook names no 'int 13h: f000:e3fe -> 9f80:0000' and 'BDA 413': $(grep -m3 -i 'ivt\|bda\|memory' "$ct/ivt.diff" | tr '\n' '|')"
+        hvt_fail cases.ivthook.labels "diff ivtnohook ivthook names no 'int 13h: f000:e3fe -> 9f80:0000' and 'BDA 413 0x27f -> 0x27e': $(grep -m3 -i 'ivt\|bda\|memory' "$ct/ivt.diff" | tr '\n' '|')"
     fi
 fi
