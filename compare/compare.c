@@ -633,11 +633,41 @@ static int mem_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
     return rc;
 }
 
+/* The gdbstub's architecture name of a run ("i386:x86-64" from QEMU's
+ * qemu-system-x86_64, "i386" from qemu-system-i386, "x86_64" from Bochs),
+ * folded to the CPU family, or NULL if the run does not say. */
+static const char *run_family(rundb *db, char *buf, size_t cap)
+{
+    char *v = rundb_get_meta(db, "target_arch");
+    if (!v)
+        return NULL;
+    int is64 = !strcmp(v, "i386:x86-64") || !strcmp(v, "x86_64") || !strcmp(v, "x86-64");
+    snprintf(buf, cap, "%s", is64 ? "x86_64" : v);
+    free(v);
+    return buf;
+}
+
+/* Steps of a 64-bit and a 32-bit target carry different register sets and
+ * widths: such a diff would compare nothing meaningful. */
+static int same_family(rundb *a, const char *a_name, rundb *b, const char *b_name,
+                       hvt_error *err)
+{
+    char fa[64], fb[64];
+    const char *x = run_family(a, fa, sizeof fa), *y = run_family(b, fb, sizeof fb);
+    if (x && y && strcmp(x, y))
+        return hvt_error_set(err, "%s was recorded on a %s target, %s on a %s target: "
+                             "their steps cannot be compared (record both with the same "
+                             "--qemu)", a_name, x, b_name, y);
+    return 0;
+}
+
 int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, rundb *b,
                         const char *b_name, const struct report_opts *opts,
                         hvt_error *err)
 {
     memset(d, 0, sizeof *d);
+    if (same_family(a, a_name, b, b_name, err))
+        return -1;
     if (opts)
         d->opts = *opts;
     d->side[0].name = a_name;

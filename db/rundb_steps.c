@@ -223,19 +223,20 @@ struct steps_walk {
     struct hvt_step step;
 };
 
-static void fill_insn(rundb *db, struct hvt_step *s)
+/* Every appended step has a row in table insn (unreadable code too, with
+ * len 0): a step without one means the file was damaged after recording. */
+static int fill_insn(rundb *db, struct hvt_step *s, hvt_error *err)
 {
     uint64_t pc = hvt_state_pc(&s->st);
     const struct insnmap_ver *v = insnmap_find(&db->insns, pc, s->n);
-    if (v) {
-        memcpy(s->insn, v->bytes, sizeof s->insn);
-        s->insn_len = v->len;
-        s->mode = v->mode;
-    } else {
-        memset(s->insn, 0, sizeof s->insn);
-        s->insn_len = 0;
-        s->mode = (uint8_t)hvt_state_mode(&s->st);
-    }
+    if (!v)
+        return hvt_error_set(err, "step %llu at pc 0x%llx has no row in table insn: the "
+                             "run file is damaged", (unsigned long long)s->n,
+                             (unsigned long long)pc);
+    memcpy(s->insn, v->bytes, sizeof s->insn);
+    s->insn_len = v->len;
+    s->mode = v->mode;
+    return 0;
 }
 
 /* Decodes one chunk and delivers the requested part of it. */
@@ -257,7 +258,8 @@ static int walk_chunk(rundb *db, struct steps_walk *w, const uint8_t *blob, size
             return 0;
         }
         w->step.n = n;
-        fill_insn(db, &w->step);
+        if (fill_insn(db, &w->step, err))
+            return -1;
         if (w->fn(w->ctx, &w->step)) {
             w->stopped = 1;
             return 0;

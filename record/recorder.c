@@ -82,13 +82,19 @@ static int explain_qemu_start_failure(struct recorder *r, hvt_error *err)
 }
 
 
-#define HV_STOPPED "hv: guest stopped: "
+#define HV_STOPPED "hv: guest stopped: "         /* hv/log.c, hv_stop */
+#define HV_CANNOT_START "hv: cannot start the guest; halting"  /* hv/main.c */
 
 static int serial_to_db(void *ctx, uint64_t step, const char *line)
 {
     struct recorder *r = ctx;
     if (r->o->hv_image && !strncmp(line, HV_STOPPED, strlen(HV_STOPPED)))
         snprintf(r->hv_stopped, sizeof r->hv_stopped, "%s", line + strlen(HV_STOPPED));
+    else if (r->o->hv_image && !strcmp(line, HV_CANNOT_START))
+        snprintf(r->hv_stopped, sizeof r->hv_stopped, "it could not start it: %.130s",
+                 r->hv_prev);
+    if (r->o->hv_image && !strncmp(line, "hv: ", 4))
+        snprintf(r->hv_prev, sizeof r->hv_prev, "%s", line + 4);
     return rundb_add_serial(r->db, step, line, NULL);
 }
 

@@ -86,6 +86,7 @@ struct recorder {
     int recording;              /* --from reached: steps are being recorded */
     struct qmp_events qmp;      /* why the VM shut down (launched QEMU only) */
     char hv_stopped[160];
+    char hv_prev[140];          /* hv's last serial line, without "hv: " */
     char tmp_out[4096];         /* --force: the new run's name until it is done */       /* hv's "guest stopped: WHY" serial line, if any */
     struct record_result *res;
 };
