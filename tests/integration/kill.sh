@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# kill -9 at random moments, of hvtrace or of its QEMU, in both engines (issue
+# 13 row 1, 18).  After each: the run file is absent (the recording had not
+# begun) or valid (SQLite integrity_check ok) with an honest status ("recorder
+# was killed" / "QEMU killed by signal 9"); no QEMU outlives its recorder; no
+# private directory or unfinished file is left once any hvtrace command ran.
+. "$(dirname "$0")/../lib.sh"
+hvt_need qemu-system-x86_64 sqlite3
+HVT=$HVT_BUILD/hvtrace
+C=$HVT_BUILD/guests/cases
+t=$(hvt_tmpdir)
+export TMPDIR=$t/tmp
+mkdir -p "$TMPDIR"
+ROUNDS=${HVT_KILL_ROUNDS:-8}
+
+for i in $(seq 1 "$ROUNDS"); do
+    engine=$([ $((i % 2)) = 0 ] && echo rsp || echo log)
+    victim=$([ $((i % 4)) -lt 2 ] && echo hvtrace || echo qemu)
+    ms=$((100 + RANDOM % 2900))         # 0.1-3 s: start, free run, recording
+    run=$t/k$i.db
+    "$HVT" record --engine $engine -o "$run" "$C/irqs.img" > "$t/k$i.out" 2> "$t/k$i.err" &
+    rec=$!
+    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+    qpid=$(pgrep -P $rec qemu-system)
+    if [ $victim = hvtrace ]; then kill -9 $rec; else kill -9 $qpid 2>/dev/null; fi
+    wait $rec 2>/dev/null; rc=$?
+    sleep 0.5
+    what="round $i ($engine, kill -9 $victim after ${ms} ms)"
+    why=
+    # QEMU dies with its recorder (PR_SET_PDEATHSIG).
+    # (A zombie waiting for init to reap it has ended: state Z.)
+    if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null &&
+       [ "$(ps -o stat= -p "$qpid" | cut -c1)" != Z ]; then
+        why="$why QEMU $qpid still runs;"
+    fi
+    "$HVT" info "$run" > "$t/k$i.info" 2>&1    # any hvtrace command clears stale leftovers
+    status=$(sed -n 's/^status *//p' "$t/k$i.info")
+    if [ -e "$run" ]; then
+        [ "$(sqlite3 "$run" 'PRAGMA integrity_check' 2>&1)" = ok ] || why="$why integrity_check failed;"
+        if [ $victim = hvtrace ]; then
+            [ "$status" = "recording: recorder was killed" ] || why="$why status '$status';"
+        else
+            [ "$status" = "incomplete: QEMU killed by signal 9" ] && [ $rc = 0 ] || why="$why exit $rc, status '$status';"
+        fi
+    elif [ $victim = qemu ]; then
+        grep -qx 'hvtrace record: QEMU killed by signal 9 before the recording began' "$t/k$i.err" && [ $rc = 2 ] ||
+            why="$why exit $rc, no file, stderr '$(cat "$t/k$i.err")';"
+    fi
+    left=$(ls "$TMPDIR"; ls "$t" | grep -E "^k$i\.db.+")
+    [ -z "$left" ] || why="$why left: $(echo $left);"
+    if [ -z "$why" ]; then
+        hvt_ok "kill_round_$i"
+    else
+        hvt_fail "kill_round_$i" "$what:$why"
+    fi
+    echo "    $what: $([ -e "$run" ] && echo "file, $status" || echo 'no file')"
+done
