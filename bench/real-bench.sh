@@ -15,6 +15,7 @@
 set -u
 B=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/bench_lib.sh"
 B=$(cd "$root" && cd "$B" && pwd)
 N=${BENCH_REAL_STEPS:-1000000}
 RUNS=${BENCH_LINUX_RUNS:-2}
@@ -22,17 +23,13 @@ IMG=$B/images
 [ -f "$IMG/grub.img" ] || { echo "real-bench: no $IMG/grub.img: run make images" >&2; exit 2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-per_step() {   # RUN STEPS: stored bytes a step costs (chunks + instruction table)
-    sqlite3 "$1" "SELECT ((SELECT sum(length(data)) FROM chunk) +
-        (SELECT sum(length(bytes) + length(disasm) + 16) FROM insn)) * 1.0 / $2" 2>/dev/null
-}
 rec_row() {   # LABEL RUN [record options]: one recording, one table row
     local label=$1 run=$2 out steps rate; shift 2
     out=$("$B/hvtrace" record --steps "$N" -o "$run" "$@" 2>&1 | tail -1)
     steps=$(echo "$out" | sed -n 's/.*: \([0-9]*\) steps (.*/\1/p')
     rate=$(echo "$out" | sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p')
     [ -n "$steps" ] || { printf '%-44s failed: %s\n' "$label" "$out"; return; }
-    printf '%-44s %10s %10s %10.2f  %s\n' "$label" "$steps" "$rate" "$(per_step "$run" "$steps")" \
+    printf '%-44s %10s %10s %10.2f  %s\n' "$label" "$steps" "$rate" "$(bench_bytes_per_step "$run" "$steps")" \
         "$(echo "$out" | sed -n 's/.*, \(complete\|incomplete\)/\1/p' | cut -c1-60)"
 }
 

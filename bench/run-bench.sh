@@ -14,6 +14,7 @@
 set -u
 B=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/bench_lib.sh"
 B=$(cd "$root" && cd "$B" && pwd)
 N=${BENCH_STEPS:-20000}
 NGDB=${BENCH_GDB_STEPS:-3000}
@@ -69,16 +70,13 @@ hvtrace_rsp() {   # prints the step-loop rate; leaves the run in $tmp/rsp.db
 }
 min_det=$(minimal "${DET[@]}");  rsp_det=$(hvtrace_rsp)
 min_rate=$(minimal);             rsp_rate=$(hvtrace_rsp --no-deterministic)
-# Bytes a step costs: its chunk share plus the instruction table (snapshots apart).
-rsp_bytes=$(sqlite3 "$tmp/rsp.db" "SELECT ((SELECT sum(length(data)) FROM chunk) +
-    (SELECT sum(length(bytes) + length(disasm) + 16) FROM insn)) * 1.0 / $N" 2>/dev/null)
+rsp_bytes=$(bench_bytes_per_step "$tmp/rsp.db" "$N")
 rsp_file=$(stat -c %s "$tmp/rsp.db")
 
 # hvtrace, log engine: a million steps, then a whole boot to the boot sector.
 log_out=$("$B/hvtrace" record --steps 1000000 -o "$tmp/log.db" "$IMG" 2>&1)
 log_rate=$(echo "$log_out" | sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p')
-log_bytes=$(sqlite3 "$tmp/log.db" "SELECT ((SELECT sum(length(data)) FROM chunk) +
-    (SELECT sum(length(bytes) + length(disasm) + 16) FROM insn)) * 1.0 / 1000000" 2>/dev/null)
+log_bytes=$(bench_bytes_per_step "$tmp/log.db" 1000000)
 t0=$(now); "$B/hvtrace" record --until 0000:7c00 -o "$tmp/boot.db" "$IMG" > /dev/null 2>&1; t1=$(now)
 boot_steps=$(sqlite3 "$tmp/boot.db" "SELECT steps FROM run_info")
 boot_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
