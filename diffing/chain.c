@@ -681,6 +681,39 @@ static int decide_link(struct walk *w, uint64_t last)
     return 0;
 }
 
+/* The runs' last links store into the same place from different instructions:
+ * the value each stored is not what differs, where side k's store went is.
+ * Follow the register its address came from (DI of a rep stos, BX of a mov
+ * [bx]); 1 if so. */
+static int follow_address(struct walk w[2], int k)
+{
+    const struct chain *me = w[k].out, *other = w[!k].out;
+    if (me->n != other->n || !me->n)
+        return 0;
+    const struct chain_link *a = &me->link[me->n - 1], *b = &other->link[other->n - 1];
+    int stores = (b->kind == CHAIN_STORED || b->kind == CHAIN_CONSTANT) &&
+                 a->kind == CHAIN_STORED && a->loc.kind == CHAIN_LOC_MEM &&
+                 !memcmp(&a->loc, &b->loc, sizeof a->loc) && a->pc != b->pc;
+    const struct defuse *du = &w[k].d.du;
+    for (int i = 0; stores && i < du->nmem; i++) {
+        const struct defuse_mem *m = &du->mem[i];
+        const struct defuse_reg *r = m->base.bits ? &m->base : &m->index;
+        if (!m->write || !r->bits)
+            continue;
+        struct chain_link *lk = &w[k].out->link[w[k].out->n - 1];
+        char reg[16], loc[64];
+        snprintf(reg, sizeof reg, "%s", defuse_reg_name(r));
+        chain_loc_format(&lk->loc, loc, sizeof loc);
+        w[k].loc = (struct chain_loc){ .kind = CHAIN_LOC_REG, .reg = *r };
+        lk->from = w[k].loc;
+        snprintf(lk->note, sizeof lk->note, "%s stored into %s (the other run stored there "
+                 "from elsewhere): followed is where its address came from, %s",
+                 du->mnemonic, loc, reg);
+        return 1;
+    }
+    return 0;
+}
+
 int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain out[2],
                hvt_error *err)
 {
@@ -703,7 +736,7 @@ int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain
             }
         int joint = w[0].active && w[1].active && same_insn(w) ? choose_joint(w) : -1;
         for (int k = 0; k < 2; k++)
-            if (w[k].active)
+            if (w[k].active && !follow_address(w, k))
                 walk_follow(&w[k], joint >= 0 ? joint : choose_single(&w[k]));
     }
     for (int k = 0; k < 2; k++)
