@@ -63,7 +63,7 @@ static int collect_mark(void *vctx, uint64_t step, const char *kind, const char 
     return 0;
 }
 
-/* "--- interrupt: hardware interrupt, vector 0x08" before the step it precedes.
+/* "--- interrupt: vector 0x08 ..." before the step it precedes.
  * The recorder writes these texts, but a run file is input: control bytes are
  * shown as '?' so they never reach the terminal. */
 static void print_marks(struct show_ctx *c, uint64_t step)

@@ -120,19 +120,21 @@ static int on_step(void *priv, const struct qemulog_cpu *cpu)
  * The "v=.." lines of protected mode repeat one of those: not recorded. */
 static int interrupt_event(struct logeng *e, const struct qemulog_event *ev)
 {
-    char text[96];
+    char text[128], after[48] = "";
     uint64_t step = e->r->nsteps + e->have_pending;
-    if (ev->kind == QEMULOG_EV_HWINT) {
-        snprintf(text, sizeof text, "hardware interrupt, vector 0x%02x", ev->vector);
-        rundb_add_event(e->r->db, step, "interrupt", text, NULL);
-    } else if (ev->old_vector >= 0) {
-        snprintf(text, sizeof text, "exception 0x%02x while delivering 0x%02x", ev->vector,
-                 ev->old_vector);
-        rundb_add_event(e->r->db, step, "exception", text, NULL);
-    } else {
-        snprintf(text, sizeof text, "exception 0x%02x", ev->vector);
-        rundb_add_event(e->r->db, step, "exception", text, NULL);
-    }
+    const struct hvt_step *last = e->have_pending ? &e->pending : e->have_last ? &e->last : NULL;
+    if (last)       /* the last instruction that ran before it */
+        snprintf(after, sizeof after, " after %04" PRIx64 ":%08" PRIx64,
+                 last->st.f[HVT_CS_SEL], last->st.f[HVT_RIP]);
+    if (ev->kind == QEMULOG_EV_HWINT)
+        snprintf(text, sizeof text, "vector 0x%02x%s (hardware)", ev->vector, after);
+    else if (ev->old_vector >= 0)
+        snprintf(text, sizeof text, "vector 0x%02x%s (exception while delivering 0x%02x)",
+                 ev->vector, after, ev->old_vector);
+    else
+        snprintf(text, sizeof text, "vector 0x%02x%s (exception)", ev->vector, after);
+    rundb_add_event(e->r->db, step, ev->kind == QEMULOG_EV_HWINT ? "interrupt" : "exception",
+                    text, NULL);
     return 0;
 }
 

@@ -127,7 +127,7 @@ irq_img=$(hvt_guest_img cases/irqs)
 "$HVT" mem "$t/irq.db" start -o "$t/irq.mem" > /dev/null 2>&1
 vec8=$(od -An -tx2 -j 32 -N 4 "$t/irq.mem" | awk '{ printf "%s:0000%s", $2, $1 }')
 "$HVT" show "$t/irq.db" --count 200 > "$t/irq.show"
-after=$(grep -A1 -m1 -- '--- interrupt: hardware interrupt, vector 0x08' "$t/irq.show" | tail -1 | awk '{ print $2 }')
+after=$(grep -A1 -m1 -- '--- interrupt: vector 0x08' "$t/irq.show" | tail -1 | awk '{ print $2 }')
 if [ -n "$vec8" ] && [ "$after" = "$vec8" ]; then hvt_ok show_marks_interrupt_before_handler
 else hvt_fail show_marks_interrupt_before_handler "step after the mark at '$after', IVT vector 8 is '$vec8'"; fi
 
