@@ -112,6 +112,7 @@ bench: all images
 	bash bench/run-bench.sh $(B)
 	bash bench/hv-bench.sh $(B)
 	bash bench/real-bench.sh $(B)
+	bash bench/bochs-bench.sh $(B)
 
 deps:
 	@bash scripts/install-deps.sh
