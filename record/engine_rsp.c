@@ -112,10 +112,12 @@ static int step_insn(struct rspeng *e, const struct hvt_step *x, struct rsp_stop
         return step_or_stall(r, STEP_STALL_MS, st, err);
     if (!(x->st.f[HVT_EFLAGS] & REC_EFLAGS_IF))
         return step_or_stall(r, HLT_STALL_MS, st, err);
+    if (!(r->sstep_flags & RSP_SSTEP_NOTIMER))
+        return step_or_stall(r, STEP_STALL_MS, st, err);
     if (rsp_set_sstep(r->rsp, RSP_SSTEP_ENABLE, err))
         return -1;
     int rc = step_or_stall(r, STEP_STALL_MS, st, err);
-    if (rc == 0 && !rec_stop_ends(r, st) && rsp_set_sstep(r->rsp, REC_SSTEP_FLAGS, err))
+    if (rc == 0 && !rec_stop_ends(r, st) && rsp_set_sstep(r->rsp, r->sstep_flags, err))
         return -1;
     return rc;
 }

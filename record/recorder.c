@@ -167,6 +167,8 @@ static void write_provenance(struct recorder *r)
     rundb_set_meta(r->db, "started", when, NULL);
     rundb_set_meta(r->db, "engine", o->engine ? o->engine : "rsp", NULL);
     rundb_set_meta(r->db, "target_arch", rsp_session_arch(r->rsp), NULL);
+    rundb_set_meta(r->db, "gdbstub_sstep", r->sstep_flags & RSP_SSTEP_NOTIMER ?
+                   "ENABLE|NOTIMER" : "ENABLE (the stub refused NOTIMER)", NULL);
     if (o->attach) {
         rundb_set_meta(r->db, "attach", o->attach, NULL);
     } else {
@@ -640,7 +642,13 @@ static int connect_target(struct recorder *r, hvt_error *err)
     /* QEMU's system-mode gdbstub does not wait for acks (gdbstub.c,
      * put_packet_binary waits only under CONFIG_USER_ONLY). */
     rsp_conn_set_lazy_acks(r->rsp->conn, 1);
-    return rsp_set_sstep(r->rsp, REC_SSTEP_FLAGS, err);
+    /* A stub that refuses NOTIMER (QEMU on KVM: E22, its accelerator offers
+     * ENABLE and NOIRQ only) steps with timers on: README, --attach. */
+    r->sstep_flags = REC_SSTEP_FLAGS;
+    if (rsp_set_sstep(r->rsp, r->sstep_flags, &(hvt_error){ "" }) == 0)
+        return 0;
+    r->sstep_flags = RSP_SSTEP_ENABLE;
+    return rsp_set_sstep(r->rsp, r->sstep_flags, err);
 }
 
 static int record_body(struct recorder *r, hvt_error *err)

@@ -80,6 +80,8 @@ struct recorder {
     struct rec_recipe_stops recipe_bp; /* log engine: where a recipe stops the VM */
     char recipe_reason[200];
     int qemu_gone;              /* QEMU exited or the stub hung up */
+    unsigned sstep_flags;       /* Qqemu.sstep in force (REC_SSTEP_FLAGS, or
+                                   ENABLE where the stub refuses NOTIMER) */
     int triple_fault;           /* the log engine saw QEMU log one */
     int vm_shut;                /* the gdbstub said the VM shut down (-no-shutdown) */
     int vm_paused;              /* ... and QEMU still holds it: snapshot possible */
