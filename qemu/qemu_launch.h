@@ -1,8 +1,8 @@
 /*
  * qemu_launch: start the QEMU that hvtrace records, and clean up after it.
  *
- * QEMU starts stopped (-S) with its gdbstub and the guest's COM1 on unix sockets
- * inside a private 0700 directory (never a network port), -no-reboot so a triple
+ * QEMU starts stopped (-S) with its gdbstub on a unix socket and the guest's
+ * COM1 into a file (qemu_launch.c says why) inside a private 0700 directory (never a network port), -no-reboot so a triple
  * fault ends the run instead of rebooting into a loop, -no-shutdown so that end
  * (or a power-off, or SIGTERM) pauses the VM and the recorder can still read its
  * memory, a QMP socket that says why, and its own stderr kept in
