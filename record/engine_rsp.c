@@ -42,6 +42,7 @@ struct rspeng {
     struct qemu_fifo_log log;
     int have_log;               /* QEMU's in_asm,int log is read after each step */
     struct stepev_seen seen;    /* what it said during the current step */
+    int exc_vector, exc_old;    /* check_exception during it, or -1 */
     struct segcache cache;
     struct hvt_step last;       /* the last instruction that ran (rep_echo) */
     int have_last;
@@ -56,6 +57,8 @@ static int on_log_event(void *priv, const struct qemulog_event *ev)
         e->seen.hwint_vector = ev->vector;
     else if (ev->kind == QEMULOG_EV_SMM_ENTER)
         e->seen.smm_enter = 1;
+    else if (ev->kind == QEMULOG_EV_CHECK_EXCEPTION)
+        e->exc_vector = ev->vector, e->exc_old = ev->old_vector;
     return 0;
 }
 
@@ -136,33 +139,59 @@ static void classify(struct rspeng *e, const struct hvt_step *x, struct stepev_v
         stepev_classify(x, a, &e->seen, frame, v);
 }
 
-/* An event between steps, at the step that follows it (the handler's first):
- * where it was taken is the instruction that did not run, or the one after
- * a hlt it woke. */
+/* " after CS:EIP" of the last instruction that ran before an event, as the
+ * log engine words it (empty before the first). */
+static void after_last(const struct rspeng *e, char *out, size_t cap)
+{
+    out[0] = 0;
+    if (e->have_last)
+        snprintf(out, cap, " after %04" PRIx64 ":%08" PRIx64, e->last.st.f[HVT_CS_SEL],
+                 e->last.st.f[HVT_RIP]);
+}
+
+/* An event between steps, at the step that follows it (the handler's first).
+ * smm-enter says where the SMI was taken (the instruction that did not run,
+ * as QEMU's "SMM: enter" dump does); an interrupt names the last instruction
+ * that ran before it. */
 static void note_event(struct rspeng *e, const struct hvt_step *x,
                        const struct stepev_verdict *v)
 {
     struct recorder *r = e->r;
-    char text[96];
-    uint64_t ip = x->st.f[HVT_RIP] + (v->executed ? stepev_skip_prefixes(x) + 1 : 0);
+    char text[128], after[48];
+    uint64_t step = r->nsteps + (uint64_t)e->have_held;
     int vec = v->vector;
     uint8_t ivt[IVT_BYTES];
     if (v->event == STEPEV_SMI) {
+        uint64_t ip = x->st.f[HVT_RIP] + (v->executed ? stepev_skip_prefixes(x) + 1 : 0);
         snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64, x->st.f[HVT_CS_SEL], ip);
-        rundb_add_event(r->db, r->nsteps + (uint64_t)e->have_held, "smm-enter", text, NULL);
+        rundb_add_event(r->db, step, "smm-enter", text, NULL);
         return;
     }
     if (vec < 0 && !(r->cur.st.f[HVT_CR0] & 1) &&
         rsp_read_mem(r->rsp, 0, ivt, sizeof ivt, &(hvt_error){ "" }) == 0)
         vec = stepev_vector_from_ivt(ivt, (uint16_t)r->cur.st.f[HVT_CS_SEL],
                                      (uint16_t)r->cur.st.f[HVT_RIP]);
+    after_last(e, after, sizeof after);
     if (vec >= 0)
-        snprintf(text, sizeof text, "vector 0x%02x at %04" PRIx64 ":%08" PRIx64, vec,
-                 x->st.f[HVT_CS_SEL], ip);
+        snprintf(text, sizeof text, "vector 0x%02x%s (hardware)", vec, after);
     else
-        snprintf(text, sizeof text, "vector ? at %04" PRIx64 ":%08" PRIx64,
-                 x->st.f[HVT_CS_SEL], ip);
-    rundb_add_event(r->db, r->nsteps + (uint64_t)e->have_held, "interrupt", text, NULL);
+        snprintf(text, sizeof text, "vector ?%s (hardware)", after);
+    rundb_add_event(r->db, step, "interrupt", text, NULL);
+}
+
+/* An exception the instruction that just ran raised (QEMU's check_exception;
+ * not `int n`): the faulting instruction is a step, the delivery an event
+ * before the handler's first step. */
+static void note_exception(struct rspeng *e)
+{
+    char text[128], after[48];
+    after_last(e, after, sizeof after);
+    if (e->exc_old >= 0)
+        snprintf(text, sizeof text, "vector 0x%02x%s (exception while delivering 0x%02x)",
+                 e->exc_vector, after, e->exc_old);
+    else
+        snprintf(text, sizeof text, "vector 0x%02x%s (exception)", e->exc_vector, after);
+    rundb_add_event(e->r->db, e->r->nsteps + (uint64_t)e->have_held, "exception", text, NULL);
 }
 
 /* rsm ran: SMM left, at r->cur (as the log engine's "SMM: after RSM"). */
@@ -310,6 +339,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         executed.n = r->nsteps;
         code_bytes(r, &executed);        /* to see a hlt coming */
         e->seen = (struct stepev_seen){ .have_log = e->have_log, .hwint_vector = -1 };
+        e->exc_vector = e->exc_old = -1;
         int srt = step_insn(e, &executed, &st, err);
         if (srt == RSP_TIMEOUT)
             return halted(e, &executed, err);
@@ -333,6 +363,8 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         if (flush_held(e, v.executed ? &executed : &r->cur, err) ||
             (v.executed && record_executed(e, &executed, err)))
             return -1;
+        if (v.executed && e->exc_vector >= 0)
+            note_exception(e);
         if (v.event != STEPEV_NONE)
             note_event(e, &executed, &v);
         else if (stepev_is_rsm(&executed))
