@@ -248,7 +248,7 @@ static int at_stop(struct logeng *e, hvt_error *err)
     if (e->stalled)
         return rec_note_stuck(r, "no instruction executed for " STR(STEP_STALL_MS)
                                  " ms: the CPU is halted (hlt with interrupts off?)"), 1;
-    if (bios_at_stop(r, err) || rec_recipe_sync_returns(r, err))
+    if (bios_at_stop(r, err) || rec_recipe_at_stop(r, err))
         return -1;
     if (rec_snapshot_if_asked(r, err))
         return -1;

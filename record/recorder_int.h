@@ -47,8 +47,10 @@ struct rec_bios {
  * which step pairs it has evaluated. */
 #define REC_RECIPE_BPS 32
 struct rec_recipe_stops {
-    uint64_t entry[REC_RECIPE_BPS];     /* IVT targets of its int triggers */
+    uint8_t vec[REC_RECIPE_BPS];        /* vectors of its int triggers */
+    uint64_t entry[REC_RECIPE_BPS];     /* their IVT targets, as last read */
     int nentry;
+    int boot_bp;                /* the IVT was empty: a stop at 0x7c00 reads it again */
     uint64_t ret[REC_RECIPE_BPS];       /* return addresses of the calls it waits for */
     int nret;
     int mem_ok;                 /* the VM is stopped before the pair's `next` */
@@ -140,11 +142,12 @@ int rec_recipe_end(struct recorder *r, hvt_error *err);
 /* The log engine's side (see recorder_recipe.c): breakpoints at the recipe's
  * triggers (insert 1 at start, 0 at the end), one evaluation per step pair
  * (mem_ok: the VM is stopped right before `next`), and, with the VM stopped,
- * breakpoints that follow the returns the recipe waits for. */
+ * breakpoints that follow the IVT's handler entries and the returns the
+ * recipe waits for. */
 int rec_recipe_breaks(struct recorder *r, int insert, hvt_error *err);
 int rec_recipe_pair(struct recorder *r, const struct hvt_step *done,
                     const struct hvt_step *next, int mem_ok, hvt_error *err);
-int rec_recipe_sync_returns(struct recorder *r, hvt_error *err);
+int rec_recipe_at_stop(struct recorder *r, hvt_error *err);
 
 /* BIOS call buffers (recorder_bios.c): rec_bios_start notes the IVT targets;
  * rec_bios_check, on a stopped r->cur, captures a call's input at its entry

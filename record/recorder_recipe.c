@@ -87,18 +87,51 @@ int rec_recipe_end(struct recorder *r, hvt_error *err)
 
 /* ---- the log engine ---- */
 
-static int set_entries(struct recorder *r, int insert, hvt_error *err)
+#define BOOT_SECTOR_PC 0x7c00   /* the BIOS has filled the IVT before it runs this */
+
+/* IVT[v]'s target, linear (real mode: segment*16 + offset); UINT64_MAX if unreadable. */
+static uint64_t ivt_target(struct recorder *r, uint8_t v)
+{
+    uint8_t e[4];
+    if (rsp_read_mem(r->rsp, 4u * v, e, 4, &(hvt_error){ "" }))
+        return UINT64_MAX;
+    return ((uint64_t)(e[3] << 8 | e[2]) << 4) + (uint64_t)(e[1] << 8 | e[0]);
+}
+
+static int set_bp(struct recorder *r, uint64_t pc, int insert, hvt_error *err)
+{
+    return pc == UINT64_MAX ? 0 : rsp_hwbreak(r->rsp, pc, insert, err);
+}
+
+/* With the VM stopped: a breakpoint on each int trigger's handler entry as the
+ * IVT says now (a guest may hook a vector; a recording from reset starts with
+ * an empty IVT, so a stop at the boot sector looks again once the BIOS set it). */
+static int follow_entries(struct recorder *r, hvt_error *err)
 {
     struct rec_recipe_stops *b = &r->recipe_bp;
-    for (int i = 0; i < b->nentry; i++)
-        if (rsp_hwbreak(r->rsp, b->entry[i], insert, err))
+    for (int i = 0; i < b->nentry; i++) {
+        uint64_t now = ivt_target(r, b->vec[i]);
+        if (now == b->entry[i])
+            continue;
+        if (set_bp(r, b->entry[i], 0, err) || set_bp(r, now, 1, err))
             return -1;
+        b->entry[i] = now;
+    }
+    return 0;
+}
+
+static int set_fixed(struct recorder *r, int insert, hvt_error *err)
+{
+    struct rec_recipe_stops *b = &r->recipe_bp;
     const struct hvt_addr *a[REC_RECIPE_BPS];
     size_t na = recipe_trigger_addrs(r->o->recipe, a, REC_RECIPE_BPS);
     for (size_t i = 0; i < na; i++)
         if (rec_set_pair(r, a[i], insert, err))
             return -1;
-    return 0;
+    for (int i = 0; i < b->nentry; i++)
+        if (set_bp(r, b->entry[i], insert, err))
+            return -1;
+    return b->boot_bp ? set_bp(r, BOOT_SECTOR_PC, insert, err) : 0;
 }
 
 int rec_recipe_breaks(struct recorder *r, int insert, hvt_error *err)
@@ -106,20 +139,20 @@ int rec_recipe_breaks(struct recorder *r, int insert, hvt_error *err)
     struct rec_recipe_stops *b = &r->recipe_bp;
     if (!r->recipe)
         return 0;
-    if (insert) {           /* IVT targets now (recording starts after the BIOS set them) */
-        uint8_t v[REC_RECIPE_BPS], ivt[4];
-        size_t nv = recipe_trigger_vectors(r->o->recipe, v, REC_RECIPE_BPS);
-        b->nentry = 0;
+    if (insert) {
+        b->nentry = (int)recipe_trigger_vectors(r->o->recipe, b->vec, REC_RECIPE_BPS);
         b->evaluated = r->cur.n + 1;    /* recipe_begin evaluated the first state */
-        for (size_t i = 0; i < nv; i++)
-            if (rsp_read_mem(r->rsp, 4u * v[i], ivt, 4, &(hvt_error){ "" }) == 0)
-                b->entry[b->nentry++] = ((uint64_t)(ivt[3] << 8 | ivt[2]) << 4) + (ivt[1] << 8 | ivt[0]);
-        return set_entries(r, 1, err);
+        b->boot_bp = 0;
+        for (int i = 0; i < b->nentry; i++) {
+            b->entry[i] = ivt_target(r, b->vec[i]);
+            b->boot_bp |= b->entry[i] == 0;     /* IVT not set yet: from reset */
+        }
+        return set_fixed(r, 1, err);
     }
     for (int i = 0; i < b->nret; i++)
         rsp_hwbreak(r->rsp, b->ret[i], 0, err);
     b->nret = 0;
-    return set_entries(r, 0, err);
+    return set_fixed(r, 0, err);
 }
 
 int rec_recipe_pair(struct recorder *r, const struct hvt_step *done,
@@ -135,12 +168,14 @@ int rec_recipe_pair(struct recorder *r, const struct hvt_step *done,
     return rc < 0 ? -1 : 0;
 }
 
-int rec_recipe_sync_returns(struct recorder *r, hvt_error *err)
+int rec_recipe_at_stop(struct recorder *r, hvt_error *err)
 {
     struct rec_recipe_stops *b = &r->recipe_bp;
     uint64_t want[REC_RECIPE_BPS];
     if (!r->recipe)
         return 0;
+    if (follow_entries(r, err))
+        return -1;
     size_t n = recipe_return_pcs(r->recipe, want, REC_RECIPE_BPS);
     for (int i = 0; i < b->nret; i++)
         if (rsp_hwbreak(r->rsp, b->ret[i], 0, err))
