@@ -266,8 +266,7 @@ UNIT_TEST(steps_round_trip_and_size)
     CHECK_EQ_U64(c.seen, n);
     CHECK_EQ_U64(c.bad, 0);
     CHECK(per_step <= 16.0);
-    /* The task asks >= 2M steps/s; half of that leaves room for a busy machine. */
-    CHECK(n / (t3 - t2) >= 1e6);
+    /* Read speed is printed, not asserted: speed goals live in make bench. */
 }
 
 UNIT_TEST(steps_size_straight_line_code)
