@@ -8,8 +8,7 @@
 #          entry 1020:0000 where QEMU's linuxboot ROM jumps)
 #   Linux  wall time of Debian's kernel from QEMU start to the initramfs's poweroff,
 #          through grub.img's linux entry, bare and under hv-x86_64, alternating, in
-#          the same run (the i386 hv stops Linux at an MSR intercept it does not
-#          handle: see the report of issue 14)
+#          the same run
 #   usage: bench/real-bench.sh [BUILD_DIR]    env: BENCH_REAL_STEPS (1000000),
 #          BENCH_LINUX_RUNS (2)
 set -u
