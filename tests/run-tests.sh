@@ -32,12 +32,12 @@ run_one() {   # $1 label, rest: command
     tally "$label" $rc
 }
 
-run_scripts() {   # $1 = directory of test scripts
+run_scripts() {   # $1 = directory of test scripts, $2 = seconds allowed to each
     local t
     for t in "$1"/*.sh; do
         [ -f "$t" ] || continue
         case "$(basename "$t")" in *"$filter"*) ;; *) continue ;; esac
-        run_one "$(basename "$t" .sh)" timeout 600 bash "$t"
+        run_one "$(basename "$t" .sh)" timeout "$2" bash "$t"
     done
 }
 
@@ -49,10 +49,10 @@ if [ "$which" = all ] || [ "$which" = unit ]; then
     done
 fi
 if [ "$which" = all ] || [ "$which" = integration ]; then
-    run_scripts "$root/tests/integration"
+    run_scripts "$root/tests/integration" 600
 fi
 if [ "$which" = all ] || [ "$which" = slow ]; then
-    run_scripts "$root/tests/slow"
+    run_scripts "$root/tests/slow" 1200      # Linux boots twice; each boot <= RG_TIMEOUT
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
