@@ -65,6 +65,8 @@ static int match(struct serial_lines *s)
     int rc = 0;
     for (size_t i = 0; i < k && !rc; i++)
         rc = serial_feed(s, s->sent[i], &s->held[i], 1);
+    if (k == 0)
+        return 0;               /* also: held/sent may still be NULL (C11 7.24.1p2) */
     memmove(s->held, s->held + k, s->nheld - k);
     memmove(s->sent, s->sent + k, (s->nsent - k) * sizeof *s->sent);
     s->nheld -= k;
