@@ -115,6 +115,12 @@ int rundb_has_mem(rundb *db);
  * 0 if none recorded, -1 on error. */
 int rundb_last_store(rundb *db, uint64_t phys, uint64_t before, struct rundb_mem *out,
                      hvt_error *err);
+/* Apply, in order, every recorded store with a value (len <= 8) at a step in
+ * [from, to) to mem, which holds physical bytes [0, len).  Returns the number
+ * of stores applied, or -1.  Stores without a value (len > 8) cannot be applied:
+ * *unknown receives how many of those fell inside [0, len). */
+long rundb_apply_stores(rundb *db, uint64_t from, uint64_t to, uint8_t *mem, size_t len,
+                        long *unknown, hvt_error *err);
 /* A step's accesses in order into out[cap]; *n receives how many there are. */
 int rundb_read_mem(rundb *db, uint64_t step, struct rundb_mem *out, size_t cap, size_t *n,
                    hvt_error *err);

@@ -159,3 +159,35 @@ int rundb_read_mem(rundb *db, uint64_t step, struct rundb_mem *out, size_t cap, 
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : rundb_sqlerr(db, err, "read memory accesses");
 }
+
+long rundb_apply_stores(rundb *db, uint64_t from, uint64_t to, uint8_t *mem, size_t len,
+                        long *unknown, hvt_error *err)
+{
+    sqlite3_stmt *st;
+    long applied = 0;
+    *unknown = 0;
+    if (!db->has_mem)
+        return 0;
+    if (rundb_flush(db, err) ||
+        rundb_prepare(db, "SELECT phys, len, value FROM mem WHERE rw IN (1, 3, 5, 7) "
+                      "AND step >= ? AND step < ? AND phys < ? ORDER BY step, seq", &st, err))
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)len);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t phys = (uint64_t)sqlite3_column_int64(st, 0);
+        uint64_t n = (uint64_t)sqlite3_column_int64(st, 1);
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL || n > 8) {
+            (*unknown)++;
+            continue;
+        }
+        uint64_t v = (uint64_t)sqlite3_column_int64(st, 2);
+        for (uint64_t i = 0; i < n && phys + i < len; i++)
+            mem[phys + i] = (uint8_t)(v >> (8 * i));
+        applied++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? applied : rundb_sqlerr(db, err, "read memory accesses");
+}

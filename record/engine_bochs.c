@@ -14,9 +14,9 @@
  * (trace-reg prints only GPRs).  Stop conditions are checked on the state
  * Bochs waits at (r->cur), as in the QEMU engines.
  * Facts (Bochs 2.7, seen): `s 1` on a CPU halted with interrupts off never
- * returns: a step executing `hlt` with IF=0 ends the run as stuck (Bochs is
- * killed, no end snapshot), and a batch that takes longer than BX_STALL_MS
- * does too.  Snapshots: `writemem FILE 0
+ * returns: a step executing `hlt` with IF=0 ends the run (Bochs is killed;
+ * the end snapshot is the start one plus every recorded store, end_from_stores),
+ * and a batch without output for BX_STALL_MS ends it as stuck.  Snapshots: `writemem FILE 0
  * 0x100000` writes linear memory, which is physical below 1 MiB while the
  * guest's paging is off (the guests recorded here; under hv, the guest's view).
  * A breakpoint (`lb`) matches the linear address exactly: no false hits.
@@ -300,13 +300,44 @@ static void note_stuck(struct bxeng *e)
     rundb_add_event(r->db, r->nsteps, "stuck", r->res->reason, NULL);
 }
 
+/* The end snapshot when Bochs cannot be asked for one: the start snapshot with
+ * every store the steps made applied (trace-mem records them all, with their
+ * values, physical addresses).  Not in it: what no instruction wrote (DMA) and
+ * stores wider than 8 bytes (counted in the event). */
+static void end_from_stores(struct bxeng *e)
+{
+    struct recorder *r = e->r;
+    struct rundb_snapshot *list = NULL;
+    uint8_t *mem = NULL;
+    size_t len = 0;
+    int n = 0;
+    long unknown = 0, applied = -1;
+    hvt_error err = { "" };
+    if (!r->o->bochs_no_mem && rundb_list_snapshots(r->db, &list, &n, &err) == 0 && n > 0 &&
+        !strcmp(list[0].label, "start") &&
+        rundb_get_snapshot(r->db, list[0].id, &mem, &len, &err) == 0)
+        applied = rundb_apply_stores(r->db, list[0].step, r->nsteps, mem, len, &unknown, &err);
+    char text[200];
+    int64_t id;
+    if (applied >= 0 && rundb_add_snapshot(r->db, r->nsteps, "end", mem, len, &id, &err) == 0) {
+        r->nsnaps++;
+        snprintf(text, sizeof text, "end snapshot = start + %ld recorded stores (%ld wider than "
+                 "8 bytes not applied): Bochs waits forever in a halted step", applied, unknown);
+        rundb_add_event(r->db, r->nsteps, "end-from-stores", text, NULL);
+    } else {
+        rundb_add_event(r->db, r->nsteps, "no-end-snapshot",
+                        "Bochs waits forever in a halted step; it was killed", NULL);
+    }
+    free(mem);
+    free(list);
+}
+
 static int halted_in_batch(struct bxeng *e)
 {
     note_halted(e);
-    rundb_add_event(e->r->db, e->r->nsteps, "no-end-snapshot",
-                    "Bochs waits forever in a halted step; it was killed", NULL);
     bochs_stop(&e->proc);
     e->gone = 1;
+    end_from_stores(e);
     return 1;
 }
 

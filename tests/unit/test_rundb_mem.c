@@ -2,6 +2,7 @@
  * test_rundb_mem: memory accesses in the run file (schema 2): stored with their
  * steps, read back per step and through the mem_accesses view, the last store
  * covering a byte before a step (the chain of causes' question), and a
+ * start snapshot plus the stores (rundb_apply_stores), and a
  * version-1 file (no table mem) still opens and reads as "no accesses".
  */
 #include "db/rundb.h"
@@ -71,6 +72,16 @@ UNIT_TEST(rundb_mem_last_store)
     CHECK(rundb_read_mem(db, 7, all, 4, &n, &err) == 0);
     CHECK_EQ_U64(n, 2);
     CHECK(all[0].rw == RUNDB_MEM_READ && all[1].phys == 0x607 && all[1].seq == 1);
+    /* start + stores: the end memory (step 5's word overwrites step 4's byte) */
+    uint8_t mem[4096] = { 0 };
+    long unknown;
+    CHECK_EQ_U64(rundb_apply_stores(db, 0, 10, mem, sizeof mem, &unknown, &err), 10);
+    CHECK_EQ_U64(unknown, 0);
+    const uint8_t want[10] = { 0, 1, 2, 3, 0xef, 0xbe, 6, 7, 8, 9 };
+    CHECK(!memcmp(mem + 0x600, want, sizeof want));
+    memset(mem, 0, sizeof mem);
+    CHECK_EQ_U64(rundb_apply_stores(db, 0, 5, mem, sizeof mem, &unknown, &err), 5);
+    CHECK(mem[0x604] == 4 && mem[0x605] == 0);
     rundb_close(db);
 
     sqlite3 *s;
