@@ -56,6 +56,7 @@ struct logeng {
     int stalled;                /* ... because it logged nothing for a while */
     int failed;
     hvt_error *err;
+    struct engine_sink out;     /* steps and events go here (engine.h) */
 };
 
 /* Close enough to --steps N to stop the VM and single-step the rest. */
@@ -80,14 +81,13 @@ static int append_pending(struct logeng *e)
         return e->failed = 1, -1;
     if (r->recipe_stop)
         return 0;               /* the recipe stopped before this instruction */
-    if (rundb_append_step(r->db, &e->pending, e->err))
+    if (engine_step(&e->out, &e->pending, e->err))
         return e->failed = 1, -1;
     e->last = e->pending;
     e->have_last = 1;
     rec_serial_sent(r, &e->pending);
     r->nsteps++;
-    if (r->o->progress && r->nsteps % LOG_PROGRESS_EVERY == 0)
-        r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+    engine_progress(&e->out, r->nsteps, r->nsnaps, LOG_PROGRESS_EVERY);
     return 0;
 }
 
@@ -133,8 +133,8 @@ static int interrupt_event(struct logeng *e, const struct qemulog_event *ev)
                  ev->vector, after, ev->old_vector);
     else
         snprintf(text, sizeof text, "vector 0x%02x%s (exception)", ev->vector, after);
-    rundb_add_event(e->r->db, step, ev->kind == QEMULOG_EV_HWINT ? "interrupt" : "exception",
-                    text, NULL);
+    engine_event(&e->out, step, ev->kind == QEMULOG_EV_HWINT ? "interrupt" : "exception",
+                 text);
     return 0;
 }
 
@@ -154,7 +154,7 @@ static int on_event(void *priv, const struct qemulog_event *ev)
         if (ev->dump)
             snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64,
                      ev->dump->st.f[HVT_CS_SEL], ev->dump->st.f[HVT_RIP]);
-        rundb_add_event(e->r->db, e->r->nsteps + e->have_pending, names[ev->kind], text, NULL);
+        engine_event(&e->out, e->r->nsteps + e->have_pending, names[ev->kind], text);
     }
     return 0;
 }
@@ -338,6 +338,7 @@ int engine_log_record(struct recorder *r, hvt_error *err)
 {
     struct logeng e = { .r = r, .err = err,
                         .limit = r->o->max_steps ? r->o->max_steps : UINT64_MAX };
+    rec_engine_sink(r, &e.out);
     rec_bios_start(r);
     rec_serial_by_trace(r);
     int rc = start_logging(&e, err);
@@ -358,7 +359,7 @@ int engine_log_record(struct recorder *r, hvt_error *err)
         rec_recipe_breaks(r, 0, &(hvt_error){ "" });
     }
     if (rc >= 0 && e.log.parser && qemulog_stats(e.log.parser)->errors)
-        rundb_add_event(r->db, r->nsteps, "log-errors", qemulog_first_error(e.log.parser), NULL);
+        engine_event(&e.out, r->nsteps, "log-errors", qemulog_first_error(e.log.parser));
     qemu_fifo_log_stop(&e.log, r->qemu_gone ? NULL : r->rsp);
     return rc;
 }

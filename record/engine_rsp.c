@@ -48,6 +48,7 @@ struct rspeng {
     int have_last;
     struct hvt_step held;       /* with a recipe: ran, not yet given to it */
     int have_held;
+    struct engine_sink out;     /* steps and events go here (engine.h) */
 };
 
 static int on_log_event(void *priv, const struct qemulog_event *ev)
@@ -164,7 +165,7 @@ static void note_event(struct rspeng *e, const struct hvt_step *x,
     if (v->event == STEPEV_SMI) {
         uint64_t ip = x->st.f[HVT_RIP] + (v->executed ? stepev_skip_prefixes(x) + 1 : 0);
         snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64, x->st.f[HVT_CS_SEL], ip);
-        rundb_add_event(r->db, step, "smm-enter", text, NULL);
+        engine_event(&e->out, step, "smm-enter", text);
         return;
     }
     if (vec < 0 && !(r->cur.st.f[HVT_CR0] & 1) &&
@@ -176,7 +177,7 @@ static void note_event(struct rspeng *e, const struct hvt_step *x,
         snprintf(text, sizeof text, "vector 0x%02x%s (hardware)", vec, after);
     else
         snprintf(text, sizeof text, "vector ?%s (hardware)", after);
-    rundb_add_event(r->db, step, "interrupt", text, NULL);
+    engine_event(&e->out, step, "interrupt", text);
 }
 
 /* An exception the instruction that just ran raised (QEMU's check_exception;
@@ -191,7 +192,7 @@ static void note_exception(struct rspeng *e)
                  e->exc_vector, after, e->exc_old);
     else
         snprintf(text, sizeof text, "vector 0x%02x%s (exception)", e->exc_vector, after);
-    rundb_add_event(e->r->db, e->r->nsteps + (uint64_t)e->have_held, "exception", text, NULL);
+    engine_event(&e->out, e->r->nsteps + (uint64_t)e->have_held, "exception", text);
 }
 
 /* rsm ran: SMM left, at r->cur (as the log engine's "SMM: after RSM"). */
@@ -200,7 +201,7 @@ static void note_resumed(struct rspeng *e)
     char text[64];
     const struct hvt_state *a = &e->r->cur.st;
     snprintf(text, sizeof text, "at %04" PRIx64 ":%08" PRIx64, a->f[HVT_CS_SEL], a->f[HVT_RIP]);
-    rundb_add_event(e->r->db, e->r->nsteps + (uint64_t)e->have_held, "smm-rsm", text, NULL);
+    engine_event(&e->out, e->r->nsteps + (uint64_t)e->have_held, "smm-rsm", text);
 }
 
 /* Descriptor caches for r->cur (segcache.h) after x ran (NULL: at the start):
@@ -263,7 +264,7 @@ static int flush_held(struct rspeng *e, const struct hvt_step *next, hvt_error *
     e->have_held = 0;
     e->held.n = r->nsteps;
     int keep = rec_recipe_step(r, &e->held, next, err);
-    if (keep < 0 || (keep && rundb_append_step(r->db, &e->held, err)))
+    if (keep < 0 || (keep && engine_step(&e->out, &e->held, err)))
         return -1;
     r->nsteps += (uint64_t)keep;
     return 0;
@@ -284,7 +285,7 @@ static int record_executed(struct rspeng *e, struct hvt_step *x, hvt_error *err)
         return 0;
     }
     x->n = r->nsteps;
-    if (rundb_append_step(r->db, x, err))
+    if (engine_step(&e->out, x, err))
         return -1;
     r->nsteps++;
     return 0;
@@ -371,8 +372,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
             note_resumed(e);
         r->cur.n = r->nsteps;
         rec_bios_check(r);
-        if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
-            r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+        engine_progress(&e->out, r->nsteps, r->nsnaps, PROGRESS_EVERY);
     }
     /* A held step past --steps N stays out. */
     if (!r->o->max_steps || r->nsteps < r->o->max_steps)
@@ -386,6 +386,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
 int engine_rsp_record(struct recorder *r, hvt_error *err)
 {
     struct rspeng e = { .r = r };
+    rec_engine_sink(r, &e.out);
     if (!r->o->attach) {
         if (qemu_fifo_log_start(&e.log, r->rsp, r->proc.dir, "in_asm,int", NULL,
                                 on_log_event, &e, err))

@@ -2,12 +2,14 @@
  * recorder_int: what the recorder core (recorder.c) shares with its engines
  * (engine_rsp.c, engine_log.c) and nobody else sees.  The core owns the session
  * (QEMU, gdbstub, serial, run file, stop conditions, snapshots); an engine owns
- * only how steps are produced, and appends each through rec_append.
+ * only how steps are produced, and writes each step and event through the
+ * sinks of engine.h (rec_engine_sink).
  */
 #ifndef HVT_RECORDER_INT_H
 #define HVT_RECORDER_INT_H
 
 #include "db/rundb.h"
+#include "record/engine.h"
 #include "record/recorder.h"
 #include "gdbstub/rsp.h"
 #include "qemu/qemu_fifo_log.h"
@@ -154,6 +156,10 @@ int rec_recipe_at_stop(struct recorder *r, hvt_error *err);
  * or its output at its return (1 if it did either). */
 int rec_bios_start(struct recorder *r);
 int rec_bios_check(struct recorder *r);
+
+/* The run file and the progress callback as an engine's sinks (engine.h;
+ * recorder_sink.c). */
+void rec_engine_sink(struct recorder *r, struct engine_sink *out);
 
 int engine_rsp_record(struct recorder *r, hvt_error *err);
 int engine_log_record(struct recorder *r, hvt_error *err);
