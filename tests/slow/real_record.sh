@@ -3,10 +3,13 @@
 # winlike guest (hd1) through Debian's GRUB, bare (A) and through GRUB → hv-i386 →
 # GRUB (B); each run is recorded from the chain-loaded sector's first instruction
 # after its far jump (winlike's guest_entry, 0000:7c06: GRUB's boot.img keeps data
-# there, so neither GRUB nor hv executes it) to the guest's exit, and diffed.  Every
-# claim of the diff's JSON is checked against a source that is not hvtrace:
-#   real_record_runs      both recordings complete (the guest's own isa-debug-exit)
-#   real_record_ivt       IVT vector 15h differs, f000:f859 in A and 0040:00ac in B:
+# there, so neither GRUB nor hv executes it) --until its A20 call (a20_call, after
+# the E820 loop; address from winlike.elf's symbols), and diffed.  Every claim of
+# the diff's JSON is checked against a source that is not hvtrace:
+#   real_record_runs      both recordings end at --until: their last step is the
+#                         guest's `call a20_call` (objdump), a20_call about to run
+#   real_record_ivt       IVT vector 15h differs (in every snapshot pair the diff
+#                         compares), f000:f859 in A and 0040:00ac in B:
 #                         the two vectors hv's log (in B's serial) says it replaced
 #                         and installed
 #   real_record_part      the runs part right after an `int $0x15` of the guest
@@ -25,19 +28,25 @@ rg_need
 hvt_need sqlite3 python3 objdump
 winlike=$(hvt_guest_img winlike) || { hvt_fail real_record "no winlike guest: run make"; exit 0; }
 t=$(hvt_tmpdir)
+until=$(nm "$HVT_BUILD/guests/winlike.elf" | sed -n 's/^0*\([0-9a-f]*\) t a20_call$/\1/p')
+[ -n "$until" ] || { hvt_fail real_record "no a20_call in winlike.elf"; exit 0; }
 rec() {   # RUN SMBIOS
-    timeout "$RG_TIMEOUT" "$HVT_BUILD/hvtrace" record --from 0000:7c06 \
+    timeout "$RG_TIMEOUT" "$HVT_BUILD/hvtrace" record --from 0000:7c06 --until "0000:$until" \
         --qemu-arg -smbios --qemu-arg "$2" \
         --qemu-arg -drive --qemu-arg "file=$winlike,format=raw,if=ide,snapshot=on" \
         -o "$t/$1.db" "$RG_IMAGES/grub.img" > "$t/$1.out" 2>&1
 }
 rec a type=1,product=chain
 rec b "type=1,product=chain,version=i386,sku=$RG_HVOPTS"
-if grep -q 'complete: guest wrote 32 to isa-debug-exit' "$t/a.out" &&
-   grep -q 'complete: guest wrote 32 to isa-debug-exit' "$t/b.out"; then
+last_pc() { sqlite3 "$1" -cmd ".load $HVT_BUILD/hvtrace-sqlite" \
+               "SELECT printf('%x', pc) FROM hvt_steps ORDER BY step DESC LIMIT 1"; }
+caller=$(objdump -d -m i8086 "$HVT_BUILD/guests/winlike.elf" |
+         sed -n "s/^ *\([0-9a-f]*\):.*call *0*$until .*/\1/p" | head -1)
+if grep -q "reached --until 0000:$until" "$t/a.out" && grep -q "reached --until 0000:$until" "$t/b.out" &&
+   [ -n "$caller" ] && [ "$(last_pc "$t/a.db")" = "$caller" ] && [ "$(last_pc "$t/b.db")" = "$caller" ]; then
     hvt_ok real_record_runs
 else
-    hvt_fail real_record_runs "recordings did not reach the guest's end: $(tail -1 "$t/a.out") / $(tail -1 "$t/b.out")"
+    hvt_fail real_record_runs "recordings did not end at a20_call ($until): $(tail -1 "$t/a.out") / $(tail -1 "$t/b.out"), last pcs $(last_pc "$t/a.db") / $(last_pc "$t/b.db"), call a20_call at $caller"
     exit 0
 fi
 rc=0
@@ -61,7 +70,7 @@ def res(name, ok, why):
 m = re.search(r"int 15h hooked at (\S+) \(BIOS vector (\S+)\)", ser["b"])
 hook, bios = (m.group(1), m.group(2)) if m else (None, None)
 ivt = [x for x in d["memory"] if x.get("kind") == "ivt" and x.get("vector") == 0x15]
-res("real_record_ivt", m and len(ivt) == 1 and ivt[0]["a"] == bios and ivt[0]["b"] == hook,
+res("real_record_ivt", m and ivt and all(x["a"] == bios and x["b"] == hook for x in ivt),
     f"diff's IVT 15h {ivt} vs hv's log hook={hook} bios={bios}")
 
 dv = d.get("divergence") or {}
