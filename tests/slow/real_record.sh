@@ -19,8 +19,8 @@
 #                         ones the guest printed on its serial line; B's list has
 #                         hv's range (hv's banner) as reserved and the differing
 #                         entries are the ones at and after it
-# Recording GRUB itself from 0000:7c00 (millions of steps) is `make demo`'s and
-# `make bench`'s, not a test's.
+# Recording GRUB itself from 0000:7c00 (millions of steps) is `make bench`'s
+# (bench/real-bench.sh), not a test's.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../integration/hv_lib.inc"
 . "$(dirname "$0")/real_lib.inc"
