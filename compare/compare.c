@@ -684,11 +684,15 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
         return hvt_error_set(err, "out of memory");
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || pair_calls(d, err) < 0 || regs_all(d, a, b, err) < 0)
-        return -1;
+        goto fail;
     report_reloc(d, a, b);
-    if (read_points(d, a, b, err) < 0 || chain_all(d, a, b, err) < 0)
-        return -1;
-    return mem_all(d, a, b, err);
+    if (read_points(d, a, b, err) < 0 || chain_all(d, a, b, err) < 0 ||
+        mem_all(d, a, b, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    report_diff_free(d);        /* a damaged run fails half-way: free what was built */
+    return -1;
 }
 
 void report_diff_free(struct report_diff *d)
