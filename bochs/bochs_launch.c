@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -128,10 +129,47 @@ static int make_dir(struct bochs_proc *p, hvt_error *err)
     return 0;
 }
 
+/* write_id_map: "ID ID 1" into /proc/self/FILE (user_namespaces(7)). */
+static int write_id_map(const char *file, const char *text)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/%s", file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* isolate_network: give the child a network namespace of its own.  Debian's
+ * Bochs has no headless display; its rfb display listens on TCP port 5900 on
+ * every interface while it runs.  In a fresh namespace that port is reachable
+ * from nowhere and two Bochs runs no longer compete for it.  Root unshares the
+ * network directly; another user first enters a user namespace that maps only
+ * its own uid and gid (network_namespaces(7), user_namespaces(7)).  If neither
+ * works (user namespaces disabled), Bochs runs as before: README says so. */
+static void isolate_network(void)
+{
+    if (unshare(CLONE_NEWNET) == 0)
+        return;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    char map[64];
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+        return;
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    write_id_map("uid_map", map);
+    write_id_map("setgroups", "deny");
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    write_id_map("gid_map", map);
+}
+
 static void exec_child(const struct bochs_opts *o, const struct bochs_proc *p,
                        int in_fd, int out_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);       /* never outlive a killed recorder */
+    isolate_network();
     int null = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(in_fd, 0);
     dup2(out_fd, 1);

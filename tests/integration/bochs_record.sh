@@ -3,6 +3,7 @@
 # 0000:7c00 to its final hlt (real mode, rep movsb, the switch to 32-bit
 # protected mode and back; no BIOS calls; ~12,000 steps, most of them Bochs'
 # UART polling).  Independent truths:
+#   bochs_own_netns           Bochs runs in a network namespace other than the test's
 #   bochs_same_path_as_qemu   the linear PCs of every step equal those QEMU's log
 #                             engine records for the same guest (the BIOSes differ:
 #                             the THRE polling loop of the UART, whose iteration
@@ -33,7 +34,19 @@ t=$(hvt_tmpdir)
 img=$(hvt_guest_img pmode)
 bin=$HVT_BUILD/guests/pmode.bin
 
-"$HVT" record --emulator bochs --from 0000:7c00 --steps 100000 --timeout 600 -o "$t/bx.db" "$img" > "$t/bx.out" 2>&1
+"$HVT" record --emulator bochs --from 0000:7c00 --steps 100000 --timeout 600 -o "$t/bx.db" "$img" > "$t/bx.out" 2>&1 &
+rec=$!
+# While it records: Bochs (hvtrace's child) runs in a network namespace of its
+# own, so its rfb display's TCP port 5900 is reachable from nowhere.
+bx=""
+for _ in $(seq 100); do
+    bx=$(pgrep -P "$rec" bochs-bin || pgrep -P "$rec" bochs) && break
+    sleep 0.1
+done
+if [ -z "$bx" ]; then hvt_fail bochs_own_netns "no Bochs child of hvtrace seen"
+elif [ "$(readlink "/proc/$bx/ns/net")" != "$(readlink /proc/self/ns/net)" ]; then hvt_ok bochs_own_netns
+else hvt_fail bochs_own_netns "Bochs $bx shares the test's network namespace"; fi
+wait "$rec"
 "$HVT" record --from 0000:7c00 --steps 40000 --timeout 120 -o "$t/q.db" "$img" > "$t/q.out" 2>&1
 
 # The UART's transmit-ready poll (in al,dx; test al,20h; jz): its address from the guest.
