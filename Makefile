@@ -98,7 +98,7 @@ unit: all
 # tests (e.g. make sanitize HVT_FILTER=endings).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 sanitize:
-	$(MAKE) B=build-san CC=clang CFLAGS="$(SAN_FLAGS)" all
+	$(MAKE) B=build-san CC=clang CFLAGS="$(SAN_FLAGS)" EXT_CFLAGS="-O1 -g" all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    bash tests/run-tests.sh build-san unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

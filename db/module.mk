@@ -14,11 +14,14 @@ DB_EXT_SRCS := db/ext/hvtrace_ext.c db/stepcodec.c common/cpu_state.c common/hvt
 DB_EXT_OBJS := $(DB_EXT_SRCS:%.c=$(B)/pic/%.o)
 ALL_TARGETS += $(B)/hvtrace-sqlite.so
 
+# EXT_CFLAGS: the extension is loaded into the system's sqlite3, which has no
+# sanitizer runtime, so `make sanitize` builds it without -fsanitize.
+EXT_CFLAGS ?= $(CFLAGS)
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(EXT_CFLAGS) -I. -MMD -MP -fPIC -c -o $@ $<
 
 $(B)/hvtrace-sqlite.so: $(DB_EXT_OBJS)
-	$(CC) $(CFLAGS) -shared -o $@ $^ -lz
+	$(CC) $(EXT_CFLAGS) -shared -o $@ $^ -lz
 
 -include $(shell find $(B)/pic -name '*.d' 2>/dev/null)
