@@ -423,16 +423,6 @@ static int start_state(struct bxeng *e)
 
 /* ---- provenance ---- */
 
-static void meta_file(struct recorder *r, const char *key, const char *hash_key, const char *path)
-{
-    char hex[65];
-    if (!path)
-        return;
-    rundb_set_meta(r->db, key, path, NULL);
-    if (sha256_file_hex(path, hex) == 0)
-        rundb_set_meta(r->db, hash_key, hex, NULL);
-}
-
 static void provenance(struct bxeng *e, const struct bochs_opts *bo)
 {
     struct recorder *r = e->r;
@@ -447,9 +437,9 @@ static void provenance(struct bxeng *e, const struct bochs_opts *bo)
     rundb_set_meta(r->db, "bochs_version", ver, NULL);
     rundb_set_meta(r->db, "bochsrc", e->proc.rc_text, NULL);
     rundb_set_meta(r->db, "mem_trace", r->o->bochs_no_mem ? "off" : "on", NULL);
-    meta_file(r, "firmware", "firmware_sha256", bo->bios);
-    meta_file(r, "guest_image", "guest_sha256", r->o->guest_image);
-    meta_file(r, "hv_image", "hv_sha256", r->o->hv_image);
+    rec_meta_file(r, "firmware", "firmware_sha256", bo->bios);
+    rec_meta_file(r, "guest_image", "guest_sha256", r->o->guest_image);
+    rec_meta_file(r, "hv_image", "hv_sha256", r->o->hv_image);
     if (r->o->hv_image)
         rundb_set_meta(r->db, "hv_opts", r->o->hv_opts ? r->o->hv_opts : "", NULL);
 }

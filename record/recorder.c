@@ -147,8 +147,8 @@ void rec_serial_settle(struct recorder *r)
 /* ---- provenance ---- */
 
 /* A file the run depends on: its path under key, its SHA-256 under hash_key. */
-static void meta_file(struct recorder *r, const char *key, const char *hash_key,
-                      const char *path)
+void rec_meta_file(struct recorder *r, const char *key, const char *hash_key,
+                   const char *path)
 {
     char hex[65];
     if (!path)
@@ -177,10 +177,10 @@ static void write_provenance(struct recorder *r)
         if (v)
             rundb_set_meta(r->db, "qemu_version", v, NULL);
         free(v);
-        meta_file(r, "firmware", "firmware_sha256", qemu_default_bios());
+        rec_meta_file(r, "firmware", "firmware_sha256", qemu_default_bios());
     }
-    meta_file(r, "guest_image", "guest_sha256", o->guest_image);
-    meta_file(r, "hv_image", "hv_sha256", o->hv_image);
+    rec_meta_file(r, "guest_image", "guest_sha256", o->guest_image);
+    rec_meta_file(r, "hv_image", "hv_sha256", o->hv_image);
     if (o->hv_image)
         rundb_set_meta(r->db, "hv_opts", o->hv_opts ? o->hv_opts : "", NULL);
 }

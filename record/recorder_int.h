@@ -109,6 +109,10 @@ void rec_serial_sent(struct recorder *r, const struct hvt_step *s);
 void rec_serial_settle(struct recorder *r);
 /* 1 MiB of physical memory into the run file, labelled, at step r->nsteps. */
 int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err);
+/* A file the run depends on: its path in meta under key, its SHA-256 (hex)
+ * under hash_key; nothing for a NULL path. */
+void rec_meta_file(struct recorder *r, const char *key, const char *hash_key,
+                   const char *path);
 /* Snapshot if r->cur sits at a --snapshot-at address, or --snapshot-every is
  * due (the log engine stops the VM when r->nsteps reaches r->next_periodic). */
 int rec_snapshot_if_asked(struct recorder *r, hvt_error *err);

@@ -19,20 +19,7 @@
 
 static char *load(const char *name, size_t *len)
 {
-    char path[512];
-    const char *root = getenv("HVT_ROOT");
-    snprintf(path, sizeof path, "%s/tests/unit/data/qemulog/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = 0;
-    fclose(f);
-    return buf;
+    return unit_read_fixture("qemulog", name, len);
 }
 
 #define MAXREC 256

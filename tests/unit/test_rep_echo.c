@@ -55,10 +55,7 @@ static int cap_event(void *priv, const struct qemulog_event *ev)
 
 static struct capture *load(const char *name)
 {
-    char path[512];
-    const char *root = getenv("HVT_ROOT");
-    snprintf(path, sizeof path, "%s/tests/unit/data/qemulog/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
+    FILE *f = unit_open_fixture("qemulog", name);
     if (!f)
         return NULL;
     struct capture *c = calloc(1, sizeof *c);

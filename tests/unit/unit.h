@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct unit_case { const char *name; void (*fn)(void); };
@@ -40,6 +41,35 @@ static int unit_failed;
          if (!a_ || !b_ || strcmp(a_, b_))                                  \
              UNIT_FAIL("%s == %s (\"%s\" != \"%s\")", #a, #b,               \
                        a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } while (0)
+
+/* unit_open_fixture: tests/unit/data/SUBDIR/NAME under $HVT_ROOT (or "."),
+ * opened for reading; NULL if absent. */
+static inline FILE *unit_open_fixture(const char *subdir, const char *name)
+{
+    char path[512];
+    const char *root = getenv("HVT_ROOT");
+    snprintf(path, sizeof path, "%s/tests/unit/data/%s/%s", root ? root : ".", subdir, name);
+    return fopen(path, "rb");
+}
+
+/* unit_read_fixture: the whole fixture in a malloc'd NUL-terminated buffer,
+ * its length in *len; NULL if absent. */
+static inline char *unit_read_fixture(const char *subdir, const char *name, size_t *len)
+{
+    FILE *f = unit_open_fixture(subdir, name);
+    *len = 0;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    *len = buf ? fread(buf, 1, (size_t)n, f) : 0;
+    if (buf)
+        buf[*len] = 0;
+    fclose(f);
+    return buf;
+}
 
 static const char *unit_current = "";
 
