@@ -189,29 +189,58 @@ static int walk(struct align_ctx *c)
     }
 }
 
-/* Main stream of one side: tokens from the anchor on, without skipped ones. */
-static int seq_build(struct align_seq *s, const struct align_token *t, size_t n,
-                     size_t anchor, hvt_error *err)
+size_t align_brk_find(struct align_brkmap *m, size_t i)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->b[mid].at <= i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    m->hint = lo;
+    return lo;
+}
+
+static int skipped_tok(const struct align_token *t)
+{
+    return (t->flags & (ALIGN_TF_EXCLUDED | ALIGN_TF_ASYNC)) != 0;
+}
+
+/* Main stream of one side: tokens from the anchor on, without skipped ones.
+ * One break per skipped stretch followed by a main token (align_int.h). */
+static int seq_build(struct align_seq *s, struct align_brkmap *map,
+                     const struct align_token *t, size_t n, size_t anchor, hvt_error *err)
 {
     memset(s, 0, sizeof *s);
+    memset(map, 0, sizeof *map);
     s->t = t;
+    s->map = map;
     s->total = n;
     s->base = anchor < n ? anchor : n;
-    size_t skipped = 0;
-    for (size_t k = s->base; k < n; k++)
-        skipped += (t[k].flags & (ALIGN_TF_EXCLUDED | ALIGN_TF_ASYNC)) != 0;
+    size_t skipped = 0, nbrk = 0;
+    for (size_t k = s->base; k < n; k++) {
+        int sk = skipped_tok(&t[k]);
+        skipped += sk;
+        nbrk += !sk && k > s->base && skipped_tok(&t[k - 1]);
+    }
     s->n = n - s->base - skipped;
-    if (!skipped)
+    if (!nbrk)
         return 0;
-    if (n >= UINT32_MAX)
-        return hvt_error_set(err, "align: more than 2^32 steps");
-    s->idx = malloc((s->n ? s->n : 1) * sizeof *s->idx);
-    if (!s->idx)
+    map->b = malloc(nbrk * sizeof *map->b);
+    if (!map->b)
         return hvt_error_set(err, "align: out of memory");
-    size_t m = 0;
-    for (size_t k = s->base; k < n; k++)
-        if (!(t[k].flags & (ALIGN_TF_EXCLUDED | ALIGN_TF_ASYNC)))
-            s->idx[m++] = (uint32_t)k;
+    size_t m = 0, off = 0;
+    for (size_t k = s->base; k < n; k++) {
+        if (skipped_tok(&t[k])) {
+            off++;
+            continue;
+        }
+        if (k > s->base && skipped_tok(&t[k - 1]))
+            map->b[map->n++] = (struct align_brk){ m, off };
+        m++;
+    }
     return 0;
 }
 
@@ -221,22 +250,24 @@ int align_diff(const struct align_token *a, size_t na,
                struct align_result *res, hvt_error *err)
 {
     struct align_ctx c;
+    struct align_brkmap map[2];
     memset(&c, 0, sizeof c);
+    memset(map, 0, sizeof map);
     memset(res, 0, sizeof *res);
     c.emit = emit;
     c.priv = priv;
     c.res = res;
     c.err = err;
     int rc = -1;
-    if (seq_build(&c.s[0], a, na, opts ? opts->a_anchor : 0, err) < 0 ||
-        seq_build(&c.s[1], b, nb, opts ? opts->b_anchor : 0, err) < 0)
+    if (seq_build(&c.s[0], &map[0], a, na, opts ? opts->a_anchor : 0, err) < 0 ||
+        seq_build(&c.s[1], &map[1], b, nb, opts ? opts->b_anchor : 0, err) < 0)
         goto out;
     if (align_begin(&c) < 0 || walk(&c) < 0 || align_finish(&c) < 0)
         goto out;
     rc = 0;
 out:
     for (int s = 0; s < 2; s++) {
-        free(c.s[s].idx);
+        free(map[s].b);
         free(c.runs[s]);
     }
     return rc;

@@ -13,9 +13,24 @@
 
 #include "diffing/align.h"
 
+/* Main index -> token index, sparse: the offset between them changes only
+ * where a stretch of skipped tokens ends, so main index i is token
+ * base + i + off of the last break with at <= i (0 before the first).  A
+ * per-token index array cost 4 bytes a step (400 MB for a 35M+67M pair). */
+struct align_brk {
+    size_t at;              /* first main index after a skipped stretch */
+    size_t off;             /* skipped tokens before it, in all */
+};
+
+struct align_brkmap {
+    struct align_brk *b;    /* sorted by at, at strictly increasing */
+    size_t n;
+    size_t hint;            /* breaks at or before the last index looked up */
+};
+
 struct align_seq {
     const struct align_token *t;
-    uint32_t *idx;          /* main index -> token index; NULL: base + i */
+    struct align_brkmap *map;   /* never NULL; mutable through a const seq (hint) */
     size_t base;            /* the anchor */
     size_t n;               /* main tokens */
     size_t total;           /* tokens in the array */
@@ -42,9 +57,19 @@ struct align_ctx {
     hvt_error *err;
 };
 
+/* align.c: binary search for the breaks at or before i; sets the hint. */
+size_t align_brk_find(struct align_brkmap *m, size_t i);
+
 static inline size_t seq_tok(const struct align_seq *s, size_t i)
 {
-    return s->idx ? s->idx[i] : s->base + i;
+    struct align_brkmap *m = s->map;
+    size_t h = m->hint;
+    if (!m->n)
+        return s->base + i;
+    if ((h == 0 || m->b[h - 1].at <= i) && (h == m->n || m->b[h].at > i))
+        return s->base + i + (h ? m->b[h - 1].off : 0);   /* the walk's usual case */
+    h = align_brk_find(m, i);
+    return s->base + i + (h ? m->b[h - 1].off : 0);
 }
 
 static inline const struct align_token *seq_at(const struct align_seq *s, size_t i)
