@@ -256,6 +256,45 @@ UNIT_TEST(hv_range_filtered)
               "equal a101-301 b1102-1302");
 }
 
+/* 30 hypervisor excursions of different lengths in B (30 skipped stretches,
+ * so compared steps map to recorded ones through 30 offsets), and after the
+ * 15th excursion 42 steps only B runs (jmp out, 40 movs, jmp back).  The
+ * expected hunks are written down while the traces are built. */
+UNIT_TEST(many_excluded_stretches)
+{
+    static const uint8_t cpuid[2] = { 0x0f, 0xa2 }, vmrun[3] = { 0x0f, 0x01, 0xd8 };
+    static char want[4096];
+    size_t len = 0, a0 = 0, b0 = 0;
+    struct align_result r;
+    struct align_range hv = { 0x20000, 0x2ffff };
+    reset();
+    for (int k = 0; k < 30; k++) {
+        if (k == 15) {
+            uint64_t back = pb.pc;
+            len += (size_t)snprintf(want + len, sizeof want - len,
+                                    "b-only a%zu-%zu b%zu-%zu; ", pa.n, pa.n, pb.n, pb.n + 42);
+            jmp(&pb, 0x30000); movs(&pb, 40); jmp(&pb, back);
+            b0 = pb.n;
+        }
+        movs(&pa, 10 + k); emit(&pa, cpuid, 2); pa.pc += 2;
+        movs(&pb, 10 + k); emit(&pb, cpuid, 2);
+        uint64_t back = pb.pc + 2;
+        len += (size_t)snprintf(want + len, sizeof want - len,
+                                "equal a%zu-%zu b%zu-%zu; excluded a%zu-%zu b%zu-%zu; ",
+                                a0, pa.n, b0, pb.n, pa.n, pa.n, pb.n, pb.n + 6 + (size_t)k);
+        pb.pc = 0x20000;
+        movs(&pb, 5 + k); emit(&pb, vmrun, 3);
+        pb.pc = back;
+        a0 = pa.n;
+        b0 = pb.n;
+    }
+    movs(&pa, 200); movs(&pb, 200);
+    snprintf(want + len, sizeof want - len, "equal a%zu-%zu b%zu-%zu", a0, pa.n, b0, pb.n);
+    CHECK_STR(diff(&hv, 1, &r), want);
+    CHECK_EQ_U64(r.hunks[ALIGN_EXCLUDED], 30);
+    CHECK_EQ_U64(r.steps[ALIGN_B_ONLY][1], 42);
+}
+
 UNIT_TEST(anchor_skips_prefix)
 {
     struct align_result r;
