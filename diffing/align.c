@@ -219,6 +219,8 @@ static int seq_build(struct align_seq *s, struct align_brkmap *map,
     s->map = map;
     s->total = n;
     s->base = anchor < n ? anchor : n;
+    if (n >= UINT32_MAX)            /* align_resync keeps main indices in 32 bits */
+        return hvt_error_set(err, "align: more than 2^32 steps");
     size_t skipped = 0, nbrk = 0;
     for (size_t k = s->base; k < n; k++) {
         int sk = skipped_tok(&t[k]);
