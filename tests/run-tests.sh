@@ -4,6 +4,10 @@
 # `make images`, a few minutes in all).  Every test prints lines "ok NAME", "FAIL NAME: why"
 # or "skip NAME: why"; this script echoes them and ends with the closing line
 # CI reads: "N passed, N failed, N skipped".
+# A case listed in tests/known-failures (a defect that is known, open in an issue,
+# and not fixed yet) is reported as "skip NAME: known failure (...)" with what it
+# printed today, so it stays visible without hiding a new failure elsewhere; a
+# listed case that passes is reported ok, with a reminder to remove its line.
 #   usage: tests/run-tests.sh BUILD_DIR [all|unit|integration|slow] [NAME-FILTER]
 set -u
 B=${1:-build}; which=${2:-all}; filter=${3:-}
@@ -23,11 +27,46 @@ tally() {   # $1 = label of the program that produced $log, $2 = its exit status
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 }
 
+known=$root/tests/known-failures
+
+# known_failures: rewrite $log's FAIL lines of listed cases as skip lines; print
+# how many were rewritten.  The list: "NAME-GLOB  REASON" a line, # comments.
+known_failures() {
+    local n=0 line name glob reason out
+    out=$(mktemp)
+    while IFS= read -r line; do
+        if [[ $line == "FAIL "* ]]; then
+            name=${line#FAIL }; name=${name%%:*}
+            while read -r glob reason; do
+                [[ -z $glob || $glob == "#"* ]] && continue
+                # shellcheck disable=SC2053
+                if [[ $name == $glob ]]; then
+                    line="skip $name: known failure ($reason); today: ${line#FAIL "$name": }"
+                    n=$((n + 1)); break
+                fi
+            done < "$known"
+        elif [[ $line == "ok "* ]]; then
+            name=${line#ok }
+            while read -r glob reason; do
+                [[ -z $glob || $glob == "#"* ]] && continue
+                # shellcheck disable=SC2053
+                [[ $name == $glob ]] && { echo "# $name passes: remove its line from tests/known-failures" >> "$out"; break; }
+            done < "$known"
+        fi
+        echo "$line" >> "$out"
+    done < "$log"
+    mv "$out" "$log"
+    echo "$n"
+}
+
 run_one() {   # $1 label, rest: command
     local label=$1; shift
     "$@" > "$log" 2>&1
     local rc=$?
-    grep -E '^(ok|FAIL|skip) ' "$log"
+    if [ -f "$known" ] && [ "$(known_failures)" -gt 0 ] && ! grep -q '^FAIL ' "$log"; then
+        rc=0            # its only failures were known ones
+    fi
+    grep -E '^(ok|FAIL|skip) |^# .* passes: remove' "$log"
     grep -q '^FAIL ' "$log" && grep -v -E '^(ok|FAIL|skip) ' "$log" | tail -20 | sed 's/^/    /'
     tally "$label" $rc
 }
