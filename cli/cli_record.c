@@ -46,7 +46,7 @@ static void record_help(void)
 "                          the hv-ARCH.elf installed with hvtrace\n"
 "      --hv-opts OPTS      hv boot options, e.g. \"smi=host tpm=absent\"\n"
 "      --attach HOST:PORT  record from a QEMU you started with -s/-gdb (e.g. on KVM)\n"
-"      --engine log|rsp    log (default): QEMU's own per-instruction log, ~100k\n"
+"      --engine log|rsp    log (default): QEMU's own per-instruction log, ~170k\n"
 "                          steps/s, TCG only; rsp: gdbstub single-steps, ~4k\n"
 "                          steps/s, also with --attach (KVM)\n"
 "      --qemu BIN          QEMU binary (default qemu-system-x86_64)\n"
