@@ -67,11 +67,13 @@ int hunkclass_is_poll(const uint8_t *b, size_t len)
     return 0;
 }
 
-/* First token in [begin, end) with the poll flag; *pc its pc. */
+/* First token in [begin, end) with the poll flag; *pc its pc.  A poll inside
+ * an excluded range is hv polling its own devices (its serial port while it
+ * logs), not the guest waiting: it makes nothing timing. */
 static int find_poll(const struct align_token *t, uint64_t begin, uint64_t end, uint64_t *pc)
 {
     for (uint64_t i = begin; i < end && i - begin < HUNKCLASS_SCAN; i++)
-        if (t[i].flags & HUNKCLASS_TF_POLL) {
+        if ((t[i].flags & HUNKCLASS_TF_POLL) && !(t[i].flags & ALIGN_TF_EXCLUDED)) {
             *pc = t[i].pc;
             return 1;
         }

@@ -67,6 +67,11 @@ UNIT_TEST(detour_that_polls_is_timing)
     tb[14].flags = 0;                       /* the same detour without a poll */
     hunkclass_classify(&s, &h, &v);
     CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
+    /* The poll inside hv's excluded code (hv's serial putc while it logs the
+     * guest's extra E820 calls): still the guest's own detour, meaningful. */
+    tb[14].flags = HUNKCLASS_TF_POLL | ALIGN_TF_EXCLUDED;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
 }
 
 static int collect(void *priv, const struct align_hunk *h)
