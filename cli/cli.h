@@ -19,6 +19,9 @@
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same plus "(see 'hvtrace CMD --help')": for bad command-line usage. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt_long returned '?' (opterr is 0, so getopt printed nothing): one
+ * usage line naming the option, argv[optind - 1]. */
+int cli_bad_option(const char *cmd, char **argv);
 /* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Route stdout and stderr through the control-byte escaping of textesc.h

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,8 +39,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfail(cmd, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see 'hvtrace %s --help')\n", cmd ? cmd : "");
+    if (cmd)
+        fprintf(stderr, " (see 'hvtrace %s --help')\n", cmd);
+    else
+        fputs(" (see 'hvtrace --help')\n", stderr);
     return CLI_TROUBLE;
+}
+
+int cli_bad_option(const char *cmd, char **argv)
+{
+    const char *opt = optind > 0 ? argv[optind - 1] : "";
+    return cli_usage(cmd, "unknown option '%s', or its value is missing", opt);
 }
 
 /* Numbers from the command line: the whole text must be the number, with no

@@ -151,7 +151,7 @@ int cmd_diff(int argc, char **argv)
         else if (c == 'j')
             json = 1;
         else if (c == '?' || parse_diff_opt(&o, c, optarg))
-            return c == '?' ? cli_usage("diff", "bad option") : CLI_TROUBLE;
+            return c == '?' ? cli_bad_option("diff", argv) : CLI_TROUBLE;
     }
     if (optind + 2 != argc)
         return cli_usage("diff", "expected two run files");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/plural.h"
 #include "recipes/recipe.h"
 #include "record/recorder.h"
 
@@ -253,10 +254,12 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         if (c == 'h')
             return record_help(), -1;
         if (c == '?' || parse_one(ra, c, optarg))
-            return c == '?' ? cli_usage("record", "bad option") : CLI_TROUBLE;
+            return c == '?' ? cli_bad_option("record", argv) : CLI_TROUBLE;
     }
     if (!ra->o.out)
         return cli_usage("record", "missing -o RUN");
+    if (!ra->o.overwrite && access(ra->o.out, F_OK) == 0)
+        return cli_fail("record", "%s: already exists (use --force to replace it)", ra->o.out);
     if (optind < argc)
         ra->o.guest_image = ra->o.qemu.disk = argv[optind++];
     if (optind < argc)
@@ -333,8 +336,8 @@ int cmd_record(int argc, char **argv)
     recipe_free(ra.recipe);
     if (rc)
         return cli_fail("record", "%s", err.msg);
-    printf("%s: %" PRIu64 " steps (%.0f steps/s), %d snapshots, %s: %s\n", ra.o.out,
-           res.steps, res.step_seconds > 0 ? res.steps / res.step_seconds : 0.0,
-           res.snapshots, res.complete ? "complete" : "incomplete", res.reason);
+    printf("%s: %" PRIu64 " step%s (%.0f steps/s), %d snapshot%s, %s: %s\n", ra.o.out,
+           res.steps, hvt_s(res.steps), res.step_seconds > 0 ? res.steps / res.step_seconds : 0.0,
+           res.snapshots, hvt_s((uint64_t)res.snapshots), res.complete ? "complete" : "incomplete", res.reason);
     return CLI_OK;
 }

@@ -13,6 +13,7 @@
 #include "common/disasm.h"
 #include "db/rundb.h"
 #include "cli/cli.h"
+#include "common/plural.h"
 
 /* ---- show ---- */
 
@@ -138,8 +139,10 @@ int cmd_show(int argc, char **argv)
         if (c == 'h')
             return show_help(stdout), CLI_OK;
         uint64_t *dst = c == 'f' ? &from : c == 'n' ? &count : NULL;
-        if (!dst || cli_parse_u64(optarg, dst))
-            return cli_usage("show", dst ? "bad number '%s'" : "bad option", optarg);
+        if (!dst)
+            return cli_bad_option("show", argv);
+        if (cli_parse_u64(optarg, dst))
+            return cli_usage("show", "bad number '%s'", optarg);
     }
     if (optind + 1 != argc)
         return cli_usage("show", "expected one run file");
@@ -150,7 +153,7 @@ int cmd_show(int argc, char **argv)
     uint64_t total = rundb_step_count(db);
     if (from >= total && total > 0)
         return rundb_close(db), cli_fail("show", "step %" PRIu64 " is past the end "
-                                        "(%" PRIu64 " steps)", from, total);
+                                        "(%" PRIu64 " step%s)", from, total, hvt_s(total));
     struct show_ctx ctx = { .last = count ? from + count - 1 : UINT64_MAX };
     int rc = rundb_read_events(db, collect_mark, &ctx, &err);
     if (!rc)
@@ -195,8 +198,8 @@ static int print_snapshots(rundb *db, hvt_error *err)
         return -1;
     printf("snapshots        %d\n", n);
     for (int i = 0; i < n; i++)
-        printf("  #%-3" PRId64 " step %-10" PRIu64 " %-14s %zu bytes\n",
-               snaps[i].id, snaps[i].step, snaps[i].label, snaps[i].len);
+        printf("  #%-3" PRId64 " step %-10" PRIu64 " %-14s %zu byte%s\n",
+               snaps[i].id, snaps[i].step, snaps[i].label, snaps[i].len, hvt_s(snaps[i].len));
     free(snaps);
     return 0;
 }
@@ -277,7 +280,7 @@ int cmd_mem(int argc, char **argv)
             return CLI_OK;
         }
         if (c != 'o')
-            return cli_usage("mem", "bad option");
+            return cli_bad_option("mem", argv);
         out = optarg;
     }
     if (optind + 2 != argc || !out)

@@ -57,7 +57,7 @@ int cmd_version(int argc, char **argv)
         switch (c) {
         case 'q': qemu = optarg; break;
         case 'h': version_help(); return CLI_OK;
-        default: return cli_usage("version", "bad option");
+        default: return cli_bad_option("version", argv);
         }
     }
     if (optind < argc)

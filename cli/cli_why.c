@@ -16,6 +16,7 @@
 #include "reports/report_fmt.h"
 #include "common/addr.h"
 #include "cli/cli.h"
+#include "common/plural.h"
 
 static void why_help(void)
 {
@@ -75,8 +76,8 @@ static int run_why(const char *path, uint64_t step, const struct chain_loc *loc,
     if (rundb_open(&db, path, err))
         goto out;
     if (step >= rundb_step_count(db)) {
-        hvt_error_set(err, "%s has %" PRIu64 " steps; no step %" PRIu64, path,
-                      rundb_step_count(db), step);
+        hvt_error_set(err, "%s has %" PRIu64 " step%s; no step %" PRIu64, path,
+                      rundb_step_count(db), hvt_s(rundb_step_count(db)), step);
         goto out;
     }
     struct align_range hv[2];
@@ -124,7 +125,7 @@ int cmd_why(int argc, char **argv)
         else if (c == 'l' && (cli_parse_u64(optarg, &len) || len == 0 || len > 8))
             return cli_usage("why", "bad --len '%s' (1 to 8 bytes)", optarg);
         else if (c == '?')
-            return cli_usage("why", "bad option");
+            return cli_bad_option("why", argv);
     }
     if (optind + 3 != argc)
         return cli_usage("why", "expected RUN STEP REG|ADDR");

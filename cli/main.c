@@ -4,6 +4,7 @@
  * dispatches to the subcommands (cli/cli_*.c), after removing what killed
  * recorders left behind (qemu_clean_stale).
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     cli_safe_streams();
+    opterr = 0;                 /* each command names a bad option in its one line */
     if (argc < 2)
         return usage(stderr), CLI_TROUBLE;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))

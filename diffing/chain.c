@@ -9,6 +9,7 @@
  * Invariant: links of a chain go strictly backward in steps, so a walk ends.
  */
 #include "diffing/chain.h"
+#include "common/plural.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -469,6 +470,21 @@ static void start_link(struct walk *w, struct chain_link *lk)
              : "", w->s.r->before ? w->s.r->before : "", w->s.r->before ? ")" : "");
 }
 
+/* A register link names the register the instruction wrote, at the width of
+ * its operand (lodsb writes AL, a 16-bit pop AX: Intel SDM vol 2, LODS and
+ * POP), not the wider one the walk asked about; its value is that register's. */
+static void written_reg(struct chain_link *lk, const struct def *d)
+{
+    if (lk->loc.kind != CHAIN_LOC_REG)
+        return;
+    for (int i = 0; i < d->du.nrw; i++)
+        if (reg_overlaps(&d->du.rw[i], &lk->loc.reg)) {
+            lk->loc.reg = d->du.rw[i];
+            lk->value = loc_value(&lk->loc, &d->after);
+            return;
+        }
+}
+
 /* One link back from (loc, n).  Fills w->cand with the inputs to choose from;
  * returns 1 if the walk can go on, 0 if it ended, -1 on error. */
 static int walk_step(struct walk *w)
@@ -500,6 +516,7 @@ static int walk_step(struct walk *w)
         w->n = nstep;
         return 1;
     }
+    written_reg(lk, &w->d);
     w->ncand = inputs(&w->d, w->cand);
     struct chain_loc none = { 0 };
     insn_note(lk, &w->d, &w->loc, w->ncand ? &w->cand[0] : &none);
@@ -779,7 +796,7 @@ void chain_loc_format(const struct chain_loc *l, char *buf, size_t n)
     else if (l->kind == CHAIN_LOC_FLAGS)
         defuse_flags_name(l->flags, buf, n);
     else if (l->kind == CHAIN_LOC_MEM)
-        snprintf(buf, n, "[0x%" PRIx64 ", %u bytes]", l->addr, l->len);
+        snprintf(buf, n, "[0x%" PRIx64 ", %u byte%s]", l->addr, l->len, hvt_s(l->len));
     else
         snprintf(buf, n, "nothing");
 }

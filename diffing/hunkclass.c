@@ -10,8 +10,10 @@
  */
 #include "diffing/hunkclass.h"
 #include "diffing/insnclass.h"
+#include "common/plural.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #define HUNKCLASS_SCAN   (1u << 20)     /* tokens looked at per side and hunk */
@@ -106,11 +108,15 @@ static int poll_near(const struct hunkclass_sides *s, int k, uint64_t begin, uin
     return find_poll(s->tok[k], begin, end, pc) || find_poll(s->tok[k], from, begin, pc);
 }
 
-static void set(struct hunk_verdict *v, enum hunk_class c, const char *fmt, uint64_t x,
-                uint64_t y, uint64_t z)
+static void set(struct hunk_verdict *v, enum hunk_class c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set(struct hunk_verdict *v, enum hunk_class c, const char *fmt, ...)
 {
+    va_list ap;
     v->cls = (uint8_t)c;
-    snprintf(v->reason, sizeof v->reason, fmt, x, y, z);
+    va_start(ap, fmt);
+    vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+    va_end(ap);
 }
 
 static void classify_change(const struct hunkclass_sides *s, const struct align_hunk *h,
@@ -120,8 +126,8 @@ static void classify_change(const struct hunkclass_sides *s, const struct align_
     for (int k = 0; k < 2; k++)
         if ((h->flags & ALIGN_HF_TAIL) && b[k] == e[k] && b[k] >= s->ntok[k]) {
             set(v, HUNK_ENDS, k ? "B ends here; A goes on identically for %" PRIu64
-                " more steps" : "A ends here; B goes on identically for %" PRIu64
-                " more steps", e[!k] - b[!k], 0, 0);
+                " more step%s" : "A ends here; B goes on identically for %" PRIu64
+                " more step%s", e[!k] - b[!k], hvt_s(e[!k] - b[!k]));
             return;
         }
     if (h->flags & ALIGN_HF_TAIL)
@@ -129,9 +135,9 @@ static void classify_change(const struct hunkclass_sides *s, const struct align_
     int k = b[0] == e[0];               /* the side with steps, for a one-sided hunk */
     if ((b[0] == e[0] || b[1] == e[1]) && find_poll(s->tok[k], b[k], e[k], &pc)) {
         set(v, HUNK_TIMING, k ? "B waited on a device or the clock (polls at 0x%" PRIx64
-            "): %" PRIu64 " extra steps, then it goes on as A" : "A waited on a device or "
-            "the clock (polls at 0x%" PRIx64 "): %" PRIu64 " extra steps, then it goes on "
-            "as B", pc, e[k] - b[k], 0);
+            "): %" PRIu64 " extra step%s, then it goes on as A" : "A waited on a device or "
+            "the clock (polls at 0x%" PRIx64 "): %" PRIu64 " extra step%s, then it goes on "
+            "as B", pc, e[k] - b[k], hvt_s(e[k] - b[k]));
         return;
     }
     if (loops_again(s, 0, b[0], e[0]) && loops_again(s, 1, b[1], e[1]) &&
@@ -140,6 +146,11 @@ static void classify_change(const struct hunkclass_sides *s, const struct align_
         set(v, HUNK_TIMING, "a polling loop (waits on a port or the clock at 0x%" PRIx64
             ") went round a different number of times: %" PRIu64 " vs %" PRIu64 " steps",
             pc, e[0] - b[0], e[1] - b[1]);
+}
+
+static uint64_t excluded_len(const struct align_hunk *h)
+{
+    return h->flags & ALIGN_HF_SIDE_B ? h->b_end - h->b_begin : h->a_end - h->a_begin;
 }
 
 static uint64_t async_pc(const struct hunkclass_sides *s, const struct align_hunk *h)
@@ -160,15 +171,15 @@ void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk
         v->cls = HUNK_SAME;
         return;
     case ALIGN_EXCLUDED:
-        set(v, HUNK_BY_DESIGN, "hv's own code (excluded range), %" PRIu64 " steps",
-            h->flags & ALIGN_HF_SIDE_B ? h->b_end - h->b_begin : h->a_end - h->a_begin, 0, 0);
+        set(v, HUNK_BY_DESIGN, "hv's own code (excluded range), %" PRIu64 " step%s",
+            excluded_len(h), hvt_s(excluded_len(h)));
         return;
     case ALIGN_ASYNC:
         if (h->flags & ALIGN_HF_PEER_EQUAL)
             v->cls = HUNK_SAME;
         else
             set(v, HUNK_TIMING, "an asynchronous interrupt (handler at 0x%" PRIx64
-                ") taken at a different place", async_pc(s, h), 0, 0);
+                ") taken at a different place", async_pc(s, h));
         return;
     case ALIGN_LOOP:
         /* A straight-line instruction cannot follow itself: one recorded twice

@@ -13,6 +13,7 @@
  * where it differs.
  */
 #include "diffing/reloc.h"
+#include "common/plural.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -160,8 +161,8 @@ size_t reloc_format(const struct reloc *r, char *buf, size_t n)
     size_t len = (size_t)snprintf(buf, n, "B runs the same code 0x%" PRIx64 " %s", mag,
                                   r->delta < 0 ? "lower" : "higher");
     if (len < n && r->code_steps)
-        len += (size_t)snprintf(buf + len, n - len, " (%" PRIu64 " steps at PCs shifted by it%s%s)",
-                                r->code_steps, *fields ? "; shifted alike: " : "", fields);
+        len += (size_t)snprintf(buf + len, n - len, " (%" PRIu64 " step%s at PCs shifted by it%s%s)",
+                                r->code_steps, hvt_s(r->code_steps), *fields ? "; shifted alike: " : "", fields);
     else if (len < n)
         len += (size_t)snprintf(buf + len, n - len, " (shifted alike: %s)", fields);
     if (len < n && r->res_hi) {

@@ -8,6 +8,7 @@
 #include "reports/report_fmt.h"
 #include "common/disasm.h"
 #include "common/textesc.h"
+#include "common/plural.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -56,8 +57,8 @@ static size_t fmt_range(const char *side, uint64_t b, uint64_t e, char *buf, siz
 {
     if (b == e)
         return (size_t)snprintf(buf, n, "%s at #%" PRIu64 " (none)", side, b);
-    return (size_t)snprintf(buf, n, "%s #%" PRIu64 "-#%" PRIu64 " (%" PRIu64 " steps)", side,
-                            b, e - 1, e - b);
+    return (size_t)snprintf(buf, n, "%s #%" PRIu64 "-#%" PRIu64 " (%" PRIu64 " step%s)", side,
+                            b, e - 1, e - b, hvt_s(e - b));
 }
 
 size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n)
@@ -66,8 +67,9 @@ size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n)
     fmt_range("A", h->a_begin, h->a_end, ra, sizeof ra);
     fmt_range("B", h->b_begin, h->b_end, rb, sizeof rb);
     if (h->kind == ALIGN_LOOP)
-        return (size_t)snprintf(buf, n, "loop: body of %" PRIu64 " steps x %" PRIu64
+        return (size_t)snprintf(buf, n, "loop: body of %" PRIu64 " step%s x %" PRIu64
                                 " in A vs x %" PRIu64 " in B; %s, %s", h->body_len,
+                                hvt_s(h->body_len),
                                 h->count_a, h->count_b, ra, rb);
     if (h->kind == ALIGN_ASYNC || h->kind == ALIGN_EXCLUDED) {
         int sb = (h->flags & ALIGN_HF_SIDE_B) != 0;
@@ -92,8 +94,9 @@ size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
                                 noise ? " (noise collapsed below)" : "");
     if (!d->has_div && noise)
         return (size_t)snprintf(buf, n, "no meaningful difference: %" PRIu64 " timing and %"
-                                PRIu64 " by-design hunks (collapsed below)",
-                                d->classes[HUNK_TIMING], d->classes[HUNK_BY_DESIGN]);
+                                PRIu64 " by-design hunk%s (collapsed below)",
+                                d->classes[HUNK_TIMING], d->classes[HUNK_BY_DESIGN],
+                                hvt_s(noise));
     if (!d->has_div)
         return (size_t)snprintf(buf, n, "no meaningful difference: the instruction streams "
                                 "match from the anchor to the end");
@@ -254,7 +257,8 @@ size_t report_fmt_link(const struct chain_link *lk, char *buf, size_t n)
         snprintf(val, sizeof val, " = 0x%" PRIx64, lk->value);
     char rep[64] = "";
     if (lk->repeat)
-        snprintf(rep, sizeof rep, " (round a loop: %u more times after this)", lk->repeat);
+        snprintf(rep, sizeof rep, " (round a loop: %u more time%s after this)", lk->repeat,
+                 hvt_s(lk->repeat));
     return (size_t)snprintf(buf, n, "%s%s%s%s: %s%s",
                             chain_kind_name((enum chain_link_kind)lk->kind), loc[0] ? " " : "",
                             loc, val, lk->note, rep);

@@ -11,6 +11,7 @@
  * through report_html_escape; numbers are printed by this file.
  */
 #include "reports/report_fmt.h"
+#include "common/plural.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -145,9 +146,9 @@ static void html_runs(struct hctx *h)
             fprintf(h->f, "<tr><td>%s</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%"
                     PRIu64 "</td></tr>", align_kind_name((enum align_kind)k),
                     d->res.hunks[k], d->res.steps[k][0], d->res.steps[k][1]);
-    fprintf(h->f, "</table><p>%" PRIu64 " resynchronisations; %" PRIu64 " interrupt "
-            "excursions without an identical counterpart.</p>\n", d->res.resyncs,
-            d->res.async_unpaired);
+    fprintf(h->f, "</table><p>%" PRIu64 " resynchronisation%s; %" PRIu64 " interrupt "
+            "excursion%s without an identical counterpart.</p>\n", d->res.resyncs,
+            hvt_s(d->res.resyncs), d->res.async_unpaired, hvt_s(d->res.async_unpaired));
 }
 
 static void svg_rect(struct hctx *h, uint64_t b, uint64_t e, double scale, int row, int kind)
@@ -234,8 +235,8 @@ static int sbs_context(struct hctx *h, uint64_t ab, uint64_t bb, uint64_t n, con
 {
     if (!n)
         return 0;
-    fprintf(h->f, "<tr><td colspan=10><details><summary>%" PRIu64 " identical steps %s"
-            "</summary><table>", n, what);
+    fprintf(h->f, "<tr><td colspan=10><details><summary>%" PRIu64 " identical step%s %s"
+            "</summary><table>", n, hvt_s(n), what);
     int rc = sbs_rows(h, ab, n, bb, n);
     fprintf(h->f, "</table></details></td></tr>");
     return rc;
@@ -285,7 +286,8 @@ static void html_regs(struct hctx *h)
     static const char *const kinds[] = { "same", "persistent", "offset", "transient" };
     const struct report_diff *d = h->d;
     char b[REPORT_LINE];
-    fprintf(h->f, "<h2>Registers</h2><p>Over %" PRIu64 " aligned steps.</p>", d->regs.pairs);
+    fprintf(h->f, "<h2>Registers</h2><p>Over %" PRIu64 " aligned step%s.</p>", d->regs.pairs,
+            hvt_s(d->regs.pairs));
     if (reloc_format(&d->reloc, b, sizeof b)) {       /* said once, not field by field */
         fprintf(h->f, "<p><b>relocated:</b> ");
         esc(h, b);
@@ -352,8 +354,8 @@ static void mem_table(struct hctx *h, enum memdiff_kind kind, const char *title,
 
 static void html_mem(struct hctx *h)
 {
-    fprintf(h->f, "<h2>Memory</h2><p>%zu differences in snapshots both runs have.</p>",
-            h->d->nmem);
+    fprintf(h->f, "<h2>Memory</h2><p>%zu difference%s in snapshots both runs have.</p>",
+            h->d->nmem, hvt_s(h->d->nmem));
     mem_table(h, MEMDIFF_IVT, "IVT", "<th>vector</th><th>A</th><th>A target</th>"
               "<th>B</th><th>B target</th>");
     mem_table(h, MEMDIFF_BDA, "BDA", "<th>addr</th><th>field</th><th>A</th><th>B</th>");

@@ -9,6 +9,7 @@
  * Does not compute anything the other outputs lack (see compare/compare.c).
  */
 #include "reports/report_fmt.h"
+#include "common/plural.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ static int print_steps(struct tctx *t, int side, uint64_t from, uint64_t count, 
         fprintf(t->f, "%c %s\n", mark, line);
     }
     if (count > got)
-        fprintf(t->f, "%c ... %" PRIu64 " more steps\n", mark, count - got);
+        fprintf(t->f, "%c ... %" PRIu64 " more step%s\n", mark, count - got,
+                hvt_s(count - got));
     return 0;
 }
 
@@ -48,7 +50,7 @@ static void print_runs(struct tctx *t)
     const struct report_diff *d = t->d;
     for (int i = 0; i < 2; i++) {
         const struct report_side *s = &d->side[i];
-        fprintf(t->f, "%c: %s: %zu steps, %s%s%s\n", 'A' + i, s->name, s->ntok,
+        fprintf(t->f, "%c: %s: %zu step%s, %s%s%s\n", 'A' + i, s->name, s->ntok, hvt_s(s->ntok),
                 s->info.status, s->info.reason[0] ? ": " : "", s->info.reason);
     }
     if (d->anchored)
@@ -93,8 +95,9 @@ static void print_verdict(struct tctx *t)
         fprintf(t->f, "  relocated: %s\n", line);     /* said here, not under registers */
     if (d->classes[HUNK_TIMING] + d->classes[HUNK_BY_DESIGN])
         fprintf(t->f, "  noise left out of the verdict: %" PRIu64 " timing, %" PRIu64
-                " by-design hunks (collapsed below, each with its reason)\n",
-                d->classes[HUNK_TIMING], d->classes[HUNK_BY_DESIGN]);
+                " by-design hunk%s (collapsed below, each with its reason)\n",
+                d->classes[HUNK_TIMING], d->classes[HUNK_BY_DESIGN],
+                hvt_s(d->classes[HUNK_TIMING] + d->classes[HUNK_BY_DESIGN]));
     if (!d->has_final)
         return;
     report_fmt_final(d, line, sizeof line);
@@ -166,7 +169,8 @@ static void print_regs(struct tctx *t)
     const struct report_diff *d = t->d;
     char line[REPORT_LINE];
     int any = 0;
-    fprintf(t->f, "\nregisters over %" PRIu64 " aligned steps:\n", d->regs.pairs);
+    fprintf(t->f, "\nregisters over %" PRIu64 " aligned step%s:\n", d->regs.pairs,
+            hvt_s(d->regs.pairs));
     for (int f = 0; f < HVT_NFIELDS; f++)
         any |= regdiff_classify(&d->regs.f[f]) != REGDIFF_SAME;
     if (!any)
@@ -226,7 +230,8 @@ static void print_mem(struct tctx *t)
     const struct report_diff *d = t->d;
     const char *label = NULL;
     char line[REPORT_LINE];
-    fprintf(t->f, "\nmemory: %zu differences in snapshots both runs have\n", d->nmem);
+    fprintf(t->f, "\nmemory: %zu difference%s in snapshots both runs have\n", d->nmem,
+            hvt_s(d->nmem));
     for (size_t i = 0; i < d->nmem; i++) {
         const struct report_mem *m = &d->mem[i];
         if (!label || strcmp(label, m->snapshot))
@@ -238,8 +243,9 @@ static void print_mem(struct tctx *t)
             fprintf(t->f, "  BDA %03x %s: 0x%" PRIx64 " -> 0x%" PRIx64 "\n", m->it.addr,
                     m->it.field->name, m->it.a_val, m->it.b_val);
         } else {
-            fprintf(t->f, "  %05x-%05x %s (%u bytes)\n    A", m->it.addr,
-                    m->it.addr + m->it.len - 1, memlabel_region_name(m->it.region), m->it.len);
+            fprintf(t->f, "  %05x-%05x %s (%u byte%s)\n    A", m->it.addr,
+                    m->it.addr + m->it.len - 1, memlabel_region_name(m->it.region), m->it.len,
+                    hvt_s(m->it.len));
             hex(t->f, m->a, m->it.len);
             fprintf(t->f, "\n    B");
             hex(t->f, m->b, m->it.len);

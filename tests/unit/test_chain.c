@@ -229,6 +229,31 @@ UNIT_TEST(start_snapshot_and_recorded_accesses)
     CHECK(c.link[1].kind != CHAIN_START);
 }
 
+/* A link names the register its instruction wrote (Intel SDM vol 2: LODSB
+ * loads AL, POP with a 16-bit operand AX), whatever width the question had. */
+UNIT_TEST(link_names_the_register_written)
+{
+    char b[64];
+    start(&ta);
+    ta.cur.f[HVT_RSI] = 0x600;
+    ta.cur.f[HVT_RAX] = 0x12345600;
+    step(&ta, "ac", HVT_RAX, 0x123456ef, HVT_RSI, 0x601, -1);   /* lodsb */
+    step(&ta, "6a07", HVT_RSP, 0x6ffe, -1);                      /* push 7 */
+    step(&ta, "5b", HVT_RBX, 7, HVT_RSP, 0x7000, -1);            /* pop bx */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc eax = reg("eax"), ebx = reg("ebx");
+    CHECK(chain_why(&r, 3, &eax, &c, &(hvt_error){ "" }) == 0);
+    chain_loc_format(&c.link[0].loc, b, sizeof b);
+    CHECK_STR(b, "al");
+    CHECK_EQ_U64(c.link[0].value, 0xef);
+    CHECK(strstr(c.link[0].note, "lodsb loaded al from [0x600, 1 byte]"));
+    CHECK(chain_why(&r, 3, &ebx, &c, &(hvt_error){ "" }) == 0);
+    chain_loc_format(&c.link[0].loc, b, sizeof b);
+    CHECK_STR(b, "bx");
+    CHECK(strstr(c.link[0].note, "loaded bx from [0x6ffe, 2 bytes]"));
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;
