@@ -128,12 +128,16 @@ static int pair_async(struct align_ctx *c)
     return 0;
 }
 
-static int deliver(struct align_ctx *c, const struct align_hunk *h)
+/* Count and hand on one hunk.  na, nb: the steps it alone accounts for.  A
+ * changed main hunk's token range spans the side runs inside it, which are
+ * delivered (and counted) as NESTED hunks of their own: it counts only its
+ * main tokens, so that every recorded step is in exactly one kind's total. */
+static int deliver(struct align_ctx *c, const struct align_hunk *h, uint64_t na, uint64_t nb)
 {
     struct align_result *r = c->res;
     r->hunks[h->kind]++;
-    r->steps[h->kind][0] += h->a_end - h->a_begin;
-    r->steps[h->kind][1] += h->b_end - h->b_begin;
+    r->steps[h->kind][0] += na;
+    r->steps[h->kind][1] += nb;
     int changed = h->kind == ALIGN_A_ONLY || h->kind == ALIGN_B_ONLY ||
                   h->kind == ALIGN_REPLACE;
     if (changed || h->kind == ALIGN_LOOP)
@@ -194,7 +198,7 @@ static int drain_side(struct align_ctx *c, int s, size_t upto, size_t other, uin
             h.peer_begin = p->begin;
             h.peer_end = p->end;
         }
-        if (deliver(c, &h) < 0)
+        if (deliver(c, &h, h.a_end - h.a_begin, h.b_end - h.b_begin) < 0)
             return -1;
     }
     return 0;
@@ -212,7 +216,7 @@ static int deliver_main(struct align_ctx *c, const struct align_hunk *m)
     tokrange(&c->s[1], m->b_begin, m->b_end, &h.b_begin, &h.b_end);
     if (h.kind == ALIGN_LOOP)
         h.body_begin = tokpos(&c->s[0], m->body_begin);
-    return deliver(c, &h);
+    return deliver(c, &h, m->a_end - m->a_begin, m->b_end - m->b_begin);
 }
 
 /* Next split offset of an equal hunk: the nearest side run inside it. */
@@ -290,7 +294,7 @@ int align_begin(struct align_ctx *c)
         return 0;
     struct align_hunk h = { .kind = ALIGN_UNANCHORED, .a_end = c->s[0].base,
                             .b_end = c->s[1].base };
-    return deliver(c, &h);
+    return deliver(c, &h, h.a_end, h.b_end);
 }
 
 int align_finish(struct align_ctx *c)

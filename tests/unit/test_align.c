@@ -295,6 +295,36 @@ UNIT_TEST(many_excluded_stretches)
     CHECK_EQ_U64(r.steps[ALIGN_B_ONLY][1], 42);
 }
 
+/* The statistics add up: every recorded step is in exactly one kind's total,
+ * also when hv's excluded steps sit inside a changed hunk (B's replaced block
+ * makes a cpuid hv intercepts half-way).  The truth is the number of steps
+ * each trace was built with. */
+UNIT_TEST(kind_totals_add_up_to_the_steps)
+{
+    static const uint8_t cpuid[2] = { 0x0f, 0xa2 }, vmrun[3] = { 0x0f, 0x01, 0xd8 };
+    struct align_result r;
+    struct align_range hv = { 0x20000, 0x2ffff };
+    reset();
+    movs(&pa, 100); movs(&pb, 100);
+    uint64_t other = 0x4000, cont = 0x6000;
+    jz(&pa, other, 1); jz(&pb, other, 0);
+    movs(&pa, 30); jmp(&pa, cont);
+    movs(&pb, 10); emit(&pb, cpuid, 2);
+    uint64_t back = pb.pc + 2;
+    pb.pc = 0x20000;
+    movs(&pb, 50); emit(&pb, vmrun, 3);
+    pb.pc = back;
+    movs(&pb, 10); jmp(&pb, cont);
+    movs(&pa, 200); movs(&pb, 200);
+    diff(&hv, 1, &r);
+    uint64_t sum[2] = { 0, 0 };
+    for (int k = 0; k < ALIGN_NKINDS; k++)
+        sum[0] += r.steps[k][0], sum[1] += r.steps[k][1];
+    CHECK_EQ_U64(r.steps[ALIGN_EXCLUDED][1], 51);
+    CHECK_EQ_U64(sum[0], pa.n);
+    CHECK_EQ_U64(sum[1], pb.n);
+}
+
 UNIT_TEST(anchor_skips_prefix)
 {
     struct align_result r;
