@@ -76,6 +76,8 @@ struct reader {
     size_t capcalls, capsmi;
     struct bios_mem *mem;       /* sorted by step */
     size_t nmem, capmem;
+    uint64_t *irq;              /* steps that are a hardware interrupt handler's first */
+    size_t nirq, capirq, nextirq;
     uint64_t mem_from, mem_to;  /* the call being named: its steps */
     struct pending pend[REPORT_NEST];
     int npend;
@@ -117,13 +119,12 @@ static void call_done(struct reader *r, const struct pending *p, uint64_t ret,
 }
 
 /* "vector=15 when=after addr=0x600 bytes=0011..." from recorder_bios.c. */
-static int on_bios_mem(void *ctx, uint64_t step, const char *kind, const char *text)
+static int on_bios_mem(struct reader *r, uint64_t step, const char *text)
 {
-    struct reader *r = ctx;
     char when[8], hex[80];
     unsigned vector;
     unsigned long long addr;
-    if (strcmp(kind, "bios-mem") || sscanf(text, "vector=%x when=%7s addr=%llx bytes=%79s",
+    if (sscanf(text, "vector=%x when=%7s addr=%llx bytes=%79s",
                                            &vector, when, &addr, hex) != 4 ||
         grow((void **)&r->mem, &r->capmem, r->nmem + 1, sizeof *r->mem) < 0)
         return 0;
@@ -136,6 +137,25 @@ static int on_bios_mem(void *ctx, uint64_t step, const char *kind, const char *t
     m->addr = addr;
     m->after = !strcmp(when, "after");
     r->nmem++;
+    return 0;
+}
+
+/* "vector 0x08 after f000:0000d400 (hardware)" (engine_log.c, engine_rsp.c): the
+ * step is the handler's first, an excursion the aligner must see. */
+static int on_hw_interrupt(struct reader *r, uint64_t step, const char *text)
+{
+    if (strstr(text, "(hardware)") &&
+        grow((void **)&r->irq, &r->capirq, r->nirq + 1, sizeof *r->irq) == 0)
+        r->irq[r->nirq++] = step;
+    return 0;
+}
+
+static int on_event(void *ctx, uint64_t step, const char *kind, const char *text)
+{
+    if (!strcmp(kind, "bios-mem"))
+        return on_bios_mem(ctx, step, text);
+    if (!strcmp(kind, "interrupt"))
+        return on_hw_interrupt(ctx, step, text);
     return 0;
 }
 
@@ -198,6 +218,10 @@ static int on_step(void *ctx, const struct hvt_step *s)
 {
     struct reader *r = ctx;
     struct report_side *side = r->s;
+    while (r->nextirq < r->nirq && r->irq[r->nextirq] < s->n)
+        r->nextirq++;
+    if (r->nextirq < r->nirq && r->irq[r->nextirq] == s->n)
+        align_builder_interrupt(r->b);
     if (align_builder_add(r->b, s, r->err) < 0)
         return 1;
     struct align_token *t = &side->tok[align_builder_count(r->b) - 1];
@@ -228,7 +252,7 @@ static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
     struct reader r = { .s = s, .err = err };
     if (align_builder_new(&r.b, s->tok, s->ntok, d->exclude, d->nexclude, err) < 0)
         return -1;
-    int rc = rundb_read_events(db, on_bios_mem, &r, err);
+    int rc = rundb_read_events(db, on_event, &r, err);
     if (rc == 0)
         rc = rundb_read_steps(db, 0, 0, on_step, &r, err);
     s->ntok = align_builder_count(r.b);
@@ -238,6 +262,7 @@ static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
     if (s->ncalls > 1)          /* qsort(NULL, 0, ...) is undefined (C11 7.22.5p1) */
         qsort(s->calls, s->ncalls, sizeof *s->calls, call_cmp);
     free(r.mem);
+    free(r.irq);
     return rc;
 }
 
@@ -378,8 +403,22 @@ static const char *e820_by_design(const struct report_diff *d, const char *text)
     for (size_t i = d->opts.nexclude; i < d->nexclude; i++) {
         uint64_t lo = d->exclude[i].lo, hi = (d->exclude[i].hi | 0x1fffff);
         if (base <= hi + 1 && end + 1 >= lo)
-            return "hv's reserved E820 range";
+            return "by design: hv's reserved E820 range";
     }
+    return NULL;
+}
+
+/* Why a call that differs is noise: an E820 answer by design, or a call made
+ * inside an interrupt excursion the other run took elsewhere (the timer's
+ * int 1Ch from IRQ0's handler) or not at all: timing, as its hunk is. */
+static const char *call_noise(const struct report_diff *d, int k, const struct report_call *c)
+{
+    const char *why = e820_by_design(d, c->text);
+    if (why)
+        return why;
+    const struct report_side *s = &d->side[k];
+    if (c->step < s->ntok && (s->tok[c->step].flags & ALIGN_TF_ASYNC))
+        return "timing: made inside an interrupt taken at a different place";
     return NULL;
 }
 
@@ -396,13 +435,13 @@ static int pair_calls(struct report_diff *d, hvt_error *err)
             uint64_t peer;
             c->peer = align_map_peer(&m, k, c->step, &peer) ? call_at(&d->side[!k], peer) : -1;
             c->same = c->peer >= 0 && !strcmp(c->text, d->side[!k].calls[c->peer].text);
-            c->design = c->same ? NULL : e820_by_design(d, c->text);
+            c->noise = c->same ? NULL : call_noise(d, k, c);
         }
-    for (int k = 0; k < 2; k++)             /* a pair is by design if either side is */
+    for (int k = 0; k < 2; k++)             /* a pair is noise if either side is */
         for (size_t i = 0; i < d->side[k].ncalls; i++) {
             struct report_call *c = &d->side[k].calls[i];
-            if (c->peer >= 0 && !c->design)
-                c->design = d->side[!k].calls[c->peer].design;
+            if (c->peer >= 0 && !c->noise)
+                c->noise = d->side[!k].calls[c->peer].noise;
         }
     align_map_free(&m);
     return 0;

@@ -43,7 +43,8 @@ struct report_call {            /* one `int N` and its BIOS call name */
     int64_t peer;               /* index of the call at the aligned step on the
                                  * other side, -1 if none */
     int same;                   /* peer exists and names the same call and result */
-    const char *design;         /* differs by design (hv's reserved E820 range), or NULL */
+    const char *noise;          /* why the difference is noise ("by design: hv's
+                                 * reserved E820 range", "timing: ..."), or NULL */
 };
 
 struct report_mem {             /* one labelled memory difference */

@@ -50,6 +50,11 @@ int align_builder_new(align_builder **out, struct align_token *arr, size_t cap,
                       const struct align_range *excl, size_t nexcl, hvt_error *err);
 /* Append the token for s (steps must come in order, without holes). */
 int align_builder_add(align_builder *b, const struct hvt_step *s, hvt_error *err);
+/* The next step added is a hardware interrupt handler's first (the run file's
+ * "interrupt" event at that step): it starts an excursion even where the last
+ * instruction's successors are unknown from its bytes (iret, ret, an indirect
+ * jump), where the token stream alone cannot see the break. */
+void align_builder_interrupt(align_builder *b);
 size_t align_builder_count(const align_builder *b);
 void align_builder_free(align_builder *b);
 

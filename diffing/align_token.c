@@ -10,9 +10,14 @@
  * (straight-line code: pc+len; rep string op: pc or pc+len; relative branch:
  * pc+len or target; hlt: pc+len) a step at any other pc is a break the
  * instruction did not cause: an external interrupt (Intel SDM vol 3, 6.3.1
- * "External Interrupts").  The excursion runs until an iret returns to one of
- * those successors; only then are its steps marked ALIGN_TF_ASYNC (a fault
- * returns to the faulting pc, not a successor, and stays in the stream).
+ * "External Interrupts").  Where the successors are not known from the bytes
+ * (after an iret, a ret, an indirect jump), the engines' "interrupt" event
+ * (align_builder_interrupt) says so instead, and the excursion ends at the iret
+ * that runs with the stack pointer the handler started with: the one that pops
+ * the frame the interrupt pushed (SDM vol 3, 6.12.1 and 20.1.4 for real mode).
+ * The excursion runs until an iret returns to one of those successors; only
+ * then are its steps marked ALIGN_TF_ASYNC (a fault returns to the faulting
+ * pc, not a successor, and stays in the stream).
  * Excursions nest up to ALIGN_NEST_MAX deep; one open for more than
  * ALIGN_ASYNC_MAX steps is abandoned.
  * Invariant: tokens [0, n) are final except for flags of open excursions.
@@ -38,7 +43,8 @@ struct cache_ent {
 struct excursion {
     size_t start;               /* token index of the first handler step */
     uint64_t resume[2];         /* where its iret must return */
-    int nresume;
+    int nresume;                /* -1: unknown, the iret at entry_sp ends it */
+    uint64_t entry_sp;          /* RSP at the handler's first step */
 };
 
 struct align_builder {
@@ -51,6 +57,8 @@ struct align_builder {
     uint64_t succ[2];           /* successors of the last step */
     int nsucc;                  /* -1: anywhere */
     uint8_t prev_cf;
+    uint64_t prev_sp;           /* RSP at the last step (before it ran) */
+    uint8_t interrupt_next;     /* align_builder_interrupt: next step is a handler's */
     struct excursion open[ALIGN_NEST_MAX];
     int nopen;
     struct cache_ent cache[1u << ALIGN_CACHE_BITS];
@@ -194,7 +202,7 @@ static int in_set(const uint64_t *set, int n, uint64_t pc)
     return 0;
 }
 
-static void push_excursion(align_builder *b)
+static void push_excursion(align_builder *b, uint64_t sp)
 {
     if (b->nopen == ALIGN_NEST_MAX) {       /* forget the oldest */
         memmove(b->open, b->open + 1, (ALIGN_NEST_MAX - 1) * sizeof b->open[0]);
@@ -203,6 +211,7 @@ static void push_excursion(align_builder *b)
     struct excursion *x = &b->open[b->nopen++];
     x->start = b->n;
     x->nresume = b->nsucc;
+    x->entry_sp = sp;
     memcpy(x->resume, b->succ, sizeof x->resume);
 }
 
@@ -211,7 +220,8 @@ static void close_excursion(align_builder *b, uint64_t pc)
 {
     for (int l = b->nopen - 1; l >= 0; l--) {
         struct excursion *x = &b->open[l];
-        if (b->n - x->start > ALIGN_ASYNC_MAX || !in_set(x->resume, x->nresume, pc))
+        if (b->n - x->start > ALIGN_ASYNC_MAX ||
+            (x->nresume >= 0 ? !in_set(x->resume, x->nresume, pc) : b->prev_sp != x->entry_sp))
             continue;
         for (size_t k = x->start; k < b->n; k++)
             b->arr[k].flags = (uint8_t)((b->arr[k].flags | ALIGN_TF_ASYNC) &
@@ -238,16 +248,24 @@ int align_builder_add(align_builder *b, const struct hvt_step *s, hvt_error *err
     t->mode = s->mode;
     t->cf = e->c.cf;
     t->flags = excluded(b, pc) ? ALIGN_TF_EXCLUDED : 0;
-    if (b->n > 0 && b->nsucc >= 0 && !in_set(b->succ, b->nsucc, pc)) {
+    int interrupted = b->interrupt_next;
+    b->interrupt_next = 0;
+    if (b->n > 0 && (interrupted || (b->nsucc >= 0 && !in_set(b->succ, b->nsucc, pc)))) {
         t->flags |= ALIGN_TF_BREAK;
         if (!(t->flags & ALIGN_TF_EXCLUDED))
-            push_excursion(b);
+            push_excursion(b, s->st.f[HVT_RSP]);
+    } else if (b->n > 0 && b->prev_cf == INSN_CF_IRET && b->nopen) {
+        close_excursion(b, pc);     /* (an iret into a handler ended nothing) */
     }
-    if (b->n > 0 && b->prev_cf == INSN_CF_IRET && b->nopen)
-        close_excursion(b, pc);
     set_successors(b, e, s, pc);
+    b->prev_sp = s->st.f[HVT_RSP];
     b->n++;
     return 0;
+}
+
+void align_builder_interrupt(align_builder *b)
+{
+    b->interrupt_next = 1;
 }
 
 size_t align_find_pc(const struct align_token *t, size_t n, uint64_t pc)

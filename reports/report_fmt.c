@@ -118,7 +118,7 @@ static int row_differs(const struct report_call_row *r)
 
 static int row_rank(const struct report_call_row *r)
 {
-    return !row_differs(r) ? 2 : r->design ? 1 : 0;
+    return !row_differs(r) ? 2 : r->noise ? 1 : 0;
 }
 
 static int row_cmp(const void *x, const void *y)
@@ -135,11 +135,11 @@ size_t report_call_rows(const struct report_diff *d, struct report_call_row *row
     const struct report_side *s = d->side;
     for (size_t i = 0; i < s[0].ncalls; i++)
         rows[n++] = (struct report_call_row){ { (int64_t)i, s[0].calls[i].peer },
-                                              s[0].calls[i].same, s[0].calls[i].design,
+                                              s[0].calls[i].same, s[0].calls[i].noise,
                                               s[0].calls[i].step };
     for (size_t j = 0; j < s[1].ncalls; j++)
         if (s[1].calls[j].peer < 0)
-            rows[n++] = (struct report_call_row){ { -1, (int64_t)j }, 0, s[1].calls[j].design,
+            rows[n++] = (struct report_call_row){ { -1, (int64_t)j }, 0, s[1].calls[j].noise,
                                                   s[1].calls[j].step };
     if (n > 1)
         qsort(rows, n, sizeof *rows, row_cmp);

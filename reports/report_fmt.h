@@ -34,7 +34,7 @@ size_t report_fmt_class(const struct report_diff *d, size_t i, char *buf, size_t
 struct report_call_row {
     int64_t i[2];
     int same;
-    const char *design;     /* the difference is by design (why), or NULL */
+    const char *noise;      /* why the difference is noise, or NULL */
     uint64_t step;          /* A's step, else B's: the order among equals */
 };
 size_t report_call_rows(const struct report_diff *d, struct report_call_row *rows);

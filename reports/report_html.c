@@ -374,7 +374,7 @@ static void html_calls(struct hctx *h)
             "step); the ones that differ first.</p><table><tr><th>A step</th><th>A</th>"
             "<th>B step</th><th>B</th></tr>");
     for (size_t i = 0; i < n && i < 500; i++) {
-        fprintf(h->f, "<tr%s>", rows[i].same ? "" : " class=a");
+        fprintf(h->f, "<tr%s>", rows[i].same || rows[i].noise ? "" : " class=a");
         for (int s = 0; s < 2; s++) {
             if (rows[i].i[s] < 0) {
                 fprintf(h->f, "<td></td><td></td>");
@@ -383,6 +383,11 @@ static void html_calls(struct hctx *h)
             const struct report_call *c = &h->d->side[s].calls[rows[i].i[s]];
             fprintf(h->f, "<td>%" PRIu64 "</td><td class=s>", c->step);
             esc(h, c->text);
+            fprintf(h->f, "</td>");
+        }
+        if (rows[i].noise) {
+            fprintf(h->f, "<td>");
+            esc(h, rows[i].noise);
             fprintf(h->f, "</td>");
         }
         fprintf(h->f, "</tr>");

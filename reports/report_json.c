@@ -163,6 +163,8 @@ static void json_calls(FILE *f, const struct report_diff *d)
                     k ? "," : "", s->calls[k].step, s->calls[k].peer,
                     s->calls[k].same ? "true" : "false");
             jstr(f, "text", s->calls[k].text, 0);
+            if (s->calls[k].noise)
+                jstr(f, "noise", s->calls[k].noise, 0);
             fputc('}', f);
         }
         fputc(']', f);

@@ -197,20 +197,22 @@ static void print_calls(struct tctx *t)
     struct report_call_row *rows = malloc((a->ncalls + b->ncalls + 1) * sizeof *rows);
     if (!rows)
         return;
-    size_t n = report_call_rows(t->d, rows), ndiff = 0;
-    while (ndiff < n && !rows[ndiff].same)
-        ndiff++;
-    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment; %zu differ "
-            "(listed first: '*', then '~' by design)\n", a->ncalls, b->ncalls, ndiff);
+    size_t n = report_call_rows(t->d, rows), ndiff = 0, nnoise = 0;
+    for (; ndiff < n && !rows[ndiff].same; ndiff++)
+        nnoise += rows[ndiff].noise != NULL;
+    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment; %zu differ, %zu of "
+            "them noise (listed first: '*', then '~' noise)\n", a->ncalls, b->ncalls, ndiff,
+            nnoise);
     for (size_t k = 0; k < n && k < TEXT_CALLS; k++) {
         const struct report_call_row *r = &rows[k];
         for (int side = 0; side < 2; side++)
             if (r->i[side] >= 0 && (side == 0 || !r->same))
-                print_call(t, side, r->i[side], r->same ? ' ' : r->design ? '~' : '*');
-        if (r->design)
-            fprintf(t->f, "~   (by design: %s)\n", r->design);
+                print_call(t, side, r->i[side], r->same ? ' ' : r->noise ? '~' : '*');
+        if (r->noise)
+            fprintf(t->f, "~   (%s)\n", r->noise);
         if (!r->same && (r->i[0] < 0 || r->i[1] < 0))
-            fprintf(t->f, "*   (no call at the aligned step in %c)\n", r->i[0] < 0 ? 'A' : 'B');
+            fprintf(t->f, "%c   (no call at the aligned step in %c)\n", r->noise ? '~' : '*',
+                    r->i[0] < 0 ? 'A' : 'B');
     }
     if (n > TEXT_CALLS)
         fprintf(t->f, "  ... %zu more (--json lists all)\n", n - TEXT_CALLS);
