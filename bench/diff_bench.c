@@ -31,10 +31,31 @@
 #include <time.h>
 #include <inttypes.h>
 
+/* The instructions of both traces, as compare.c shares one table between its runs. */
+static struct align_itab itab;
+
 struct trace {
     struct align_token *t;
     size_t n, cap;
 };
+
+/* The id of the 3-byte instruction at pc, through a direct-mapped cache as
+ * align_builder_add keeps one (a hit costs no table lookup). */
+static uint32_t insn_id(uint64_t pc)
+{
+    static uint64_t cpc[1u << 16];
+    static uint32_t cid[1u << 16];
+    size_t k = (size_t)(pc * 0x9e3779b97f4a7c15ull >> 48);
+    if (cpc[k] == pc + 1)
+        return cid[k];
+    struct align_insn in = { .pc = pc, .bytes = { 0x89, 0xd8, 0x90 }, .nbytes = 3, .len = 3,
+                             .mode = HVT_MODE_16, .cf = INSN_CF_NONE };
+    hvt_error err = { "" };
+    if (align_itab_intern(&itab, &in, &cid[k], &err) < 0)
+        exit(2);
+    cpc[k] = pc + 1;
+    return cid[k];
+}
 
 static void put(struct trace *tr, uint64_t pc, uint8_t flags)
 {
@@ -44,13 +65,7 @@ static void put(struct trace *tr, uint64_t pc, uint8_t flags)
         if (!tr->t)
             exit(2);
     }
-    struct align_token *t = &tr->t[tr->n++];
-    t->pc = pc;
-    t->hash = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 32);
-    t->len = 3;
-    t->mode = HVT_MODE_16;
-    t->cf = INSN_CF_NONE;
-    t->flags = flags;
+    tr->t[tr->n++] = (struct align_token){ .insn = insn_id(pc), .flags = flags };
 }
 
 static void straight(struct trace *tr, uint64_t pc, size_t n)
@@ -84,7 +99,7 @@ static void big_part(struct trace *tr, int hv)
     }
     if (hv)
         for (size_t k = n0; k < tr->n; k++)
-            if (tr->t[k].pc >= 0x7000000)
+            if (align_tok_pc(&itab, &tr->t[k]) >= 0x7000000)
                 tr->t[k].flags |= ALIGN_TF_EXCLUDED;
 }
 
@@ -156,7 +171,7 @@ static int gen(void *priv, uint64_t from, uint64_t count, struct hvt_step *out, 
         st->n = i;
         st->st.known = HVT_K_GPR | HVT_K_CR;
         st->st.f[HVT_CR0] = 1;
-        st->st.f[HVT_RIP] = s->tr->t[i].pc;
+        st->st.f[HVT_RIP] = align_tok_pc(&itab, &s->tr->t[i]);
         st->st.f[HVT_RAX] = 0x1234;
         st->mode = HVT_MODE_32;
         memcpy(st->insn, i == s->decider ? cmp : mov, 16);
@@ -168,7 +183,7 @@ static int gen(void *priv, uint64_t from, uint64_t count, struct hvt_step *out, 
 /* The chain behind the first meaningful hunk; seconds, or -1. */
 static double chain_time(const struct trace *a, const struct trace *b, const struct hunks *hs)
 {
-    struct hunkclass_sides sides = { { a->t, b->t }, { a->n, b->n } };
+    struct hunkclass_sides sides = { { a->t, b->t }, { a->n, b->n }, &itab };
     for (size_t i = 0; i < hs->n; i++) {
         struct hunk_verdict v;
         hunkclass_classify(&sides, &hs->h[i], &v);
@@ -215,7 +230,7 @@ int main(int argc, char **argv)
     hvt_error err = { "" };
     struct hunks hunks = { 0 };
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = align_diff(a.t, a.n, b.t, b.n, &o, collect, &hunks, &r, &err);
+    int rc = align_diff(&itab, a.t, a.n, b.t, b.n, &o, collect, &hunks, &r, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc < 0) {
         fprintf(stderr, "diff_bench: %s\n", err.msg);
@@ -230,6 +245,9 @@ int main(int argc, char **argv)
            "%llu resyncs, digest %016" PRIx64 "\n", a.n, b.n, hunks.n, (unsigned long long)r.hunks[ALIGN_B_ONLY],
            (unsigned long long)r.hunks[ALIGN_LOOP], (unsigned long long)r.hunks[ALIGN_ASYNC],
            (unsigned long long)r.resyncs, digest);
+    printf("tokens %zu bytes a step; %zu distinct instructions (table %zu MiB)\n",
+           sizeof(struct align_token), itab.n,
+           (itab.cap * sizeof *itab.v + itab.nslots * sizeof *itab.slots) >> 20);
     printf("align_diff %.3f s; peak RSS %ld MiB (inputs alone %ld MiB)\n", s,
            peak_rss_kb() / 1024, rss_in / 1024);
     double cs = chain_time(&a, &b, &hunks);
@@ -238,5 +256,6 @@ int main(int argc, char **argv)
     free(hunks.h);
     free(a.t);
     free(b.t);
+    align_itab_free(&itab);
     return cs < 0 ? 2 : 0;
 }

@@ -72,6 +72,7 @@ struct bios_mem {
 
 struct reader {
     align_builder *b;
+    const struct align_itab *itab;
     struct report_side *s;
     size_t capcalls, capsmi;
     struct bios_mem *mem;       /* sorted by step */
@@ -159,7 +160,7 @@ static int on_event(void *ctx, uint64_t step, const char *kind, const char *text
     return 0;
 }
 
-static int call_returns(const struct pending *p, const struct align_token *t,
+static int call_returns(const struct pending *p, const struct align_insn *t,
                         const struct hvt_step *s, int after_iret)
 {
     if (p->ret_pc != UINT64_MAX)
@@ -169,7 +170,7 @@ static int call_returns(const struct pending *p, const struct align_token *t,
 
 /* A call of a vector starts at `int N`, or at a far call / far jump through the
  * IVT entry (diffing/bioscall.h: `pushf; call far [4n]` as syslinux does). */
-static int call_starts(const struct hvt_step *s, const struct align_token *t,
+static int call_starts(const struct hvt_step *s, const struct align_insn *t,
                        struct pending *p)
 {
     struct insn_class c;
@@ -185,7 +186,7 @@ static int call_starts(const struct hvt_step *s, const struct align_token *t,
     return 1;
 }
 
-static void track_calls(struct reader *r, const struct hvt_step *s, const struct align_token *t)
+static void track_calls(struct reader *r, const struct hvt_step *s, const struct align_insn *t)
 {
     for (int k = r->npend - 1; k >= 0; k--)
         if (call_returns(&r->pend[k], t, s, r->after_iret)) {
@@ -225,9 +226,10 @@ static int on_step(void *ctx, const struct hvt_step *s)
     if (align_builder_add(r->b, s, r->err) < 0)
         return 1;
     struct align_token *t = &side->tok[align_builder_count(r->b) - 1];
-    if (hunkclass_is_poll(s->insn, t->len ? t->len : s->insn_len))
+    const struct align_insn *in = align_insn_of(r->itab, t);
+    if (hunkclass_is_poll(s->insn, in->len ? in->len : s->insn_len))
         t->flags |= HUNKCLASS_TF_POLL;
-    track_calls(r, s, t);
+    track_calls(r, s, in);
     if (raises_smi(s) && side->nsmi < REPORT_MAX_CALLS &&
         grow((void **)&side->smi, &r->capsmi, side->nsmi + 1, sizeof *side->smi) == 0)
         side->smi[side->nsmi++] = s->n;
@@ -249,8 +251,8 @@ static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
     s->tok = calloc(s->ntok ? s->ntok : 1, sizeof *s->tok);
     if (!s->tok)
         return hvt_error_set(err, "%s: out of memory for %zu steps", s->name, s->ntok);
-    struct reader r = { .s = s, .err = err };
-    if (align_builder_new(&r.b, s->tok, s->ntok, d->exclude, d->nexclude, err) < 0)
+    struct reader r = { .itab = &d->itab, .s = s, .err = err };
+    if (align_builder_new(&r.b, &d->itab, s->tok, s->ntok, d->exclude, d->nexclude, err) < 0)
         return -1;
     int rc = rundb_read_events(db, on_event, &r, err);
     if (rc == 0)
@@ -330,14 +332,15 @@ static int classify(struct report_diff *d, hvt_error *err);
 static int align_sides(struct report_diff *d, hvt_error *err)
 {
     struct report_side *a = &d->side[0], *b = &d->side[1];
-    size_t ia = align_find_pc(a->tok, a->ntok, d->anchor_pc);
-    size_t ib = align_find_pc(b->tok, b->ntok, d->anchor_pc);
+    size_t ia = align_find_pc(&d->itab, a->tok, a->ntok, d->anchor_pc);
+    size_t ib = align_find_pc(&d->itab, b->tok, b->ntok, d->anchor_pc);
     d->anchored = ia < a->ntok && ib < b->ntok;
     a->anchor = d->anchored ? ia : 0;
     b->anchor = d->anchored ? ib : 0;
     struct align_opts o = { a->anchor, b->anchor };
     struct hunks hs = { d, 0 };
-    if (align_diff(a->tok, a->ntok, b->tok, b->ntok, &o, on_hunk, &hs, &d->res, err) < 0)
+    if (align_diff(&d->itab, a->tok, a->ntok, b->tok, b->ntok, &o, on_hunk, &hs, &d->res,
+                   err) < 0)
         return -1;
     return classify(d, err);
 }
@@ -347,7 +350,7 @@ static int align_sides(struct report_diff *d, hvt_error *err)
 static int classify(struct report_diff *d, hvt_error *err)
 {
     struct hunkclass_sides hs = { { d->side[0].tok, d->side[1].tok },
-                                  { d->side[0].ntok, d->side[1].ntok } };
+                                  { d->side[0].ntok, d->side[1].ntok }, &d->itab };
     d->verdicts = calloc(d->nhunks ? d->nhunks : 1, sizeof *d->verdicts);
     if (!d->verdicts)
         return hvt_error_set(err, "out of memory classifying %zu hunks", d->nhunks);
@@ -705,6 +708,7 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
                         hvt_error *err)
 {
     memset(d, 0, sizeof *d);
+    align_itab_init(&d->itab);
     if (same_family(a, a_name, b, b_name, err))
         return -1;
     if (opts)
@@ -741,6 +745,7 @@ void report_diff_free(struct report_diff *d)
         free(d->side[i].calls);
         free(d->side[i].smi);
     }
+    align_itab_free(&d->itab);
     free(d->hunks);
     free(d->verdicts);
     free(d->why);

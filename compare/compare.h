@@ -84,6 +84,7 @@ struct report_point {
 
 struct report_diff {
     struct report_side side[2]; /* A, B */
+    struct align_itab itab;     /* the instructions both sides' tokens name */
     int anchored;               /* the anchor pc was found on both sides */
     uint64_t anchor_pc;
     struct align_range exclude[REPORT_MAX_EXCLUDE + 2];  /* opts + hv's */

@@ -92,11 +92,12 @@ void report_reloc(struct report_diff *d, rundb *a, rundb *b)
         if (h->a_end <= h->a_begin || h->b_end <= h->b_begin)
             continue;
         int64_t delta;
-        uint64_t n = reloc_code_shift(d->side[0].tok + h->a_begin, h->a_end - h->a_begin,
-                                      d->side[1].tok + h->b_begin, h->b_end - h->b_begin,
-                                      &delta);
+        uint64_t n = reloc_code_shift(&d->itab, d->side[0].tok + h->a_begin,
+                                      h->a_end - h->a_begin, d->side[1].tok + h->b_begin,
+                                      h->b_end - h->b_begin, &delta);
         if (n > best)
-            best = n, best_delta = delta, best_pc = d->side[0].tok[h->a_begin].pc,
+            best = n, best_delta = delta,
+            best_pc = align_tok_pc(&d->itab, &d->side[0].tok[h->a_begin]),
             best_a = h->a_begin, best_b = h->b_begin;
     }
     static struct regdiff shifted;      /* static: too large for the stack */

@@ -246,7 +246,7 @@ static int seq_build(struct align_seq *s, struct align_brkmap *map,
     return 0;
 }
 
-int align_diff(const struct align_token *a, size_t na,
+int align_diff(const struct align_itab *itab, const struct align_token *a, size_t na,
                const struct align_token *b, size_t nb,
                const struct align_opts *opts, align_emit_fn emit, void *priv,
                struct align_result *res, hvt_error *err)
@@ -256,6 +256,7 @@ int align_diff(const struct align_token *a, size_t na,
     memset(&c, 0, sizeof c);
     memset(map, 0, sizeof map);
     memset(res, 0, sizeof *res);
+    c.itab = itab;
     c.emit = emit;
     c.priv = priv;
     c.res = res;

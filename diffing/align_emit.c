@@ -84,7 +84,7 @@ static struct entry *async_entries(const struct align_ctx *c, int s, size_t *n)
     *n = 0;
     for (size_t r = 0; e && r < c->nruns[s]; r++)
         if (c->runs[s][r].kind == ALIGN_ASYNC)
-            e[(*n)++] = (struct entry){ c->s[s].t[c->runs[s][r].begin].pc, r };
+            e[(*n)++] = (struct entry){ align_tok_pc(c->itab, &c->s[s].t[c->runs[s][r].begin]), r };
     if (e)
         qsort(e, *n, sizeof *e, entry_cmp);
     return e;

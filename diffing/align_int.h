@@ -46,6 +46,7 @@ struct align_run {
 };
 
 struct align_ctx {
+    const struct align_itab *itab;  /* the instructions both sides' tokens name */
     struct align_seq s[2];          /* 0 = A, 1 = B */
     struct align_run *runs[2];
     size_t nruns[2], next_run[2];
@@ -77,9 +78,10 @@ static inline const struct align_token *seq_at(const struct align_seq *s, size_t
     return &s->t[seq_tok(s, i)];
 }
 
+/* Same instruction: the shared table gives each (pc, mode, bytes) one id. */
 static inline int tok_eq(const struct align_token *x, const struct align_token *y)
 {
-    return x->hash == y->hash && x->pc == y->pc;
+    return x->insn == y->insn;
 }
 
 static inline int seq_eq(const struct align_ctx *c, size_t i, size_t j)

@@ -31,7 +31,7 @@ struct gramtab {
 
 static uint64_t tok_key(const struct align_token *t)
 {
-    return ((uint64_t)t->hash << 32) ^ t->pc;
+    return t->insn;
 }
 
 /* splitmix64 finaliser: spreads the polynomial hash over the table bits. */

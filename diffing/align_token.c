@@ -2,9 +2,11 @@
  * align_token: turns recorded steps into alignment tokens, one pass, in order.
  *
  * Does: instruction length (Capstone, behind a direct-mapped cache keyed by pc
- * and bytes: a boot executes few distinct instructions millions of times), the
- * token hash over exactly the instruction's bytes, the excluded-range flag, and
- * asynchronous interrupt excursions.  Does not compare anything.
+ * and recorded bytes: a boot executes few distinct instructions millions of
+ * times), the token's instruction id (exactly the instruction's bytes interned
+ * in the shared table, align_itab.c; the cache keeps the id, so a hit costs no
+ * table lookup), the excluded-range flag, and asynchronous interrupt
+ * excursions.  Does not compare anything.
  *
  * Excursions.  After an instruction whose successors are known from its bytes
  * (straight-line code: pc+len; rep string op: pc or pc+len; relative branch:
@@ -37,6 +39,7 @@ struct cache_ent {
     uint64_t pc;
     uint8_t valid, mode, nbytes, len;
     uint8_t bytes[16];
+    uint32_t id;                /* in the builder's itab */
     struct insn_class c;
 };
 
@@ -48,6 +51,7 @@ struct excursion {
 };
 
 struct align_builder {
+    struct align_itab *itab;
     struct align_token *arr;
     size_t cap, n;
     struct align_range *excl;
@@ -64,7 +68,8 @@ struct align_builder {
     struct cache_ent cache[1u << ALIGN_CACHE_BITS];
 };
 
-int align_builder_new(align_builder **out, struct align_token *arr, size_t cap,
+int align_builder_new(align_builder **out, struct align_itab *itab,
+                      struct align_token *arr, size_t cap,
                       const struct align_range *excl, size_t nexcl, hvt_error *err)
 {
     align_builder *b = calloc(1, sizeof *b);
@@ -78,6 +83,7 @@ int align_builder_new(align_builder **out, struct align_token *arr, size_t cap,
         }
         memcpy(b->excl, excl, nexcl * sizeof *excl);
     }
+    b->itab = itab;
     b->arr = arr;
     b->cap = cap;
     b->nexcl = nexcl;
@@ -138,8 +144,10 @@ static unsigned decode_len(align_builder *b, const uint8_t *bytes, size_t n, int
     return b->insn[m]->size;
 }
 
+/* The cache entry of s's instruction: decoded and interned on a miss; NULL
+ * with err set when the table cannot take it. */
 static const struct cache_ent *lookup(align_builder *b, const struct hvt_step *s,
-                                      uint64_t pc)
+                                      uint64_t pc, hvt_error *err)
 {
     uint32_t h = fnv1a(fnv1a(2166136261u, &pc, sizeof pc), s->insn, s->insn_len);
     struct cache_ent *e = &b->cache[(h ^ s->mode) & ((1u << ALIGN_CACHE_BITS) - 1)];
@@ -147,7 +155,6 @@ static const struct cache_ent *lookup(align_builder *b, const struct hvt_step *s
         memcmp(e->bytes, s->insn, s->insn_len) == 0)
         return e;
     memset(e, 0, sizeof *e);
-    e->valid = 1;
     e->pc = pc;
     e->mode = s->mode;
     e->nbytes = s->insn_len > 16 ? 16 : s->insn_len;
@@ -157,6 +164,12 @@ static const struct cache_ent *lookup(align_builder *b, const struct hvt_step *s
         insnclass_decode(e->bytes, e->len, s->mode, &e->c);
     else
         e->c.cf = INSN_CF_ANY;
+    struct align_insn in = { .pc = pc, .nbytes = e->len ? e->len : e->nbytes, .len = e->len,
+                             .mode = e->mode, .cf = (uint8_t)e->c.cf };
+    memcpy(in.bytes, e->bytes, in.nbytes);
+    if (align_itab_intern(b->itab, &in, &e->id, err) < 0)
+        return NULL;
+    e->valid = 1;
     return e;
 }
 
@@ -238,16 +251,12 @@ int align_builder_add(align_builder *b, const struct hvt_step *s, hvt_error *err
         return hvt_error_set(err, "align: more steps than the %zu tokens allocated",
                              b->cap);
     uint64_t pc = hvt_state_pc(&s->st);
-    const struct cache_ent *e = lookup(b, s, pc);
+    const struct cache_ent *e = lookup(b, s, pc, err);
+    if (!e)
+        return -1;
     struct align_token *t = &b->arr[b->n];
-    uint32_t h = fnv1a(2166136261u, &pc, sizeof pc);
-    h = fnv1a(h, &s->mode, 1);
-    t->hash = fnv1a(h, s->insn, e->len ? e->len : e->nbytes);
-    t->pc = pc;
-    t->len = e->len;
-    t->mode = s->mode;
-    t->cf = e->c.cf;
-    t->flags = excluded(b, pc) ? ALIGN_TF_EXCLUDED : 0;
+    *t = (struct align_token){ .insn = e->id,
+                               .flags = excluded(b, pc) ? ALIGN_TF_EXCLUDED : 0 };
     int interrupted = b->interrupt_next;
     b->interrupt_next = 0;
     if (b->n > 0 && (interrupted || (b->nsucc >= 0 && !in_set(b->succ, b->nsucc, pc)))) {
@@ -268,10 +277,11 @@ void align_builder_interrupt(align_builder *b)
     b->interrupt_next = 1;
 }
 
-size_t align_find_pc(const struct align_token *t, size_t n, uint64_t pc)
+size_t align_find_pc(const struct align_itab *itab, const struct align_token *t, size_t n,
+                     uint64_t pc)
 {
     size_t i = 0;
-    while (i < n && t[i].pc != pc)
+    while (i < n && align_tok_pc(itab, &t[i]) != pc)
         i++;
     return i;
 }

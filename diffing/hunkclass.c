@@ -72,20 +72,23 @@ int hunkclass_is_poll(const uint8_t *b, size_t len)
 /* First token in [begin, end) with the poll flag; *pc its pc.  A poll inside
  * an excluded range is hv polling its own devices (its serial port while it
  * logs), not the guest waiting: it makes nothing timing. */
-static int find_poll(const struct align_token *t, uint64_t begin, uint64_t end, uint64_t *pc)
+static int find_poll(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end,
+                     uint64_t *pc)
 {
+    const struct align_token *t = s->tok[k];
     for (uint64_t i = begin; i < end && i - begin < HUNKCLASS_SCAN; i++)
         if ((t[i].flags & HUNKCLASS_TF_POLL) && !(t[i].flags & ALIGN_TF_EXCLUDED)) {
-            *pc = t[i].pc;
+            *pc = align_tok_pc(s->itab, &t[i]);
             return 1;
         }
     return 0;
 }
 
-static int passes(const struct align_token *t, uint64_t begin, uint64_t end, uint64_t pc)
+static int passes(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end,
+                  uint64_t pc)
 {
     for (uint64_t i = begin; i < end && i - begin < HUNKCLASS_SCAN; i++)
-        if (t[i].pc == pc)
+        if (align_tok_pc(s->itab, &s->tok[k][i]) == pc)
             return 1;
     return 0;
 }
@@ -96,8 +99,8 @@ static int loops_again(const struct hunkclass_sides *s, int k, uint64_t begin, u
     const struct align_token *t = s->tok[k];
     if (begin == end)
         return 1;
-    return (begin > 0 && passes(t, begin, end, t[begin - 1].pc)) ||
-           (end < s->ntok[k] && passes(t, begin, end, t[end].pc));
+    return (begin > 0 && passes(s, k, begin, end, align_tok_pc(s->itab, &t[begin - 1]))) ||
+           (end < s->ntok[k] && passes(s, k, begin, end, align_tok_pc(s->itab, &t[end])));
 }
 
 /* A poll in side k's [begin, end) or in the `before` tokens ahead of it. */
@@ -105,7 +108,7 @@ static int poll_near(const struct hunkclass_sides *s, int k, uint64_t begin, uin
                      uint64_t before, uint64_t *pc)
 {
     uint64_t from = begin > before ? begin - before : 0;
-    return find_poll(s->tok[k], begin, end, pc) || find_poll(s->tok[k], from, begin, pc);
+    return find_poll(s, k, begin, end, pc) || find_poll(s, k, from, begin, pc);
 }
 
 static void set(struct hunk_verdict *v, enum hunk_class c, const char *fmt, ...)
@@ -133,7 +136,7 @@ static void classify_change(const struct hunkclass_sides *s, const struct align_
     if (h->flags & ALIGN_HF_TAIL)
         return;
     int k = b[0] == e[0];               /* the side with steps, for a one-sided hunk */
-    if ((b[0] == e[0] || b[1] == e[1]) && find_poll(s->tok[k], b[k], e[k], &pc)) {
+    if ((b[0] == e[0] || b[1] == e[1]) && find_poll(s, k, b[k], e[k], &pc)) {
         set(v, HUNK_TIMING, k ? "B waited on a device or the clock (polls at 0x%" PRIx64
             "): %" PRIu64 " extra step%s, then it goes on as A" : "A waited on a device or "
             "the clock (polls at 0x%" PRIx64 "): %" PRIu64 " extra step%s, then it goes on "
@@ -156,7 +159,7 @@ static uint64_t excluded_len(const struct align_hunk *h)
 static uint64_t async_pc(const struct hunkclass_sides *s, const struct align_hunk *h)
 {
     int k = (h->flags & ALIGN_HF_SIDE_B) != 0;
-    return s->tok[k][k ? h->b_begin : h->a_begin].pc;
+    return align_tok_pc(s->itab, &s->tok[k][k ? h->b_begin : h->a_begin]);
 }
 
 void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk *h,
@@ -184,10 +187,11 @@ void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk
     case ALIGN_LOOP:
         /* A straight-line instruction cannot follow itself: one recorded twice
          * was interrupted and restarted (the emulator's timing, not the guest's). */
-        if (h->body_len == 1 && s->tok[0][h->body_begin].cf == INSN_CF_NONE) {
+        if (h->body_len == 1 &&
+            align_insn_of(s->itab, &s->tok[0][h->body_begin])->cf == INSN_CF_NONE) {
             set(v, HUNK_TIMING, "the instruction at 0x%" PRIx64 " recorded %" PRIu64 " vs %"
                 PRIu64 " times in a row (interrupted and restarted)",
-                s->tok[0][h->body_begin].pc, h->count_a, h->count_b);
+                align_tok_pc(s->itab, &s->tok[0][h->body_begin]), h->count_a, h->count_b);
             return;
         }
         /* The body as aligned may start after the poll (a rotated loop). */

@@ -47,10 +47,11 @@ struct hunk_verdict {
  * stamp counter (rdtsc, rdtscp) or waits (pause, hlt): what a polling loop does. */
 int hunkclass_is_poll(const uint8_t *b, size_t len);
 
-/* Both sides' tokens, as given to align_diff. */
+/* Both sides' tokens and the table they name, as given to align_diff. */
 struct hunkclass_sides {
     const struct align_token *tok[2];
     size_t ntok[2];
+    const struct align_itab *itab;
 };
 
 void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk *h,

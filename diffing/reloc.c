@@ -25,16 +25,23 @@ static const enum hvt_field reloc_addr_fields[] = {
 #define RELOC_NADDR (sizeof reloc_addr_fields / sizeof reloc_addr_fields[0])
 #define RELOC_E820_RAM 1u
 
-uint64_t reloc_code_shift(const struct align_token *a, size_t na,
-                          const struct align_token *b, size_t nb, int64_t *delta)
+/* x and y, at pcs d apart, are the same kind of instruction. */
+static int shifted_alike(const struct align_insn *x, const struct align_insn *y, int64_t d)
+{
+    return (int64_t)(y->pc - x->pc) == d && x->len == y->len && x->len &&
+           x->mode == y->mode && x->cf == y->cf;
+}
+
+uint64_t reloc_code_shift(const struct align_itab *itab, const struct align_token *a,
+                          size_t na, const struct align_token *b, size_t nb, int64_t *delta)
 {
     *delta = 0;
-    if (na == 0 || nb == 0 || a[0].pc == b[0].pc)
+    if (na == 0 || nb == 0 || align_tok_pc(itab, &a[0]) == align_tok_pc(itab, &b[0]))
         return 0;
-    int64_t d = (int64_t)(b[0].pc - a[0].pc);
+    int64_t d = (int64_t)(align_tok_pc(itab, &b[0]) - align_tok_pc(itab, &a[0]));
     size_t i = 0;
-    while (i < na && i < nb && (int64_t)(b[i].pc - a[i].pc) == d &&
-           a[i].len == b[i].len && a[i].len && a[i].mode == b[i].mode && a[i].cf == b[i].cf)
+    while (i < na && i < nb && shifted_alike(align_insn_of(itab, &a[i]),
+                                             align_insn_of(itab, &b[i]), d))
         i++;
     *delta = d;
     return i;

@@ -42,8 +42,8 @@ struct reloc {
  * b[0..nb) whose tokens agree in length, mode and control-flow class while their
  * PCs differ by one constant.  Returns its length in steps (0 if the first PCs are
  * equal) and sets *delta. */
-uint64_t reloc_code_shift(const struct align_token *a, size_t na,
-                          const struct align_token *b, size_t nb, int64_t *delta);
+uint64_t reloc_code_shift(const struct align_itab *itab, const struct align_token *a,
+                          size_t na, const struct align_token *b, size_t nb, int64_t *delta);
 
 /* Explain: delta from shifted code if code_steps >= RELOC_MIN_CODE_STEPS, else the
  * constant difference that most address fields (CR3, RSP, GDTR/IDTR bases) share,

@@ -87,13 +87,16 @@ static void irq(struct prog *p)
     p->pc = back;
 }
 
+/* The instructions of every trace built here: both sides of a diff share it. */
+static struct align_itab itab;
+
 static struct align_token *tokens(const struct prog *p, const struct align_range *ex,
                                   size_t nex)
 {
     struct align_token *t = calloc(p->n, sizeof *t);
     align_builder *b;
     hvt_error err = { "" };
-    if (!t || align_builder_new(&b, t, p->n, ex, nex, &err) < 0)
+    if (!t || align_builder_new(&b, &itab, t, p->n, ex, nex, &err) < 0)
         return NULL;
     for (size_t i = 0; i < p->n; i++) {
         if (p->interrupt_at[i])
@@ -147,7 +150,7 @@ static const char *diff(const struct align_range *ex, size_t nex, struct align_r
     static hvt_error err;
     hvt_error_clear(&err);
     struct align_opts opts = { 0, 0 };
-    int rc = align_diff(a, pa.n, b, pb.n, &opts, collect, &o, r, &err);
+    int rc = align_diff(&itab, a, pa.n, b, pb.n, &opts, collect, &o, r, &err);
     free(a);
     free(b);
     return rc == 0 ? o.text : err.msg;
@@ -339,10 +342,11 @@ UNIT_TEST(anchor_skips_prefix)
     pa.pc = pb.pc = 0x7c00;
     movs(&pa, 200); movs(&pb, 200);
     struct align_token *a = tokens(&pa, NULL, 0), *b = tokens(&pb, NULL, 0);
-    struct align_opts o = { align_find_pc(a, pa.n, 0x7c00), align_find_pc(b, pb.n, 0x7c00) };
+    struct align_opts o = { align_find_pc(&itab, a, pa.n, 0x7c00),
+                            align_find_pc(&itab, b, pb.n, 0x7c00) };
     struct out out = { "", 0 };
     hvt_error err = { "" };
-    CHECK(align_diff(a, pa.n, b, pb.n, &o, collect, &out, &r, &err) == 0);
+    CHECK(align_diff(&itab, a, pa.n, b, pb.n, &o, collect, &out, &r, &err) == 0);
     free(a);
     free(b);
     CHECK_STR(out.text, "unanchored a0-20 b0-35; equal a20-220 b35-235");
@@ -401,6 +405,85 @@ UNIT_TEST(interrupt_after_iret)
     CHECK_STR(diff(NULL, 0, &r), "equal a0-17 b0-17; async a17-25 b17-17; equal a25-45 b17-37");
     CHECK(!r.differ);
     CHECK_EQ_U64(r.async_unpaired, 1);
+}
+
+/* FNV-1a, 32 bits (Fowler, Noll, Vo; draft-eastlake-fnv), over (pc as 8
+ * little-endian bytes, mode, instruction bytes): the hash a token carried
+ * before tokens named instructions by id.  With the pc it was the whole
+ * equality test, so a collision made two different instructions equal. */
+static uint32_t former_token_hash(uint64_t pc, uint8_t mode, const uint8_t *b, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (uint8_t)(pc >> (8 * i))) * 16777619u;
+    h = (h ^ mode) * 16777619u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+/* Two different instructions at one pc whose former hashes are equal:
+ * `mov dword [0x949], 0x7afde9dc` in A and `mov dword [0x2447], 0xfe44f6a5` in
+ * B (66 C7 /0 with a 16-bit displacement, Intel SDM vol 2B, MOV), found by a
+ * birthday search over displacement and immediate.  Aligned by id they
+ * differ; bytes recorded past an instruction's end do not count. */
+UNIT_TEST(same_former_hash_is_not_equal)
+{
+    static const uint8_t x[9] = { 0x66, 0xc7, 0x06, 0x49, 0x09, 0xdc, 0xe9, 0xfd, 0x7a };
+    static const uint8_t y[9] = { 0x66, 0xc7, 0x06, 0x47, 0x24, 0xa5, 0xf6, 0x44, 0xfe };
+    struct align_result r;
+    reset();
+    movs(&pa, 100); movs(&pb, 100);
+    CHECK_EQ_U64(pa.pc, 0x112c);
+    CHECK(memcmp(x, y, sizeof x) != 0);
+    CHECK_EQ_U64(former_token_hash(pa.pc, HVT_MODE_16, x, 9),
+                 former_token_hash(pb.pc, HVT_MODE_16, y, 9));
+    emit(&pa, x, 9); pa.pc += 9;
+    emit(&pb, y, 9); pb.pc += 9;
+    movs(&pa, 200); movs(&pb, 200);
+    pb.st[150].insn[15] = 0xcc;             /* after the 3-byte mov: not its bytes */
+    CHECK_STR(diff(NULL, 0, &r), "equal a0-100 b0-100; replace a100-101 b100-101; "
+              "equal a101-301 b101-301");
+    CHECK(r.differ && r.has_first && r.first.kind == ALIGN_REPLACE);
+    struct align_token *a = tokens(&pa, NULL, 0), *b = tokens(&pb, NULL, 0);
+    CHECK(a && b);
+    CHECK_EQ_U64(align_insn_of(&itab, &a[100])->len, 9);    /* decoded whole */
+    CHECK(a[100].insn != b[100].insn);
+    CHECK(a[150].insn == b[150].insn);
+    free(a);
+    free(b);
+}
+
+/* The table gives one id per (pc, mode, bytes): the same bytes at another pc
+ * or in another mode are another instruction. */
+UNIT_TEST(itab_one_id_per_key)
+{
+    struct align_itab t;
+    hvt_error err = { "" };
+    uint32_t id[5];
+    struct align_insn in = { .pc = 0x7c00, .bytes = { 0xb8, 0x34, 0x12 }, .nbytes = 3,
+                             .len = 3, .mode = HVT_MODE_16 };
+    align_itab_init(&t);
+    CHECK(align_itab_intern(&t, &in, &id[0], &err) == 0);
+    in.bytes[5] = 0xcc;                     /* past nbytes: not part of the key */
+    CHECK(align_itab_intern(&t, &in, &id[1], &err) == 0);
+    in.pc = 0x7c03;
+    CHECK(align_itab_intern(&t, &in, &id[2], &err) == 0);
+    in.pc = 0x7c00;
+    in.mode = HVT_MODE_32;
+    CHECK(align_itab_intern(&t, &in, &id[3], &err) == 0);
+    for (uint64_t pc = 0; pc < 100000; pc++) {  /* grow through several rehashes */
+        struct align_insn k = { .pc = 0x100000 + pc, .nbytes = 1, .len = 1, .mode = 16 };
+        uint32_t got;
+        CHECK(align_itab_intern(&t, &k, &got, &err) == 0 && got == 3 + pc);
+    }
+    in.mode = HVT_MODE_16;
+    CHECK(align_itab_intern(&t, &in, &id[4], &err) == 0);
+    CHECK(id[0] == id[1] && id[0] == id[4]);
+    CHECK(id[2] != id[0] && id[3] != id[0] && id[2] != id[3]);
+    CHECK_EQ_U64(t.n, 100003);
+    CHECK_EQ_U64(t.v[id[2]].pc, 0x7c03);
+    align_itab_free(&t);
 }
 
 static const char *mx = "abcabba", *my = "cbabac";

@@ -15,22 +15,30 @@
 #define N 64
 
 static struct align_token ta[N], tb[N];
+static struct align_itab itab;
 
-/* Tokens at pcs base, base+1, ...; pcs listed in polls get the poll flag. */
+/* The token of a one-byte instruction `op` (control-flow class cf) at pc. */
+static struct align_token tok(uint64_t pc, uint8_t op, uint8_t cf)
+{
+    struct align_insn in = { .pc = pc, .bytes = { op }, .nbytes = 1, .len = 1,
+                             .mode = HVT_MODE_16, .cf = cf };
+    struct align_token t = { 0 };
+    hvt_error err = { "" };
+    if (align_itab_intern(&itab, &in, &t.insn, &err) < 0)
+        abort();
+    return t;
+}
+
+/* Tokens at pcs base, base+1, ..., each a nop. */
 static void fill(struct align_token *t, size_t n, uint64_t base)
 {
-    memset(t, 0, n * sizeof *t);
-    for (size_t i = 0; i < n; i++) {
-        t[i].pc = base + i;
-        t[i].hash = (uint32_t)(base + i) * 2654435761u;
-        t[i].len = 1;
-        t[i].mode = 16;
-    }
+    for (size_t i = 0; i < n; i++)
+        t[i] = tok(base + i, 0x90, INSN_CF_NONE);
 }
 
 static struct hunkclass_sides sides(size_t na, size_t nb)
 {
-    return (struct hunkclass_sides){ { ta, tb }, { na, nb } };
+    return (struct hunkclass_sides){ { ta, tb }, { na, nb }, &itab };
 }
 
 UNIT_TEST(poll_opcodes)
@@ -53,7 +61,7 @@ UNIT_TEST(detour_that_polls_is_timing)
     fill(ta, 20, 0x1000);
     fill(tb, 30, 0x1000);
     for (int i = 10; i < 20; i++)           /* B's detour: a wait routine elsewhere */
-        tb[i].pc = 0x2000 + i;
+        tb[i] = tok(0x2000 + i, 0x90, INSN_CF_NONE);
     tb[14].flags |= HUNKCLASS_TF_POLL;      /* in al, dx */
     for (int i = 20; i < 30; i++)
         tb[i] = ta[i - 10];
@@ -90,7 +98,7 @@ UNIT_TEST(prefix_recording_ends)
     struct align_result r;
     struct align_hunk last = { .kind = ALIGN_EQUAL };
     hvt_error err = { "" };
-    CHECK(align_diff(ta, 30, tb, 50, &o, collect, &last, &r, &err) == 0);
+    CHECK(align_diff(&itab, ta, 30, tb, 50, &o, collect, &last, &r, &err) == 0);
     CHECK_EQ_U64(last.kind, ALIGN_B_ONLY);
     struct hunkclass_sides s = sides(30, 50);
     struct hunk_verdict v;
@@ -99,10 +107,10 @@ UNIT_TEST(prefix_recording_ends)
     CHECK(strstr(v.reason, "A ends here; B goes on identically for 20 more steps"));
     /* A truly different tail is not an ending. */
     for (int i = 30; i < 50; i++)
-        tb[i].hash ^= 1;
+        tb[i] = tok(0x7c00 + (uint64_t)i, 0x91, INSN_CF_NONE);      /* xchg ax, cx */
     fill(ta, 50, 0x7c00);
     last.kind = ALIGN_EQUAL;
-    CHECK(align_diff(ta, 50, tb, 50, &o, collect, &last, &r, &err) == 0);
+    CHECK(align_diff(&itab, ta, 50, tb, 50, &o, collect, &last, &r, &err) == 0);
     s = sides(50, 50);
     hunkclass_classify(&s, &last, &v);
     CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
@@ -141,7 +149,7 @@ UNIT_TEST(instruction_recorded_twice_is_timing)
     hunkclass_classify(&s, &h, &v);
     CHECK_EQ_U64(v.cls, HUNK_TIMING);
     CHECK(strstr(v.reason, "recorded 2 vs 1 times"));
-    ta[4].cf = INSN_CF_REP;                 /* a rep string op does repeat itself */
+    ta[4] = tok(0x104, 0xa4, INSN_CF_REP);  /* a rep string op does repeat itself */
     hunkclass_classify(&s, &h, &v);
     CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
 }
@@ -153,8 +161,8 @@ UNIT_TEST(replace_that_loops_again_with_poll_is_timing)
     /* Both sides go round the code at 0x101..0x104 again (through 0x104, the
      * last common step), differently. */
     for (int i = 5; i < 9; i++) {
-        ta[i].pc = 0x101 + (i - 5);
-        tb[i].pc = 0x104 - (i - 5);
+        ta[i] = tok(0x101 + (uint64_t)(i - 5), 0x90, INSN_CF_NONE);
+        tb[i] = tok(0x104 - (uint64_t)(i - 5), 0x90, INSN_CF_NONE);
     }
     ta[2].flags |= HUNKCLASS_TF_POLL;       /* just before the parting */
     struct align_hunk h = { .kind = ALIGN_REPLACE, .a_begin = 5, .a_end = 9,

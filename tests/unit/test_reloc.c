@@ -27,12 +27,25 @@ static struct hvt_state st(uint64_t base, uint64_t i)
     return s;
 }
 
+static struct align_itab itab;
+
+/* The token of an instruction of length len (its bytes: len nops) at pc. */
+static struct align_token tok(uint64_t pc, uint8_t len, uint8_t mode)
+{
+    struct align_insn in = { .pc = pc, .nbytes = len, .len = len, .mode = mode, .cf = 0 };
+    memset(in.bytes, 0x90, len);
+    struct align_token t = { 0 };
+    hvt_error err = { "" };
+    if (align_itab_intern(&itab, &in, &t.insn, &err) < 0)
+        abort();
+    return t;
+}
+
 static void tokens(struct align_token *t, size_t n, uint64_t base)
 {
     static const uint8_t lens[] = { 3, 5, 2, 7, 1, 4 };
     for (size_t i = 0; i < n; i++)
-        t[i] = (struct align_token){ .pc = base + 0x100 + 3 * i, .len = lens[i % 6],
-                                     .mode = HVT_MODE_64, .cf = 0 };
+        t[i] = tok(base + 0x100 + 3 * i, lens[i % 6], HVT_MODE_64);
 }
 
 /* The maps GRUB handed the kernel on this machine (-m 256), as BIOS-e820 printed them. */
@@ -70,13 +83,13 @@ UNIT_TEST(code_shift_found_and_bounded)
     struct align_token a[40], b[40];
     tokens(a, 40, A_LOAD);
     tokens(b, 40, A_LOAD + DELTA);
-    b[30].len = 6;                          /* different code from here on */
+    b[30] = tok(A_LOAD + DELTA + 0x100 + 3 * 30, 6, HVT_MODE_64);   /* different code */
     int64_t d;
-    CHECK_EQ_U64(reloc_code_shift(a, 40, b, 40, &d), 30);
+    CHECK_EQ_U64(reloc_code_shift(&itab, a, 40, b, 40, &d), 30);
     CHECK_EQ_U64((uint64_t)d, DELTA);
-    CHECK_EQ_U64(reloc_code_shift(a, 40, a, 40, &d), 0);   /* same PCs: no shift */
-    b[0].mode = HVT_MODE_32;
-    CHECK_EQ_U64(reloc_code_shift(a, 40, b, 40, &d), 0);
+    CHECK_EQ_U64(reloc_code_shift(&itab, a, 40, a, 40, &d), 0);   /* same PCs: no shift */
+    b[0] = tok(A_LOAD + DELTA + 0x100, 3, HVT_MODE_32);
+    CHECK_EQ_U64(reloc_code_shift(&itab, a, 40, b, 40, &d), 0);
 }
 
 UNIT_TEST(kernel_above_hv_range)
