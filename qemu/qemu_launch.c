@@ -12,11 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define LAUNCH_MAX_ARGS 96
+#define LAUNCH_MAX_ARGS 100
 #define PATH_MAX_LAUNCH 4096
 /* Fixed virtual clock for --deterministic: instructions, not host time, drive
  * timers (QEMU docs, "-icount"), and the RTC starts at a fixed date. */
@@ -25,10 +26,12 @@
  * timer interrupts come as often per instruction as they do without -icount. */
 #define LAUNCH_ICOUNT "shift=5,sleep=off"
 #define LAUNCH_RTC    "base=2020-01-01T00:00:00,clock=vm"
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 struct argv_builder {
     const char *v[LAUNCH_MAX_ARGS + 1];
-    char owned[12][512];
+    char owned[14][512];
     int n, nowned;
 };
 
@@ -40,7 +43,7 @@ static void arg(struct argv_builder *a, const char *s)
 
 static void argf(struct argv_builder *a, const char *fmt, const char *val)
 {
-    if (a->nowned >= 12)
+    if (a->nowned >= (int)(sizeof a->owned / sizeof a->owned[0]))
         return;
     char *buf = a->owned[a->nowned++];
     snprintf(buf, sizeof a->owned[0], fmt, val);
@@ -59,8 +62,24 @@ void qemu_opts_defaults(struct qemu_opts *o)
         o->memory_mb = 32;
 }
 
+/* The guest's RAM in the recorder's memfd (ram_file_open), shared with QEMU
+ * (share=on: MAP_SHARED, QEMU's stores land in the memfd's pages), so that
+ * the RAM is still readable when QEMU exits inside an instruction (isa-debug-
+ * exit) or is killed.  The child opens it as /proc/self/fd/N, the descriptor
+ * it inherits (exec_child); the memfd has no name, so it never outlives the
+ * last process holding it, even after a kill -9. */
+static void ram_args(const struct qemu_opts *o, const struct qemu_proc *p,
+                     struct argv_builder *a)
+{
+    char spec[160];
+    snprintf(spec, sizeof spec, "memory-backend-file,id=hvtram,size=%dM,"
+             "mem-path=/proc/self/fd/%d,share=on", o->memory_mb, p->ram_fd);
+    arg(a, "-object"); argf(a, "%s", spec);
+    arg(a, "-machine"); arg(a, "memory-backend=hvtram");
+}
+
 static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
-                       struct argv_builder *a)
+                       struct argv_builder *a, int with_ram)
 {
     char mem[16];
     snprintf(mem, sizeof mem, "%d", o->memory_mb);
@@ -87,7 +106,10 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
     arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
     arg(a, "-monitor"); arg(a, "none");
     arg(a, "-qmp"); argf(a, "unix:%s,server=on,wait=off", p->qmp_path);
-    arg(a, "-device"); arg(a, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+    arg(a, "-device"); arg(a, "isa-debug-exit,iobase=" STR(QEMU_DEBUG_EXIT_PORT) ",iosize="
+                              STR(QEMU_DEBUG_EXIT_SIZE));
+    if (p->has_ram && with_ram)
+        ram_args(o, p, a);
     /* snapshot=on: guest writes go to a temporary overlay, so recording never
      * changes the image and two recordings boot the same bytes. */
     if (o->disk) { arg(a, "-drive"); argf(a, "file=%s,format=raw,if=ide,index=0,snapshot=on", o->disk); }
@@ -166,6 +188,8 @@ static void exec_child(const struct qemu_proc *p, const char *const *v)
     int null = open("/dev/null", O_RDONLY);
     if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
     if (null >= 0) dup2(null, 0);
+    if (p->has_ram)
+        fcntl(p->ram_fd, F_SETFD, 0);   /* QEMU opens it as /proc/self/fd/N */
     execvp(v[0], (char *const *)v);
     dprintf(2, "cannot run %s: %s\n", v[0], strerror(errno));
     _exit(127);
@@ -189,17 +213,50 @@ static int executable(const char *bin)
     return 0;
 }
 
+/* An anonymous memfd the size of the guest's RAM (ram_args). */
+static int ram_file_open(const struct qemu_opts *o, struct qemu_proc *p, hvt_error *err)
+{
+    p->ram_fd = memfd_create("hvtrace-guest-ram", MFD_CLOEXEC);
+    if (p->ram_fd < 0)
+        return hvt_error_errno(err, "cannot create a memfd for the guest's RAM");
+    p->has_ram = 1;
+    if (ftruncate(p->ram_fd, (off_t)o->memory_mb << 20))
+        return hvt_error_errno(err, "cannot size the guest's RAM file to %d MiB", o->memory_mb);
+    return 0;
+}
+
+int qemu_read_ram(const struct qemu_proc *p, uint8_t *mem, size_t len, hvt_error *err)
+{
+    size_t got = 0;
+    if (!p->has_ram)
+        return hvt_error_set(err, "QEMU was started without a RAM file");
+    while (got < len) {
+        ssize_t n = pread(p->ram_fd, mem + got, len - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? hvt_error_errno(err, "reading the guest's RAM file")
+                         : hvt_error_set(err, "the guest's RAM file ends at %zu bytes", got);
+        got += (size_t)n;
+    }
+    return 0;
+}
+
 int qemu_launch(const struct qemu_opts *opts, struct qemu_proc *p, hvt_error *err)
 {
     memset(p, 0, sizeof *p);
     if (!executable(opts->qemu))
         return hvt_error_set(err, "cannot run QEMU '%s': %s", opts->qemu,
                              strchr(opts->qemu, '/') ? strerror(errno) : "not found in PATH");
-    if (make_private_dir(p, err))
+    if (make_private_dir(p, err) || (opts->ram_file && ram_file_open(opts, p, err)))
         return -1;
+    /* The stored command line leaves the RAM file out: it changes nothing the
+     * guest sees, and a person pasting the line has no such descriptor. */
     struct argv_builder a = { .n = 0 };
-    build_argv(opts, p, &a);
+    build_argv(opts, p, &a, 0);
     quote_cmdline(a.v, p->cmdline, sizeof p->cmdline);
+    a = (struct argv_builder){ .n = 0 };
+    build_argv(opts, p, &a, 1);
     pid_t pid = fork();
     if (pid < 0)
         return hvt_error_errno(err, "fork");
@@ -286,6 +343,9 @@ void qemu_stop(struct qemu_proc *p)
         waitpid(p->pid, NULL, 0);
     }
     p->pid = 0;
+    if (p->has_ram)
+        close(p->ram_fd);
+    p->has_ram = 0;
     if (p->dir[0]) {
         remove_private_dir(p->dir);
         p->dir[0] = 0;

@@ -6,17 +6,32 @@
  * fault ends the run instead of rebooting into a loop, -no-shutdown so that end
  * (or a power-off, or SIGTERM) pauses the VM and the recorder can still read its
  * memory, a QMP socket that says why, and its own stderr kept in
- * that directory so a failed start can be explained.  Every argument vector is
- * built here, once, and stored in the run file as the QEMU command line.
+ * that directory so a failed start can be explained.  With ram_file the
+ * guest's RAM lives in a memfd this process holds (shared with QEMU), so the
+ * RAM an exit left (isa-debug-exit ends QEMU inside the `out`) can still be
+ * read.  Every argument vector is built here, once, and stored in the run file
+ * as the QEMU command line (without the RAM file's two arguments, which change
+ * nothing the guest sees and name a descriptor only the child has).
  *
  * Not here: talking RSP (rsp.h), reading the serial stream (serial.h).
  */
 #ifndef HVT_QEMU_LAUNCH_H
 #define HVT_QEMU_LAUNCH_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/hvt_error.h"
+
+/* isa-debug-exit, added to every launch: an `out` to these ports ends QEMU
+ * with status (value << 1) | 1 inside the instruction (QEMU 7.2,
+ * hw/misc/debugexit.c). */
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define QEMU_DEBUG_EXIT_SIZE 4
+/* Guest RAM below the VGA window: RAM in every PC memory map (the window at
+ * 0xa0000 and the ROM/shadow area above it are not plain RAM). */
+#define QEMU_LOW_RAM_BYTES   0xa0000u
 
 struct qemu_opts {
     const char *qemu;          /* binary; default qemu-system-x86_64 */
@@ -33,6 +48,8 @@ struct qemu_opts {
     const char *log_items;     /* -d items at start (NULL: none) */
     const char *log_file;      /* -D path */
     int singlestep;            /* -singlestep: one instruction per TB */
+    int ram_file;              /* guest RAM in a memfd this process keeps
+                                  (qemu_read_ram), readable after QEMU exits */
     const char **extra;        /* more raw arguments, NULL-terminated, or NULL */
 };
 
@@ -45,6 +62,7 @@ struct qemu_proc {
     char stderr_path[160];     /* QEMU's stdout+stderr */
     char qmp_path[160];        /* QMP socket: why the VM stopped (qmp_events.h) */
     char cmdline[4096];        /* the command line, shell-quoted, for the run file */
+    int has_ram, ram_fd;       /* opts.ram_file: the guest RAM's memfd */
 };
 
 /* Fill unset fields of opts with the defaults above. */
@@ -58,6 +76,11 @@ int qemu_exited(struct qemu_proc *proc, int *status);
 void qemu_exit_reason(struct qemu_proc *proc, int status, char *out, size_t cap);
 /* Did the guest end QEMU through isa-debug-exit (its way to power off)? */
 int qemu_exit_was_guest_poweroff(int status);
+/* len bytes of guest RAM from physical address 0 (below 4 GiB RAM is laid out
+ * 1:1 in the pc/q35 RAM block), from the RAM file, also after QEMU exited: the
+ * guest's RAM as it left it.  Only RAM: the VGA window and ROM are not in it.
+ * -1 if the launch kept no RAM file or it is shorter. */
+int qemu_read_ram(const struct qemu_proc *proc, uint8_t *mem, size_t len, hvt_error *err);
 /* Kill QEMU if still running, reap it and remove the private directory. */
 void qemu_stop(struct qemu_proc *proc);
 /* Remove what recorders killed with -9 left in $TMPDIR (or /tmp): private

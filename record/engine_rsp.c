@@ -341,11 +341,15 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         code_bytes(r, &executed);        /* to see a hlt coming */
         e->seen = (struct stepev_seen){ .have_log = e->have_log, .hwint_vector = -1 };
         e->exc_vector = e->exc_old = -1;
+        /* isa-debug-exit ends QEMU inside the `out`: its memory is read now. */
+        if (rec_end_may_exit(&executed) && rec_end_hold(r, err))
+            return -1;
         int srt = step_insn(e, &executed, &st, err);
         if (srt == RSP_TIMEOUT)
             return halted(e, &executed, err);
         if (srt || rec_stop_ends(r, &st))
             return ended(e, &executed, srt, &st, err);
+        rec_end_drop(r);
         if (rec_read_current(r, err))
             return rec_rsp_failed(r, err);
         fill_code(e, &executed);

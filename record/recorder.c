@@ -189,7 +189,7 @@ static void write_provenance(struct recorder *r)
 
 /* Local QEMU: pmemsave through the monitor (~2 ms a MiB); attached: `m` reads,
  * which see linear addresses (equal to physical below 1 MiB in real mode). */
-static int read_low_memory(struct recorder *r, uint8_t *mem, hvt_error *err)
+int rec_read_low_memory(struct recorder *r, uint8_t *mem, hvt_error *err)
 {
     if (r->o->attach)
         return rsp_read_mem(r->rsp, 0, mem, RECORD_SNAP_BYTES, err);
@@ -209,18 +209,25 @@ static int read_low_memory(struct recorder *r, uint8_t *mem, hvt_error *err)
     return 0;
 }
 
+int rec_store_snapshot(struct recorder *r, const char *label, const uint8_t *mem,
+                       size_t len, hvt_error *err)
+{
+    int64_t id;
+    if (rundb_add_snapshot(r->db, r->nsteps, label, mem, len, &id, err))
+        return -1;
+    r->nsnaps++;
+    return 0;
+}
+
 int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err)
 {
     uint8_t *mem = malloc(RECORD_SNAP_BYTES);
-    int64_t id;
     if (!mem)
         return hvt_error_set(err, "out of memory for a snapshot");
-    int rc = read_low_memory(r, mem, err);
+    int rc = rec_read_low_memory(r, mem, err);
     if (!rc)
-        rc = rundb_add_snapshot(r->db, r->nsteps, label, mem, RECORD_SNAP_BYTES, &id, err);
+        rc = rec_store_snapshot(r, label, mem, RECORD_SNAP_BYTES, err);
     free(mem);
-    if (!rc)
-        r->nsnaps++;
     return rc;
 }
 
@@ -671,10 +678,13 @@ static int record_body(struct recorder *r, hvt_error *err)
     if (rc >= 0 && rec_recipe_end(r, err))
         rc = -1;
     /* Every ending with the VM still there gets its end snapshot: --steps,
-     * --until, timeout, signal, a halted or stuck CPU.  A shutdown took it in
-     * rec_note_qemu_end, before QEMU was stopped. */
+     * --until, timeout, signal, a halted or stuck CPU, a shutdown (-no-shutdown
+     * paused the VM).  A QEMU that exited: the memory it left (recorder_end.c). */
     if (rc >= 0 && (!r->qemu_gone || r->vm_paused))
         rc = rec_take_snapshot(r, "end", err) ? -1 : rc;
+    else if (rc >= 0)
+        rc = rec_end_after_exit(r, err) ? -1 : rc;
+    rec_end_drop(r);
     return rc < 0 ? -1 : 0;
 }
 
@@ -755,6 +765,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
         return record_run_bochs(o, res, err);
     qemu_opts_defaults(&r.qemu);
     r.qemu.count_insns = !r.engine_log;
+    r.qemu.ram_file = 1;        /* the end snapshot after isa-debug-exit (recorder_end.c) */
     memset(res, 0, sizeof *res);
     serial_init(&r.serial, serial_to_db, &r);
     if (o->timeout > 0)

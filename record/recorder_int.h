@@ -91,6 +91,7 @@ struct recorder {
     int vm_paused;              /* ... and QEMU still holds it: snapshot possible */
     int recording;              /* --from reached: steps are being recorded */
     struct qmp_events qmp;      /* why the VM shut down (launched QEMU only) */
+    uint8_t *end_mem;           /* memory read before a step that may end QEMU */
     char hv_stopped[160];
     char hv_prev[140];          /* hv's last serial line, without "hv: " */
     char tmp_out[4096];         /* --force: the new run's name until it is done */       /* hv's "guest stopped: WHY" serial line, if any */
@@ -109,6 +110,20 @@ void rec_serial_sent(struct recorder *r, const struct hvt_step *s);
 void rec_serial_settle(struct recorder *r);
 /* 1 MiB of physical memory into the run file, labelled, at step r->nsteps. */
 int rec_take_snapshot(struct recorder *r, const char *label, hvt_error *err);
+/* The first RECORD_SNAP_BYTES of physical memory of the stopped VM; storing
+ * len bytes of it (from address 0) as a snapshot at step r->nsteps. */
+int rec_read_low_memory(struct recorder *r, uint8_t *mem, hvt_error *err);
+int rec_store_snapshot(struct recorder *r, const char *label, const uint8_t *mem,
+                       size_t len, hvt_error *err);
+/* The end snapshot when QEMU is gone (recorder_end.c).  rec_end_may_exit: may
+ * s end QEMU (an `out` to isa-debug-exit's ports)?  rec_end_hold reads the
+ * memory before such a step (the RSP engine stops there); rec_end_drop forgets
+ * it (the step did not end QEMU).  rec_end_after_exit stores the end snapshot
+ * of a QEMU that exited: the held memory, else the RAM file's. */
+int rec_end_may_exit(const struct hvt_step *s);
+int rec_end_hold(struct recorder *r, hvt_error *err);
+void rec_end_drop(struct recorder *r);
+int rec_end_after_exit(struct recorder *r, hvt_error *err);
 /* A file the run depends on: its path in meta under key, its SHA-256 (hex)
  * under hash_key; nothing for a NULL path. */
 void rec_meta_file(struct recorder *r, const char *key, const char *hash_key,

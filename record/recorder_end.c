@@ -1,0 +1,100 @@
+/*
+ * recorder_end: the end snapshot of a run whose QEMU is gone.  isa-debug-exit
+ * (hw/misc/debugexit.c, QEMU 7.2) calls exit() inside the guest's `out`, so
+ * no VM is left to read when the recorder learns of it.  Two ways, one per
+ * engine:
+ *   - The RSP engine stops before every instruction: before one that may
+ *     write to isa-debug-exit's ports it reads the memory (rec_end_hold) and
+ *     keeps it only if QEMU then ended inside that step.  An `out` (or `outs`)
+ *     writes no memory (Intel SDM vol 2, OUT/OUTS), so the memory before it is
+ *     the memory after it: the end snapshot, at the step after the `out`.
+ *   - The log engine cannot stop before an instruction it has not seen yet.
+ *     Its QEMU keeps the guest's RAM in a memfd the recorder holds
+ *     (qemu_launch.h, ram_file), still readable after QEMU exited: the RAM as
+ *     the guest left it.  Only the RAM below the VGA window goes in (640 KiB):
+ *     0xa0000-0xbffff is VGA memory or SMRAM and 0xc0000-0xfffff ROM or
+ *     shadow RAM depending on chipset registers, none of which survives QEMU,
+ *     so the snapshot is shorter, never filled in, and an event says so.
+ * Not here: snapshots of a VM that still exists (recorder.c).
+ * Invariant: at most one held memory image; it is stored at most once, as
+ * "end", and only for a QEMU that ended through isa-debug-exit.
+ */
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "record/recorder_int.h"
+#include "recipes/recipe.h"
+
+/* May s write to isa-debug-exit's ports?  A port in DX is read from s's
+ * state; any width (up to 4 bytes) that reaches the device counts. */
+int rec_end_may_exit(const struct hvt_step *s)
+{
+    struct recipe_insn insn;
+    if (s->insn_len == 0)
+        return 0;
+    recipe_insn_decode(s->insn, s->insn_len, s->mode, &insn);
+    if (insn.kind != RECIPE_INSN_OUT)
+        return 0;
+    unsigned port = insn.port_in_dx ? (unsigned)(s->st.f[HVT_RDX] & 0xffff) : insn.port;
+    return port + 3 >= QEMU_DEBUG_EXIT_PORT &&
+           port < QEMU_DEBUG_EXIT_PORT + QEMU_DEBUG_EXIT_SIZE;
+}
+
+int rec_end_hold(struct recorder *r, hvt_error *err)
+{
+    if (!r->end_mem && !(r->end_mem = malloc(RECORD_SNAP_BYTES)))
+        return hvt_error_set(err, "out of memory for the end snapshot");
+    if (rec_read_low_memory(r, r->end_mem, err)) {
+        rec_end_drop(r);
+        return -1;
+    }
+    return 0;
+}
+
+void rec_end_drop(struct recorder *r)
+{
+    free(r->end_mem);
+    r->end_mem = NULL;
+}
+
+/* Did the QEMU we launched end through isa-debug-exit? */
+static int exited_by_guest(struct recorder *r)
+{
+    int status;
+    return !r->o->attach && r->proc.pid > 0 && qemu_exited(&r->proc, &status) &&
+           qemu_exit_was_guest_poweroff(status);
+}
+
+int rec_end_after_exit(struct recorder *r, hvt_error *err)
+{
+    if (!exited_by_guest(r)) {
+        rundb_add_event(r->db, r->nsteps, "no-end-snapshot",
+                        "QEMU is gone: no memory left to read", NULL);
+        return 0;
+    }
+    if (r->end_mem) {
+        rundb_add_event(r->db, r->nsteps, "end-before-exit",
+                        "end snapshot read before the out to isa-debug-exit (an out "
+                        "writes no memory)", NULL);
+        return rec_store_snapshot(r, "end", r->end_mem, RECORD_SNAP_BYTES, err);
+    }
+    if (!r->proc.has_ram) {
+        rundb_add_event(r->db, r->nsteps, "no-end-snapshot",
+                        "QEMU exited inside the out to isa-debug-exit and kept no RAM file",
+                        NULL);
+        return 0;
+    }
+    uint8_t *mem = malloc(QEMU_LOW_RAM_BYTES);
+    if (!mem)
+        return hvt_error_set(err, "out of memory for the end snapshot");
+    int rc = qemu_read_ram(&r->proc, mem, QEMU_LOW_RAM_BYTES, err);
+    if (!rc)
+        rc = rec_store_snapshot(r, "end", mem, QEMU_LOW_RAM_BYTES, err);
+    free(mem);
+    if (!rc)
+        rundb_add_event(r->db, r->nsteps, "end-from-ram",
+                        "end snapshot = the guest's RAM 0-0x9ffff as QEMU left it at its "
+                        "isa-debug-exit (RAM file); 0xa0000-0xfffff (VGA window, ROM, "
+                        "shadow RAM) is not RAM and not in it", NULL);
+    return rc;
+}
