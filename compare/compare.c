@@ -58,7 +58,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 struct pending {
     uint64_t step, ret_pc;      /* ret_pc UINT64_MAX: back when SP is ret_sp after an iret */
     uint16_t ret_sp;
-    uint8_t vector;
+    uint8_t vector, depth;
     struct hvt_state before;
 };
 
@@ -114,6 +114,9 @@ static void call_done(struct reader *r, const struct pending *p, uint64_t ret,
     struct report_call *c = &s->calls[s->ncalls++];
     c->step = p->step;
     c->ret = ret;
+    c->vector = p->vector;
+    c->ah = (uint8_t)(p->before.f[HVT_RAX] >> 8);
+    c->depth = p->depth;
     r->mem_from = p->step;
     r->mem_to = ret;
     bioscall_describe(p->vector, &p->before, after, read_call_mem, r, c->text, sizeof c->text);
@@ -176,13 +179,13 @@ static int call_starts(const struct hvt_step *s, const struct align_insn *t,
     struct insn_class c;
     struct bioscall_entry e;
     if (t->cf == INSN_CF_INT && insnclass_decode(s->insn, t->len, t->mode, &c) == 0) {
-        *p = (struct pending){ s->n, t->pc + t->len, 0, c.vector, s->st };
+        *p = (struct pending){ s->n, t->pc + t->len, 0, c.vector, 0, s->st };
         return 1;
     }
     if (!bioscall_entry_decode(s->insn, t->len ? t->len : s->insn_len, &s->st, &e))
         return 0;
     *p = (struct pending){ s->n, e.ret_known ? bioscall_linear(e.ret_cs, e.ret_ip) : UINT64_MAX,
-                           e.ret_sp, e.vector, s->st };
+                           e.ret_sp, e.vector, 0, s->st };
     return 1;
 }
 
@@ -203,6 +206,7 @@ static void track_calls(struct reader *r, const struct hvt_step *s, const struct
         memmove(r->pend, r->pend + 1, (REPORT_NEST - 1) * sizeof r->pend[0]);
         r->npend--;
     }
+    p.depth = (uint8_t)r->npend;
     r->pend[r->npend++] = p;
 }
 
@@ -327,8 +331,6 @@ static void hv_image_exclude(struct align_range *r, size_t *n, size_t cap, rundb
     free(path);
 }
 
-static int classify(struct report_diff *d, hvt_error *err);
-
 static int align_sides(struct report_diff *d, hvt_error *err)
 {
     struct report_side *a = &d->side[0], *b = &d->side[1];
@@ -339,10 +341,8 @@ static int align_sides(struct report_diff *d, hvt_error *err)
     b->anchor = d->anchored ? ib : 0;
     struct align_opts o = { a->anchor, b->anchor };
     struct hunks hs = { d, 0 };
-    if (align_diff(&d->itab, a->tok, a->ntok, b->tok, b->ntok, &o, on_hunk, &hs, &d->res,
-                   err) < 0)
-        return -1;
-    return classify(d, err);
+    return align_diff(&d->itab, a->tok, a->ntok, b->tok, b->ntok, &o, on_hunk, &hs, &d->res,
+                      err);
 }
 
 /* Each hunk's class; the headline is the first meaningful top-level hunk, the
@@ -448,6 +448,23 @@ static int pair_calls(struct report_diff *d, hvt_error *err)
         }
     align_map_free(&m);
     return 0;
+}
+
+/* Flag the int of each call the guest's own code made (not the BIOS calling
+ * itself, not an interrupt handler, not hv) whose answer it takes as data and
+ * the other run did not get the same: hunkclass keeps such stretches out of
+ * timing.  Needs the calls paired, so it runs between alignment and classify. */
+static void mark_answers(struct report_diff *d)
+{
+    for (int k = 0; k < 2; k++) {
+        struct report_side *s = &d->side[k];
+        for (size_t i = 0; i < s->ncalls; i++) {
+            const struct report_call *c = &s->calls[i];
+            if (c->depth == 0 && !c->same && c->step < s->ntok &&
+                bioscall_is_answer(c->vector, c->ah))
+                s->tok[c->step].flags |= HUNKCLASS_TF_ANSWER;
+        }
+    }
 }
 
 /* ---- pass 3: registers at aligned steps ---- */
@@ -726,7 +743,8 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     if (!d->why)
         return hvt_error_set(err, "out of memory");
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
-        align_sides(d, err) < 0 || pair_calls(d, err) < 0 || regs_all(d, a, b, err) < 0)
+        align_sides(d, err) < 0 || pair_calls(d, err) < 0 ||
+        (mark_answers(d), classify(d, err)) < 0 || regs_all(d, a, b, err) < 0)
         goto fail;
     report_reloc(d, a, b);
     if (read_points(d, a, b, err) < 0 || chain_all(d, a, b, err) < 0 ||

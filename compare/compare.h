@@ -43,6 +43,9 @@ struct report_call {            /* one `int N` and its BIOS call name */
     int64_t peer;               /* index of the call at the aligned step on the
                                  * other side, -1 if none */
     int same;                   /* peer exists and names the same call and result */
+    uint8_t vector, ah;         /* the vector and AH before the call */
+    uint8_t depth;              /* calls in progress when it was made (0: the
+                                 * guest's own code, not the BIOS calling itself) */
     const char *noise;          /* why the difference is noise ("by design: hv's
                                  * reserved E820 range", "timing: ..."), or NULL */
 };

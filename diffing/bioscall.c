@@ -222,6 +222,22 @@ static int int10(struct out *o)
     return 0;
 }
 
+int bioscall_is_answer(uint8_t vector, uint8_t ah)
+{
+    if ((vector >= 0x08 && vector <= 0x0f) || (vector >= 0x70 && vector <= 0x77) ||
+        vector == 0x1c)                         /* IRQs, the user timer tick */
+        return 0;
+    switch (vector) {
+    case 0x10: case 0x14: case 0x16: case 0x17:
+        return 0;
+    case 0x1a:
+        return ah > 0x07;                       /* 00h-07h: ticks, RTC time/date/alarm */
+    case 0x15:
+        return ah != 0x83 && ah != 0x86 && ah != 0x90 && ah != 0x91;
+    }
+    return 1;
+}
+
 size_t bioscall_describe(uint8_t vector, const struct hvt_state *before,
                          const struct hvt_state *after, bioscall_read_fn rdfn, void *priv,
                          char *buf, size_t n)

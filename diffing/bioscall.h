@@ -30,6 +30,14 @@ size_t bioscall_describe(uint8_t vector, const struct hvt_state *before,
                          const struct hvt_state *after, bioscall_read_fn rd, void *priv,
                          char *buf, size_t n);
 
+/* 1 if the guest takes data from the call's answer (a disk's sectors, the
+ * memory map, a TPM's status...), 0 for calls that are the timing of a boot
+ * rather than its inputs: the timer and hardware IRQ vectors, the clock (int
+ * 1Ah AH=00h-07h), the keyboard (int 16h), waits (int 15h AH=83h, 86h, 90h,
+ * 91h) and output (int 10h video, int 14h serial, int 17h printer), per
+ * Ralf Brown's interrupt list.  ah: AH before the call. */
+int bioscall_is_answer(uint8_t vector, uint8_t ah);
+
 /* ---- how a real-mode guest reaches a vector (bioscall_entry.c) ----
  *
  * A BIOS call is a BIOS call however the guest reaches the vector: `int n`, a far

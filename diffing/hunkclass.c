@@ -84,6 +84,20 @@ static int find_poll(const struct hunkclass_sides *s, int k, uint64_t begin, uin
     return 0;
 }
 
+/* First token in side k's [begin, end) making a BIOS call whose answer differs. */
+static int find_answer(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end,
+                       uint64_t *pc)
+{
+    const struct align_token *t = s->tok[k];
+    for (uint64_t i = begin; i < end && i - begin < HUNKCLASS_SCAN; i++)
+        if ((t[i].flags & HUNKCLASS_TF_ANSWER) &&
+            !(t[i].flags & (ALIGN_TF_EXCLUDED | ALIGN_TF_ASYNC))) {
+            *pc = align_tok_pc(s->itab, &t[i]);
+            return 1;
+        }
+    return 0;
+}
+
 static int passes(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end,
                   uint64_t pc)
 {
@@ -151,6 +165,23 @@ static void classify_change(const struct hunkclass_sides *s, const struct align_
             pc, e[0] - b[0], e[1] - b[1]);
 }
 
+/* A stretch that would be timing but makes a BIOS call whose answer differs
+ * (the guest's E820 loop going round once more because hv's map has one
+ * entry more, printing it with a UART putc that polls): meaningful. */
+static void answer_not_timing(const struct hunkclass_sides *s, const struct align_hunk *h,
+                              struct hunk_verdict *v)
+{
+    uint64_t pc;
+    if (v->cls != HUNK_TIMING)
+        return;
+    for (int k = 0; k < 2; k++)
+        if (find_answer(s, k, k ? h->b_begin : h->a_begin, k ? h->b_end : h->a_end, &pc)) {
+            set(v, HUNK_MEANINGFUL, "%c makes a BIOS call (at 0x%" PRIx64 ") whose answer "
+                "the other run did not get: not timing, though it polls", 'A' + k, pc);
+            return;
+        }
+}
+
 static uint64_t excluded_len(const struct align_hunk *h)
 {
     return h->flags & ALIGN_HF_SIDE_B ? h->b_end - h->b_begin : h->a_end - h->a_begin;
@@ -198,8 +229,10 @@ void hunkclass_classify(const struct hunkclass_sides *s, const struct align_hunk
         if (poll_near(s, 0, h->body_begin, h->body_begin + h->body_len, h->body_len + 2, &pc))
             set(v, HUNK_TIMING, "a polling loop (waits on a port or the clock at 0x%" PRIx64
                 ") ran %" PRIu64 " vs %" PRIu64 " times", pc, h->count_a, h->count_b);
+        answer_not_timing(s, h, v);
         return;
     default:
         classify_change(s, h, v);
+        answer_not_timing(s, h, v);
     }
 }

@@ -5,7 +5,8 @@
  *   timing      the same code looping a different number of times while it
  *               polls a device or the clock (in/ins/rdtsc/rdtscp/pause/hlt in
  *               the repeated steps), or an asynchronous interrupt taken at a
- *               different place;
+ *               different place; not when the stretch makes a BIOS
+ *               call whose answer differs (HUNKCLASS_TF_ANSWER);
  *   by design   steps of hv's own code (an excluded range);
  *   ends        one recording stops inside a stretch the other goes on with:
  *               not a divergence;
@@ -35,6 +36,14 @@ enum hunk_class {
 /* Token flag (align_token.flags) set by the step reader: the instruction waits
  * on a device or the clock. */
 #define HUNKCLASS_TF_POLL 0x80
+
+/* Token flag set by whoever pairs the BIOS calls: the guest's own code makes a
+ * call here whose answer it takes as data (bioscall_is_answer) and which the
+ * other run did not get, or got different.  A stretch that makes such a call
+ * is never timing, whatever it polls: the guest went round again because an
+ * answer differed (an E820 map with one entry more), not because a device was
+ * slow.  Calls made inside an interrupt excursion or hv's code are not flagged. */
+#define HUNKCLASS_TF_ANSWER 0x40
 
 #define HUNKCLASS_REASON 128
 

@@ -182,4 +182,17 @@ UNIT_TEST(entry_far_jump_and_addressing_forms)
     CHECK(!bioscall_entry_decode(jmpf, sizeof jmpf, &st, &e));
 }
 
+/* Which answers a guest takes as data, per Ralf Brown's interrupt list: disk,
+ * memory map, TPM yes; the timer, clock, keyboard, waits and output no. */
+UNIT_TEST(answers_the_guest_takes_as_data)
+{
+    CHECK(bioscall_is_answer(0x13, 0x42) && bioscall_is_answer(0x15, 0xe8));
+    CHECK(bioscall_is_answer(0x1a, 0xbb) && bioscall_is_answer(0x12, 0x00));
+    CHECK(!bioscall_is_answer(0x1c, 0) && !bioscall_is_answer(0x08, 0));
+    CHECK(!bioscall_is_answer(0x1a, 0x00) && !bioscall_is_answer(0x1a, 0x02));
+    CHECK(!bioscall_is_answer(0x16, 0x01) && !bioscall_is_answer(0x10, 0x0e));
+    CHECK(!bioscall_is_answer(0x15, 0x86) && !bioscall_is_answer(0x14, 0x01));
+    CHECK(!bioscall_is_answer(0x76, 0));
+}
+
 UNIT_MAIN()

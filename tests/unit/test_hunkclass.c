@@ -56,17 +56,26 @@ UNIT_TEST(poll_opcodes)
     CHECK(!hunkclass_is_poll(rdtsc, 1));
 }
 
-UNIT_TEST(detour_that_polls_is_timing)
+/* A runs 20 steps; B the same with a 10-step detour at `at` after step 10
+ * (B #10-#19), then goes on as A.  The hunk is that detour. */
+static const struct align_hunk b_detour = { .kind = ALIGN_B_ONLY, .a_begin = 10, .a_end = 10,
+                                            .b_begin = 10, .b_end = 20 };
+
+static void detour(uint64_t at)
 {
     fill(ta, 20, 0x1000);
     fill(tb, 30, 0x1000);
-    for (int i = 10; i < 20; i++)           /* B's detour: a wait routine elsewhere */
-        tb[i] = tok(0x2000 + i, 0x90, INSN_CF_NONE);
-    tb[14].flags |= HUNKCLASS_TF_POLL;      /* in al, dx */
+    for (int i = 10; i < 20; i++)
+        tb[i] = tok(at + (uint64_t)i, 0x90, INSN_CF_NONE);
     for (int i = 20; i < 30; i++)
         tb[i] = ta[i - 10];
-    struct align_hunk h = { .kind = ALIGN_B_ONLY, .a_begin = 10, .a_end = 10,
-                            .b_begin = 10, .b_end = 20 };
+}
+
+UNIT_TEST(detour_that_polls_is_timing)
+{
+    detour(0x2000);                         /* B's detour: a wait routine elsewhere */
+    tb[14].flags |= HUNKCLASS_TF_POLL;      /* in al, dx */
+    struct align_hunk h = b_detour;
     struct hunkclass_sides s = sides(20, 30);
     struct hunk_verdict v;
     hunkclass_classify(&s, &h, &v);
@@ -79,6 +88,39 @@ UNIT_TEST(detour_that_polls_is_timing)
      * guest's extra E820 calls): still the guest's own detour, meaningful. */
     tb[14].flags = HUNKCLASS_TF_POLL | ALIGN_TF_EXCLUDED;
     hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
+}
+
+/* B goes round the guest's E820 loop once more (hv's map has an entry more)
+ * and prints the entry with a UART putc that polls the line status port: the
+ * int 15h it makes got an answer A never got, so the detour is meaningful.
+ * The same detour whose only int is the timer's int 1Ch inside an interrupt
+ * excursion (the flag never set there, and ignored if it were) stays timing. */
+UNIT_TEST(detour_making_a_differing_bios_call_is_not_timing)
+{
+    detour(0x3000);                         /* B's extra iteration */
+    tb[12] = tok(0x300c, 0xcd, INSN_CF_INT);    /* int 15h E820 */
+    tb[12].flags = HUNKCLASS_TF_ANSWER;
+    tb[16].flags = HUNKCLASS_TF_POLL;       /* putc: in al, dx (LSR) */
+    struct align_hunk h = b_detour;
+    struct hunkclass_sides s = sides(20, 30);
+    struct hunk_verdict v;
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
+    CHECK(strstr(v.reason, "B makes a BIOS call (at 0x300c)"));
+    tb[12].flags |= ALIGN_TF_ASYNC;         /* an int inside an interrupt handler */
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+    tb[12].flags = 0;                       /* a call answered the same in both */
+    hunkclass_classify(&s, &h, &v);
+    CHECK_EQ_U64(v.cls, HUNK_TIMING);
+    /* A polling loop that goes round more often, making the differing call. */
+    struct align_hunk l = { .kind = ALIGN_LOOP, .a_begin = 10, .a_end = 10, .b_begin = 10,
+                            .b_end = 20, .body_begin = 10, .body_len = 10, .count_a = 0,
+                            .count_b = 1 };
+    memcpy(ta, tb, sizeof ta);
+    tb[12].flags = HUNKCLASS_TF_ANSWER;
+    hunkclass_classify(&s, &l, &v);
     CHECK_EQ_U64(v.cls, HUNK_MEANINGFUL);
 }
 
