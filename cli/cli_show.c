@@ -173,21 +173,53 @@ static int print_text(void *ctx, uint64_t step, const char *kind, const char *te
     return 0;
 }
 
-static void print_meta(rundb *db)
+/* What the run file knows of hv: the image hvtrace loaded (--with-hv) and the
+ * options it passed, and what hv's own banner on COM1 said (its range and the
+ * options in effect), which is all there is when the guest's boot loader
+ * loaded hv.  A value the file cannot know is said so, never left blank. */
+static void print_hv_meta(rundb *db)
 {
-    static const char *const keys[] = {
-        "engine", "qemu_version", "qemu_cmdline", "firmware", "firmware_sha256",
-        "guest_image", "guest_sha256", "hv_image", "hv_sha256", "hv_opts",
-        "target_arch", "started", NULL };
-    char *hv = rundb_get_meta(db, "hvtrace_version");
-    printf("%-16s %s\n", "written by", hv ? hv : "(not recorded: a run file older than schema 3)");
-    free(hv);
+    char *img = rundb_get_meta(db, "hv_image"), *opts = rundb_get_meta(db, "hv_opts");
+    char *range = rundb_get_meta(db, "hv_range"), *said = rundb_get_meta(db, "hv_options");
+    if (img)
+        printf("%-16s %s\n", "hv_opts", opts && *opts ? opts : "(none given: hv's defaults)");
+    else if (range)
+        printf("%-16s %s\n", "hv", "loaded by the guest's boot loader, not by hvtrace "
+               "(no image or options of its own in this file; below, hv's banner)");
+    if (range)
+        printf("%-16s %s (hv's banner on COM1)\n", "hv_range", range);
+    if (said)
+        printf("%-16s %s (as hv printed them)\n", "hv_options", said);
+    else if (img || range)
+        printf("%-16s %s\n", "hv_options", "(unknown: hv printed no options line)");
+    free(img);
+    free(opts);
+    free(range);
+    free(said);
+}
+
+static void print_keys(rundb *db, const char *const *keys)
+{
     for (int i = 0; keys[i]; i++) {
         char *v = rundb_get_meta(db, keys[i]);
         if (v)
             printf("%-16s %s\n", keys[i], v);
         free(v);
     }
+}
+
+static void print_meta(rundb *db)
+{
+    static const char *const files[] = {
+        "engine", "qemu_version", "qemu_cmdline", "firmware", "firmware_sha256",
+        "guest_image", "guest_sha256", "hv_image", "hv_sha256", NULL };
+    static const char *const target[] = { "target_arch", "started", NULL };
+    char *hv = rundb_get_meta(db, "hvtrace_version");
+    printf("%-16s %s\n", "written by", hv ? hv : "(not recorded: a run file older than schema 3)");
+    free(hv);
+    print_keys(db, files);
+    print_hv_meta(db);
+    print_keys(db, target);
 }
 
 static int print_snapshots(rundb *db, hvt_error *err)

@@ -289,13 +289,25 @@ static int on_hunk(void *priv, const struct align_hunk *h)
     return 0;
 }
 
-/* A hypervisor range stored by the recorder as meta hv_range "LO-HI". */
+/* Add [lo, hi] unless it is there already (hv's banner and its ELF image
+ * usually name the same range). */
+static void add_range(struct align_range *r, size_t *n, size_t cap, uint64_t lo, uint64_t hi)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (r[i].lo == lo && r[i].hi == hi)
+            return;
+    if (lo <= hi && *n < cap)
+        r[(*n)++] = (struct align_range){ lo, hi };
+}
+
+/* A hypervisor range stored by the recorder as meta hv_range "LO-HI" (hv's
+ * banner on COM1: also when the guest's boot loader loaded hv). */
 static void meta_exclude(struct align_range *r, size_t *n, size_t cap, rundb *db)
 {
     char *v = rundb_get_meta(db, "hv_range");
     unsigned long long lo, hi;
-    if (v && sscanf(v, "%llx-%llx", &lo, &hi) == 2 && lo <= hi && *n < cap)
-        r[(*n)++] = (struct align_range){ lo, hi };
+    if (v && sscanf(v, "%llx-%llx", &lo, &hi) == 2)
+        add_range(r, n, cap, lo, hi);
     free(v);
 }
 
@@ -324,8 +336,8 @@ static void hv_image_exclude(struct align_range *r, size_t *n, size_t cap, rundb
                 hi = va + msz - 1;
         }
     }
-    if (lo <= hi && *n < cap)
-        r[(*n)++] = (struct align_range){ lo, hi };
+    if (lo <= hi)
+        add_range(r, n, cap, lo, hi);
     if (f)
         fclose(f);
     free(path);
@@ -738,6 +750,7 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
     size_t cap = REPORT_MAX_EXCLUDE + 2;
     meta_exclude(d->exclude, &d->nexclude, cap, b);
     hv_image_exclude(d->exclude, &d->nexclude, cap, b);
+    meta_exclude(d->exclude, &d->nexclude, cap, a);
     hv_image_exclude(d->exclude, &d->nexclude, cap, a);
     d->why = calloc(REPORT_MAX_WHY, sizeof *d->why);
     if (!d->why)

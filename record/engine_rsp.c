@@ -353,7 +353,9 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         if (rec_read_current(r, err))
             return rec_rsp_failed(r, err);
         fill_code(e, &executed);
-        if (writes_port(&executed) || executed.n % SERIAL_POLL_EVERY == 0)
+        if (writes_port(&executed))
+            rec_serial_poll_after(r, &executed);
+        else if (executed.n % SERIAL_POLL_EVERY == 0)
             rec_serial_poll(r);
         if (!made_progress(&executed, &r->cur)) {
             update_caches(e, NULL, 0);

@@ -83,18 +83,46 @@ static int explain_qemu_start_failure(struct recorder *r, hvt_error *err)
 
 
 #define HV_STOPPED "hv: guest stopped: "         /* hv/log.c, hv_stop */
+#define HV_IMAGE "hv: image 0x%llx-0x%llx;"      /* hv/main.c: [start, end) of its image */
+#define HV_OPTIONS "hv: options "                /* hv/main.c: the options in effect */
+
+int rec_in_hv(const struct recorder *r, uint64_t pc)
+{
+    return r->hv_end && pc >= r->hv_lo && pc < r->hv_end;
+}
+
+/* hv's banner says where its image lies and which options it runs with,
+ * however it was loaded (--with-hv, or GRUB from the guest's disk): kept as
+ * meta hv_range ("LO-HI", inclusive, what diff excludes) and hv_options, and
+ * used to tell hv's serial bytes and halts from the guest's. */
+static void note_hv_banner(struct recorder *r, const char *line)
+{
+    unsigned long long lo, end;
+    if (!r->hv_end && sscanf(line, HV_IMAGE, &lo, &end) == 2 && lo < end) {
+        char v[48];
+        r->hv_lo = lo;
+        r->hv_end = end;
+        snprintf(v, sizeof v, "%llx-%llx", lo, end - 1);
+        rundb_set_meta(r->db, "hv_range", v, NULL);
+    } else if (!strncmp(line, HV_OPTIONS, strlen(HV_OPTIONS))) {
+        rundb_set_meta(r->db, "hv_options", line + strlen(HV_OPTIONS), NULL);
+    }
+}
 #define HV_CANNOT_START "hv: cannot start the guest; halting"  /* hv/main.c */
 
 static int serial_to_db(void *ctx, uint64_t step, const char *line)
 {
     struct recorder *r = ctx;
-    if (r->o->hv_image && !strncmp(line, HV_STOPPED, strlen(HV_STOPPED)))
+    int hv = r->o->hv_image || r->hv_end;   /* hv is there: we loaded it, or it said so */
+    if (hv && !strncmp(line, HV_STOPPED, strlen(HV_STOPPED)))
         snprintf(r->hv_stopped, sizeof r->hv_stopped, "%s", line + strlen(HV_STOPPED));
-    else if (r->o->hv_image && !strcmp(line, HV_CANNOT_START))
+    else if (hv && !strcmp(line, HV_CANNOT_START))
         snprintf(r->hv_stopped, sizeof r->hv_stopped, "it could not start it: %.130s",
                  r->hv_prev);
-    if (r->o->hv_image && !strncmp(line, "hv: ", 4))
+    if (hv && !strncmp(line, "hv: ", 4))
         snprintf(r->hv_prev, sizeof r->hv_prev, "%s", line + 4);
+    if (!strncmp(line, "hv: ", 4))
+        note_hv_banner(r, line);
     return rundb_add_serial(r->db, step, line, NULL);
 }
 
@@ -111,18 +139,24 @@ static int serial_open(struct recorder *r, hvt_error *err)
 /* Read what COM1 produced since the last call.  Stamped with the current step,
  * or, once the engine reports the steps that send bytes (rec_serial_sent),
  * held until matched with them (serial.h). */
-void rec_serial_poll(struct recorder *r)
+void rec_serial_poll_after(struct recorder *r, const struct hvt_step *by)
 {
     char buf[4096];
     ssize_t n;
+    enum serial_src src = by && rec_in_hv(r, hvt_state_pc(&by->st)) ? SERIAL_HV : SERIAL_GUEST;
     if (r->serial_fd < 0)
         return;
     while ((n = read(r->serial_fd, buf, sizeof buf)) > 0) {
         if (r->serial_by_trace)
             serial_hold(&r->serial, buf, (size_t)n);
         else
-            serial_feed(&r->serial, r->nsteps, buf, (size_t)n);
+            serial_feed_from(&r->serial, r->nsteps, src, buf, (size_t)n);
     }
+}
+
+void rec_serial_poll(struct recorder *r)
+{
+    rec_serial_poll_after(r, NULL);
 }
 
 void rec_serial_by_trace(struct recorder *r)
@@ -135,7 +169,8 @@ void rec_serial_by_trace(struct recorder *r)
 void rec_serial_sent(struct recorder *r, const struct hvt_step *s)
 {
     if (r->serial_by_trace && serial_thr_step(&r->thr, s))
-        serial_sent(&r->serial, s->n);
+        serial_sent_from(&r->serial, s->n,
+                         rec_in_hv(r, hvt_state_pc(&s->st)) ? SERIAL_HV : SERIAL_GUEST);
 }
 
 void rec_serial_settle(struct recorder *r)
@@ -406,7 +441,9 @@ static uint64_t halted_with_if_clear(struct recorder *r)
 
 /* The CPU makes no progress.  A guest that ends with `cli; hlt` finished (the
  * usual last words of a boot sector or test guest); under hv, hv's own halt
- * after "guest stopped: WHY" is hv's verdict; anything else is stuck. */
+ * after "guest stopped: WHY" is hv's verdict, and a halt inside hv's image
+ * (as its banner gave it, also when GRUB loaded hv) is hv's, not the guest's:
+ * the guest did not finish; anything else is stuck. */
 void rec_note_stuck(struct recorder *r, const char *why)
 {
     char text[300];
@@ -426,6 +463,9 @@ void rec_note_stuck(struct recorder *r, const char *why)
     snprintf(at + strlen(at), sizeof at - strlen(at), ipfmt, ip);
     if (hlt != UINT64_MAX && r->hv_stopped[0])
         set_reasonf(r, 0, "hv stopped the guest: %s", r->hv_stopped);
+    else if (hlt != UINT64_MAX && rec_in_hv(r, hlt))
+        set_reasonf(r, 0, "hv halted (cli; hlt) at %s, in its own code (%" PRIx64 "-%" PRIx64
+                    " by its banner): the guest did not finish", at, r->hv_lo, r->hv_end - 1);
     else if (hlt != UINT64_MAX)
         set_reasonf(r, 1, "guest halted (cli; hlt) at %s", at);
     else

@@ -94,6 +94,7 @@ struct recorder {
     uint8_t *end_mem;           /* memory read before a step that may end QEMU */
     char hv_stopped[160];
     char hv_prev[140];          /* hv's last serial line, without "hv: " */
+    uint64_t hv_lo, hv_end;     /* hv's image [lo, end) as its banner says; end 0: unknown */
     char tmp_out[4096];         /* --force: the new run's name until it is done */       /* hv's "guest stopped: WHY" serial line, if any */
     struct record_result *res;
 };
@@ -101,6 +102,10 @@ struct recorder {
 double rec_now(void);
 /* Read COM1: bytes stamped with r->nsteps, or held for rec_serial_sent. */
 void rec_serial_poll(struct recorder *r);
+/* The same, the bytes sent by step `by` (its pc says hv's or the guest's). */
+void rec_serial_poll_after(struct recorder *r, const struct hvt_step *by);
+/* 1 if pc lies in hv's image, as hv's banner on COM1 gave it. */
+int rec_in_hv(const struct recorder *r, uint64_t pc);
 /* From now on, stamp each byte with the step that sent it: the engine calls
  * rec_serial_sent for every step it records (serial_thr.h decides), and
  * rec_serial_settle whenever the VM is stopped with every executed step

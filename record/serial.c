@@ -1,7 +1,8 @@
 /*
  * serial: COM1 bytes to step-stamped lines (see serial.h).  Invariant: at most
  * one of `held` and `sent` is non-empty after any call (matching consumes
- * pairs), so a byte is stamped as soon as both it and its step are known.
+ * pairs), so a byte is stamped as soon as both it and its step are known; a
+ * byte only ever joins its own writer's line.
  */
 #include "record/serial.h"
 
@@ -24,38 +25,54 @@ void serial_free(struct serial_lines *s)
     s->nheld = s->capheld = s->nsent = s->capsent = 0;
 }
 
-int serial_flush(struct serial_lines *s, uint64_t step)
+/* Emit writer src's line so far, if any. */
+static int flush_src(struct serial_lines *s, uint64_t step, int src)
 {
-    if (s->len == 0)
+    if (s->len[src] == 0)
         return 0;
-    s->buf[s->len] = 0;
-    s->len = 0;
-    return s->emit(s->ctx, step, s->buf);
+    s->buf[src][s->len[src]] = 0;
+    s->len[src] = 0;
+    return s->emit(s->ctx, step, s->buf[src]);
 }
 
-/* Append n bytes to the line, splitting it first if they would not fit. */
-static int serial_put(struct serial_lines *s, uint64_t step, const char *p, size_t n)
+int serial_flush(struct serial_lines *s, uint64_t step)
 {
-    int rc = s->len + n > SERIAL_MAX_LINE ? serial_flush(s, step) : 0;
-    for (size_t i = 0; i < n; i++)
-        s->buf[s->len++] = p[i];
+    int rc = 0;
+    for (int src = 0; src < SERIAL_NSRC && !rc; src++)
+        rc = flush_src(s, step, src);
     return rc;
 }
 
-int serial_feed(struct serial_lines *s, uint64_t step, const char *bytes, size_t n)
+/* Append n bytes to src's line, splitting it first if they would not fit. */
+static int serial_put(struct serial_lines *s, uint64_t step, int src, const char *p, size_t n)
 {
+    int rc = s->len[src] + n > SERIAL_MAX_LINE ? flush_src(s, step, src) : 0;
+    for (size_t i = 0; i < n; i++)
+        s->buf[src][s->len[src]++] = p[i];
+    return rc;
+}
+
+int serial_feed_from(struct serial_lines *s, uint64_t step, enum serial_src src,
+                     const char *bytes, size_t n)
+{
+    int w = src < SERIAL_NSRC ? (int)src : SERIAL_GUEST;
     for (size_t i = 0; i < n; i++) {
         int rc = 0;
         if (bytes[i] == '\n')
-            rc = serial_flush(s, step);
+            rc = flush_src(s, step, w);
         else if (bytes[i] == 0)
-            rc = serial_put(s, step, "\\x00", 4);
+            rc = serial_put(s, step, w, "\\x00", 4);
         else if (bytes[i] != '\r')
-            rc = serial_put(s, step, bytes + i, 1);
+            rc = serial_put(s, step, w, bytes + i, 1);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+int serial_feed(struct serial_lines *s, uint64_t step, const char *bytes, size_t n)
+{
+    return serial_feed_from(s, step, SERIAL_GUEST, bytes, n);
 }
 
 /* Stamp pairs of (held byte, sent step) in order. */
@@ -64,7 +81,7 @@ static int match(struct serial_lines *s)
     size_t k = s->nheld < s->nsent ? s->nheld : s->nsent;
     int rc = 0;
     for (size_t i = 0; i < k && !rc; i++)
-        rc = serial_feed(s, s->sent[i], &s->held[i], 1);
+        rc = serial_feed_from(s, s->sent[i].step, s->sent[i].src, &s->held[i], 1);
     if (k == 0)
         return 0;               /* also: held/sent may still be NULL (C11 7.24.1p2) */
     memmove(s->held, s->held + k, s->nheld - k);
@@ -96,7 +113,7 @@ int serial_hold(struct serial_lines *s, const char *bytes, size_t n)
         /* No memory, or far more bytes than the trace has sent: stamp them
          * with the newest step known rather than lose them. */
         s->failed = 1;
-        uint64_t step = s->nsent ? s->sent[s->nsent - 1] : 0;
+        uint64_t step = s->nsent ? s->sent[s->nsent - 1].step : 0;
         return serial_feed(s, step, bytes, n);
     }
     memcpy(s->held + s->nheld, bytes, n);
@@ -106,11 +123,16 @@ int serial_hold(struct serial_lines *s, const char *bytes, size_t n)
 
 int serial_sent(struct serial_lines *s, uint64_t step)
 {
+    return serial_sent_from(s, step, SERIAL_GUEST);
+}
+
+int serial_sent_from(struct serial_lines *s, uint64_t step, enum serial_src src)
+{
     if (s->nsent >= SERIAL_MAX_HELD)
         s->nsent = 0;           /* writes without output (loopback?): forget */
     if (grow((void **)&s->sent, &s->capsent, s->nsent + 1, sizeof *s->sent))
         return s->failed = 1, 0;
-    s->sent[s->nsent++] = step;
+    s->sent[s->nsent++] = (struct serial_sent_step){ step, (uint8_t)src };
     return match(s);
 }
 

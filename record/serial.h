@@ -17,6 +17,13 @@
  *     stamps whatever is still unmatched with `step` and forgets steps without
  *     a byte: call it when the VM is stopped and the trace is complete up to
  *     `step`, so a miscounted write cannot shift later stamps.
+ *
+ * Two writers share COM1 under hv: the guest and hv (its log lines).  Each
+ * byte comes with its writer (SERIAL_GUEST or SERIAL_HV, from the pc of the
+ * step that sent it), and each writer has its own line: when hv logs while
+ * the guest is half-way through a line, the guest's line is emitted whole
+ * when its own newline comes, and hv's line on its own.  Bytes whose writer
+ * is unknown (read time stamps, settle) are the guest's.
  */
 #ifndef HVT_SERIAL_H
 #define HVT_SERIAL_H
@@ -27,31 +34,42 @@
 #define SERIAL_MAX_LINE 1024
 #define SERIAL_MAX_HELD (1u << 20)  /* more unmatched bytes or steps: settled */
 
+enum serial_src { SERIAL_GUEST, SERIAL_HV, SERIAL_NSRC };
+
 typedef int (*serial_line_fn)(void *ctx, uint64_t step, const char *line);
 
+struct serial_sent_step {
+    uint64_t step;
+    uint8_t src;                /* enum serial_src */
+};
+
 struct serial_lines {
-    char buf[SERIAL_MAX_LINE + 1];
-    size_t len;
+    char buf[SERIAL_NSRC][SERIAL_MAX_LINE + 1];   /* each writer's line so far */
+    size_t len[SERIAL_NSRC];
     serial_line_fn emit;
     void *ctx;
     char *held;                 /* bytes read, not yet matched to a step */
     size_t nheld, capheld;
-    uint64_t *sent;             /* steps that sent a byte, not yet matched */
+    struct serial_sent_step *sent;  /* steps that sent a byte, not yet matched */
     size_t nsent, capsent;
     int failed;                 /* out of memory: stamps fall back to settle's */
 };
 
 void serial_init(struct serial_lines *s, serial_line_fn emit, void *ctx);
 void serial_free(struct serial_lines *s);
-/* Feed bytes sent by `step`; returns the first non-zero emit result. */
+/* Feed bytes sent by `step` (of the guest); returns the first non-zero emit result. */
 int serial_feed(struct serial_lines *s, uint64_t step, const char *bytes, size_t n);
+/* The same, sent by writer src. */
+int serial_feed_from(struct serial_lines *s, uint64_t step, enum serial_src src,
+                     const char *bytes, size_t n);
 /* Bytes read from COM1 whose sending steps come through serial_sent. */
 int serial_hold(struct serial_lines *s, const char *bytes, size_t n);
-/* The trace shows `step` sending one byte to COM1. */
+/* The trace shows `step` (of the guest, or of writer src) sending one byte to COM1. */
 int serial_sent(struct serial_lines *s, uint64_t step);
+int serial_sent_from(struct serial_lines *s, uint64_t step, enum serial_src src);
 /* Stamp every held byte with `step`, forget unmatched steps. */
 int serial_settle(struct serial_lines *s, uint64_t step);
-/* Emit a trailing unterminated line, if any. */
+/* Emit each writer's trailing unterminated line, if any (the guest's first). */
 int serial_flush(struct serial_lines *s, uint64_t step);
 
 #endif

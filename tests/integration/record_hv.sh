@@ -52,3 +52,30 @@ if echo "$status" | grep -q 'incomplete: hv stopped the guest: guest stuck: hlt 
 else
     hvt_fail smi_host_run_ends_stuck "$status / $(tail -1 "$t/out-smi")"
 fi
+
+# COM1 is shared: hv logs each intercept while the guest is half-way through
+# its "A20 <ax> AX=<hex> CF=<n>" line (the guest's own format, e820.S).  Each
+# writer's line must come out whole: the guest's A20 lines in its format, as
+# many as it made calls (4: 2403h, 2402h, 2401h, 2400h), and hv's lines never
+# glued to a guest's.
+a20=$(sqlite3 "$run" "SELECT line FROM serial_lines WHERE line LIKE 'A20 %'")
+bad=$(sqlite3 "$run" "SELECT line FROM serial_lines WHERE line LIKE '_%CPU(0x00)%' OR line LIKE ' AX=%'")
+if [ "$(echo "$a20" | grep -cE '^A20 240[0-3] AX=[0-9a-f]{4} CF=[01]$')" = 4 ] && [ -z "$bad" ]; then
+    hvt_ok shared_serial_lines_stay_whole
+else
+    hvt_fail shared_serial_lines_stay_whole "A20 lines: $(echo "$a20" | tr '\n' ';') cut: $(echo "$bad" | head -3 | tr '\n' ';')"
+fi
+
+# What the run file knows of hv, beside what hvtrace passed it: its range and
+# options as hv printed them.  Truth: hv's ELF symbols hv_image_start and
+# hv_image_end (nm), and the --hv-opts given (tpm=absent) among its options.
+info=$("$HVT" info "$run")
+lo=$(nm "$HVT_BUILD/hv-i386.elf" | sed -n 's/^0*\([0-9a-f]*\) . hv_image_start$/\1/p')
+end=$(nm "$HVT_BUILD/hv-i386.elf" | sed -n 's/^0*\([0-9a-f]*\) . hv_image_end$/\1/p')
+want_range=$(printf '%x-%x' $((0x$lo)) $((0x$end - 1)))
+if echo "$info" | grep -q "^hv_range  *$want_range " && echo "$info" | grep -q '^hv_options .*tpm=absent' &&
+   echo "$info" | grep -q '^hv_opts  *tpm=absent$'; then
+    hvt_ok info_names_hv_range_and_options
+else
+    hvt_fail info_names_hv_range_and_options "want range $want_range: $(echo "$info" | grep '^hv' | tr '\n' ';')"
+fi

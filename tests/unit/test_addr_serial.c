@@ -49,7 +49,7 @@ UNIT_TEST(seg_off_match_rejects_other_cs)
     CHECK(addr_matches(&a, &s));
 }
 
-struct got { int n; uint64_t step[4]; char line[4][32]; };
+struct got { int n; uint64_t step[8]; char line[8][32]; };
 static int collect(void *ctx, uint64_t step, const char *line)
 {
     struct got *g = ctx;
@@ -147,6 +147,41 @@ UNIT_TEST(serial_thr_counts_bytes_leaving_the_uart)
     CHECK_EQ_U64(serial_thr_step(&t, &o), 0);       /* ... which set DLAB */
     struct hvt_step in = out_step(HVT_MODE_16, "\xec", 1, 0, 0x3f8);        /* in, not out */
     CHECK_EQ_U64(serial_thr_step(&t, &in), 0);
+}
+
+/* Two writers on one UART: hv logs a whole line while the guest is half-way
+ * through its own; each line comes out whole, stamped with its last byte. */
+UNIT_TEST(serial_writers_keep_their_own_lines)
+{
+    struct serial_lines s;
+    struct got g = { 0 };
+    serial_init(&s, collect, &g);
+    serial_feed(&s, 10, "A20 2403", 8);
+    serial_feed_from(&s, 11, SERIAL_HV, "CPU(0x00): Intercept\n", 21);
+    serial_feed(&s, 12, " AX=0003\n", 9);
+    CHECK_EQ_U64(g.n, 2);
+    CHECK_STR(g.line[0], "CPU(0x00): Intercept");
+    CHECK_EQ_U64(g.step[0], 11);
+    CHECK_STR(g.line[1], "A20 2403 AX=0003");
+    CHECK_EQ_U64(g.step[1], 12);
+    /* The same bytes read ahead of the trace, matched with their writers. */
+    serial_hold(&s, "ab", 2);
+    serial_sent(&s, 20);                /* 'a', the guest */
+    serial_sent_from(&s, 21, SERIAL_HV);    /* 'b', hv */
+    serial_hold(&s, "\n\n", 2);
+    serial_sent(&s, 22);
+    serial_sent_from(&s, 23, SERIAL_HV);
+    CHECK_EQ_U64(g.n, 4);
+    CHECK_STR(g.line[2], "a");
+    CHECK_EQ_U64(g.step[2], 22);
+    CHECK_STR(g.line[3], "b");
+    CHECK_EQ_U64(g.step[3], 23);
+    serial_feed_from(&s, 30, SERIAL_HV, "h", 1);
+    serial_feed(&s, 31, "g", 1);
+    serial_flush(&s, 32);               /* the guest's unterminated line first */
+    CHECK_STR(g.line[4], "g");
+    CHECK_STR(g.line[5], "h");
+    serial_free(&s);
 }
 
 UNIT_MAIN()
