@@ -419,7 +419,8 @@ void rec_note_qemu_end(struct recorder *r)
             set_reasonf(r, 0, "guest triple fault (QEMU's log says so; -no-reboot ended QEMU)");
     }
     r->qemu_gone = 1;
-    rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
+    if (!r->vm_paused)          /* else record_body, once the power-off rule has spoken */
+        rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
 }
 
 /* Is the CPU sitting after (or on) a `hlt` with EFLAGS.IF clear?  Nothing but
@@ -715,6 +716,10 @@ static int record_body(struct recorder *r, hvt_error *err)
     if (rc == 0)
         rc = r->engine_log ? engine_log_record(r, err) : engine_rsp_record(r, err);
     r->res->step_seconds = rec_now() - t0;
+    if (rec_poweroff_end(r, rc < 0 ? &(hvt_error){ "" } : err))
+        rc = -1;
+    if (r->vm_paused)
+        rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
     if (rc >= 0 && rec_recipe_end(r, err))
         rc = -1;
     /* Every ending with the VM still there gets its end snapshot: --steps,

@@ -23,20 +23,13 @@
 #include <sys/wait.h>
 
 #include "record/recorder_int.h"
-#include "recipes/recipe.h"
 
 /* May s write to isa-debug-exit's ports?  A port in DX is read from s's
  * state; any width (up to 4 bytes) that reaches the device counts. */
 int rec_end_may_exit(const struct hvt_step *s)
 {
-    struct recipe_insn insn;
-    if (s->insn_len == 0)
-        return 0;
-    recipe_insn_decode(s->insn, s->insn_len, s->mode, &insn);
-    if (insn.kind != RECIPE_INSN_OUT)
-        return 0;
-    unsigned port = insn.port_in_dx ? (unsigned)(s->st.f[HVT_RDX] & 0xffff) : insn.port;
-    return port + 3 >= QEMU_DEBUG_EXIT_PORT &&
+    unsigned port;
+    return rec_out_port(s, &port) && port + 3 >= QEMU_DEBUG_EXIT_PORT &&
            port < QEMU_DEBUG_EXIT_PORT + QEMU_DEBUG_EXIT_SIZE;
 }
 

@@ -59,6 +59,15 @@ struct rec_recipe_stops {
     uint64_t evaluated;         /* pairs whose next is below this are done */
 };
 
+/* Steps held after an `out` until the run's end says whether the guest
+ * powered off there (recorder_poweroff.c). */
+struct rec_poweroff {
+    struct hvt_step out;        /* the last `out` written */
+    int have_out;               /* ... and the steps after it are held */
+    struct hvt_step *held;
+    size_t nheld;
+};
+
 struct recorder {
     const struct record_opts *o;
     struct qemu_opts qemu;      /* o->qemu with defaults filled in */
@@ -92,6 +101,7 @@ struct recorder {
     int recording;              /* --from reached: steps are being recorded */
     struct qmp_events qmp;      /* why the VM shut down (launched QEMU only) */
     uint8_t *end_mem;           /* memory read before a step that may end QEMU */
+    struct rec_poweroff po;     /* steps after the last `out` (power-off rule) */
     char hv_stopped[160];
     char hv_prev[140];          /* hv's last serial line, without "hv: " */
     uint64_t hv_lo, hv_end;     /* hv's image [lo, end) as its banner says; end 0: unknown */
@@ -129,6 +139,15 @@ int rec_end_may_exit(const struct hvt_step *s);
 int rec_end_hold(struct recorder *r, hvt_error *err);
 void rec_end_drop(struct recorder *r);
 int rec_end_after_exit(struct recorder *r, hvt_error *err);
+/* Is s an `out`/`outs`?  Then its port (imm8, or DX from s's state). */
+int rec_out_port(const struct hvt_step *s, unsigned *port);
+/* The power-off rule (recorder_poweroff.c): every step the engine records
+ * goes through rec_poweroff_step (written, or held after an `out`);
+ * rec_poweroff_end, once the engine is done, drops the held steps if the VM
+ * paused for a guest power-off requested by that `out` (r->nsteps then ends
+ * after it), else writes them. */
+int rec_poweroff_step(struct recorder *r, const struct hvt_step *s, hvt_error *err);
+int rec_poweroff_end(struct recorder *r, hvt_error *err);
 /* A file the run depends on: its path in meta under key, its SHA-256 (hex)
  * under hash_key; nothing for a NULL path. */
 void rec_meta_file(struct recorder *r, const char *key, const char *hash_key,

@@ -1,7 +1,8 @@
 /*
  * recorder_sink: the recorder's side of record/engine.h — the state and event
  * sinks an engine writes to, backed by the run file (every step appended in
- * order, events best effort) and by record_opts' progress callback.  Nothing
+ * order, those after an `out` held until the power-off rule has spoken,
+ * recorder_poweroff.c; events best effort) and by record_opts' progress callback.  Nothing
  * else: stop conditions, snapshots and serial stay in recorder.c.
  */
 #include "record/engine.h"
@@ -10,7 +11,7 @@
 static int sink_step(void *ctx, const struct hvt_step *s, hvt_error *err)
 {
     struct recorder *r = ctx;
-    return rundb_append_step(r->db, s, err);
+    return rec_poweroff_step(r, s, err);   /* to the run file, or held */
 }
 
 static void sink_event(void *ctx, uint64_t step, const char *kind, const char *text)

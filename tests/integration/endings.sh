@@ -57,6 +57,30 @@ for e in log rsp; do
     fi
 done
 
+# The power-off rule: the trace ends with the step whose `out` requested the
+# power-off, whatever QEMU's vCPU ran after it before the VM paused (offspin.S
+# goes on with a 2000-iteration `loop`).  Truth: offspin's ELF (symbol off_out),
+# and the two engines, which reach the pause differently, agree.
+off=$(nm "$HVT_BUILD/guests/offspin.elf" | awk '$3 == "off_out" { sub(/^0+/, "", $1); print $1 }')
+for e in log rsp; do
+    "$HVT" record --engine $e --from 0000:7c00 --timeout 120 -o "$t/spin-$e.db" \
+        "$HVT_BUILD/guests/offspin.img" > "$t/spin-$e.out" 2>&1
+    n=$(steps_of "$t/spin-$e.db")
+    last=$(sqlite3 "$t/spin-$e.db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" \
+           "SELECT printf('%x', pc) FROM hvt_steps ORDER BY step DESC LIMIT 1" 2>&1)
+    if [ "$(status_of "$t/spin-$e.db")" = "complete: guest powered off (ACPI)" ] &&
+       [ "$(snap_labels "$t/spin-$e.db")" = "start@0 end@$n" ] && [ "$last" = "$off" ]; then
+        hvt_ok "ending_poweroff_trace_ends_at_its_out_$e"
+    else
+        hvt_fail "ending_poweroff_trace_ends_at_its_out_$e" "$(status_of "$t/spin-$e.db"); $(snap_labels "$t/spin-$e.db"); last step at $last, the out at $off"
+    fi
+done
+if [ -n "$(steps_of "$t/spin-log.db")" ] && [ "$(steps_of "$t/spin-log.db")" = "$(steps_of "$t/spin-rsp.db")" ]; then
+    hvt_ok ending_poweroff_same_steps_both_engines
+else
+    hvt_fail ending_poweroff_same_steps_both_engines "log $(steps_of "$t/spin-log.db") steps, rsp $(steps_of "$t/spin-rsp.db")"
+fi
+
 # isa-debug-exit ends QEMU inside the `out` (issue 9 point 3): both engines still
 # have an end snapshot.  Truth: endpat.S's own construction (its header): a
 # 4 KiB pattern at 0x6000, "HEND" at 0x5ff0 stored right before the `out`, 'E'
