@@ -8,12 +8,10 @@
 #   free:      Bochs from reset to the boot sector (lb 0x7c00; c) with its
 #              debugger idle: ticks (instructions) per second of wall time,
 #              Bochs' start-up (measured alone) subtracted
-set -u
-B=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-B=$(cd "$root" && cd "$B" && pwd)
+. "$root/bench/bench_lib.sh"
+bench_init "${1:-build}"
 N=${BENCH_BOCHS_STEPS:-10000}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 command -v bochs > /dev/null || { echo "bochs rows skipped: no bochs"; exit 0; }
 now() { date +%s.%N; }
 

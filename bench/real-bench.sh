@@ -11,16 +11,13 @@
 #          the same run
 #   usage: bench/real-bench.sh [BUILD_DIR]    env: BENCH_REAL_STEPS (1000000),
 #          BENCH_LINUX_RUNS (2)
-set -u
-B=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/bench_lib.sh"
-B=$(cd "$root" && cd "$B" && pwd)
+bench_init "${1:-build}"
 N=${BENCH_REAL_STEPS:-1000000}
 RUNS=${BENCH_LINUX_RUNS:-2}
 IMG=$B/images
 [ -f "$IMG/grub.img" ] || { echo "real-bench: no $IMG/grub.img: run make images" >&2; exit 2; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 rec_row() {   # LABEL RUN [record options]: one recording, one table row
     local label=$1 run=$2 out steps rate; shift 2

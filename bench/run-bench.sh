@@ -12,18 +12,16 @@
 # against a 67M-step pair (bench/diff_bench.c).
 #
 # Every row steps SeaBIOS from reset on the hello guest (same code, same state).
-set -u
-B=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/bench_lib.sh"
-B=$(cd "$root" && cd "$B" && pwd)
+bench_init "${1:-build}"
 N=${BENCH_STEPS:-20000}
 NGDB=${BENCH_GDB_STEPS:-3000}
 IMG=$B/guests/hello.img
 QEMU=${BENCH_QEMU:-qemu-system-x86_64}
 QARGS=(-display none -no-reboot -net none -m 32 -cpu qemu64,+svm,+npt
        -drive "file=$IMG,format=raw,snapshot=on" -device isa-debug-exit,iobase=0xf4,iosize=0x04)
-tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/rsp_minimal" "$root/bench/rsp_minimal.c" || exit 2
 
 now() { date +%s.%N; }

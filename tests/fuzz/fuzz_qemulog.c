@@ -9,17 +9,9 @@
 #include <string.h>
 
 #include "qemu/qemulog.h"
+#include "tests/fuzz/fuzz_stream.h"
 
 #define K_ALL (HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC | HVT_K_CR | HVT_K_DT | HVT_K_SMM)
-
-struct digest { uint64_t h; };
-
-static void mix(struct digest *d, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        d->h = (d->h ^ b[i]) * 1099511628211u;
-}
 
 static int on_step(void *priv, const struct qemulog_cpu *c)
 {
@@ -45,8 +37,7 @@ static struct qemulog_stats run(const uint8_t *data, size_t size, size_t piece,
     struct qemulog *q = qemulog_new(on_step, on_event, d);
     if (!q)
         abort();
-    for (size_t i = 0; i < size; i += piece)
-        qemulog_feed(q, data + i, size - i < piece ? size - i : piece);
+    FUZZ_FEED(qemulog_feed, q, data, size, piece);
     qemulog_finish(q);
     struct qemulog_stats st = *qemulog_stats(q);
     if (st.errors && !qemulog_first_error(q)[0])
@@ -57,11 +48,6 @@ static struct qemulog_stats run(const uint8_t *data, size_t size, size_t piece,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct digest a = { 14695981039346656037u }, b = a;
-    size_t piece = size ? (size_t)data[0] % 61 + 1 : 1;
-    struct qemulog_stats whole = run(data, size, size ? size : 1, &a);
-    struct qemulog_stats cut = run(data, size, piece, &b);
-    if (memcmp(&whole, &cut, sizeof whole) != 0 || a.h != b.h)
-        abort();
+    FUZZ_WHOLE_AND_CUT(struct qemulog_stats, run, data, size, size);
     return 0;
 }

@@ -66,15 +66,7 @@ pif:	/* print " IF=n" from the FLAGS word the caller pushed, drop it, newline */
 	add $'0', %al
 	call putc
 	jmp crlf
-dap:	.byte 0x10, 0
-	.word 3
-	.word 0x8000, 0x0000
-	.quad 1
+dap:	DAP 3, 0x8000, 1
 	LIB
 	SIG
-	.ascii "L1"
-	.org 1024
-	.ascii "L2"
-	.org 1536
-	.ascii "L3"
-	.org 2048
+	LSECTORS 3

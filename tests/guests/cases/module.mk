@@ -18,14 +18,14 @@ ALL_TARGETS    += $(CASE_IMGS)
 .PHONY: case-guests
 case-guests: $(CASE_IMGS)
 
-$(B)/guests/cases/%.o: tests/guests/cases/%.S tests/guests/cases/lib.inc tests/guests/guest.inc
+$(B)/guests/cases/%.o: tests/guests/cases/%.S $(wildcard tests/guests/cases/*.inc) tests/guests/guest.inc
 	@mkdir -p $(dir $@)
 	as --32 -I tests/guests/cases -I tests/guests -o $@.$$$$ $< && mv $@.$$$$ $@
 
 # NASM guests are flat binaries already; pad them like the others.
-$(B)/guests/cases/%.img: tests/guests/cases/%.asm
+$(B)/guests/cases/%.img: tests/guests/cases/%.asm $(wildcard tests/guests/cases/*.inc)
 	@mkdir -p $(dir $@)
-	nasm -f bin -o $@.$$$$ $< && \
+	nasm -f bin -i tests/guests/cases/ -o $@.$$$$ $< && \
 	test $$(stat -c %s $@.$$$$) -le $(GUEST_IMG_SIZE) && \
 	truncate -s $(GUEST_IMG_SIZE) $@.$$$$ && chmod 644 $@.$$$$ && mv $@.$$$$ $@ || \
 	{ rm -f $@.$$$$; exit 1; }
