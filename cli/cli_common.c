@@ -3,6 +3,7 @@
  * subcommands (see cli.h).
  */
 #include "cli/cli.h"
+#include "common/plural.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -111,8 +112,9 @@ void cli_progress_update(struct cli_progress *p, uint64_t steps, int snapshots, 
     double el = now - p->start;
     /* Straight to the descriptor: CR and erase-line (ECMA-48 EL) are ours,
      * and stderr escapes every control byte (cli_safeout.c). */
-    dprintf(2, "\r%llu steps  %.0f steps/s  %d snapshots  %.1fs elapsed\033[K",
-            (unsigned long long)steps, el > 0 ? steps / el : 0.0, snapshots, el);
+    dprintf(2, "\r%llu step%s  %.0f steps/s  %d snapshot%s  %.1fs elapsed\033[K",
+            (unsigned long long)steps, hvt_s(steps), el > 0 ? steps / el : 0.0, snapshots,
+            hvt_s((uint64_t)snapshots), el);
 }
 
 void cli_progress_done(struct cli_progress *p)

@@ -200,9 +200,9 @@ static void print_calls(struct tctx *t)
     size_t n = report_call_rows(t->d, rows), ndiff = 0, nnoise = 0;
     for (; ndiff < n && !rows[ndiff].same; ndiff++)
         nnoise += rows[ndiff].noise != NULL;
-    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment; %zu differ, %zu of "
+    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment; %zu differ%s, %zu of "
             "them noise (listed first: '*', then '~' noise)\n", a->ncalls, b->ncalls, ndiff,
-            nnoise);
+            ndiff == 1 ? "s" : "", nnoise);
     for (size_t k = 0; k < n && k < TEXT_CALLS; k++) {
         const struct report_call_row *r = &rows[k];
         for (int side = 0; side < 2; side++)
