@@ -52,6 +52,7 @@ struct bxeng {
     uint64_t limit;             /* --steps, or UINT64_MAX */
     int halted;                 /* a `hlt` ran with interrupts off ... */
     uint64_t hlt_cs, hlt_ip;    /* ... here */
+    uint64_t hlt_pc;            /* ... its linear pc */
     int stepping;               /* COM1 bytes come from the recorded OUTs now */
     uint8_t lcr;                /* COM1's line control register, as last written */
     int gone;                   /* Bochs exited */
@@ -77,7 +78,9 @@ static void com1_out(struct bxeng *e, const struct bochslog_step *s)
     if (port == COM1_LCR)
         e->lcr = (uint8_t)al;
     else if (port == COM1_THR && !(e->lcr & 0x80))
-        serial_feed(&e->r->serial, e->r->nsteps, &al, 1);   /* after the step, as the QEMU engines stamp */
+        serial_feed_from(&e->r->serial, e->r->nsteps,   /* after the step, as the QEMU engines */
+                         rec_in_hv(e->r, hvt_state_pc(&s->st)) ? SERIAL_HV : SERIAL_GUEST,
+                         &al, 1);
 }
 
 static int on_step(void *priv, const struct bochslog_step *s)
@@ -106,6 +109,7 @@ static int on_step(void *priv, const struct bochslog_step *s)
         e->halted = 1;
         e->hlt_cs = s->st.f[HVT_CS_SEL];
         e->hlt_ip = s->st.f[HVT_RIP];
+        e->hlt_pc = hvt_state_pc(&s->st);
     }
     if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
         r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
@@ -283,9 +287,11 @@ static int run_to_from(struct bxeng *e)
 static void note_halted(struct bxeng *e)
 {
     struct record_result *res = e->r->res;
-    res->complete = 1;
-    snprintf(res->reason, sizeof res->reason, "guest halted (cli; hlt) at %04" PRIx64 ":%04" PRIx64,
-             e->hlt_cs, e->hlt_ip);
+    char at[40];
+    snprintf(at, sizeof at, "%04" PRIx64 ":%04" PRIx64, e->hlt_cs, e->hlt_ip);
+    res->complete = !rec_hv_halt_reason(e->r, e->hlt_pc, at, res->reason, sizeof res->reason);
+    if (res->complete)
+        snprintf(res->reason, sizeof res->reason, "guest halted (cli; hlt) at %s", at);
     rundb_add_event(e->r->db, e->r->nsteps, "halted", res->reason, NULL);
 }
 
@@ -449,6 +455,7 @@ static void provenance(struct bxeng *e, const struct bochs_opts *bo)
 static int serial_to_db(void *ctx, uint64_t step, const char *line)
 {
     struct recorder *r = ctx;
+    rec_note_hv_line(r, line);
     return rundb_add_serial(r->db, step, line, NULL);
 }
 

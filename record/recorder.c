@@ -91,13 +91,25 @@ int rec_in_hv(const struct recorder *r, uint64_t pc)
     return r->hv_end && pc >= r->hv_lo && pc < r->hv_end;
 }
 
+int rec_hv_halt_reason(const struct recorder *r, uint64_t pc, const char *at, char *buf,
+                       size_t n)
+{
+    if (!rec_in_hv(r, pc))
+        return 0;
+    snprintf(buf, n, "hv halted (cli; hlt) at %s, in its own code (%" PRIx64 "-%" PRIx64
+             " by its banner): the guest did not finish", at, r->hv_lo, r->hv_end - 1);
+    return 1;
+}
+
 /* hv's banner says where its image lies and which options it runs with,
  * however it was loaded (--with-hv, or GRUB from the guest's disk): kept as
  * meta hv_range ("LO-HI", inclusive, what diff excludes) and hv_options, and
  * used to tell hv's serial bytes and halts from the guest's. */
-static void note_hv_banner(struct recorder *r, const char *line)
+void rec_note_hv_line(struct recorder *r, const char *line)
 {
     unsigned long long lo, end;
+    if (strncmp(line, "hv: ", 4))
+        return;
     if (!r->hv_end && sscanf(line, HV_IMAGE, &lo, &end) == 2 && lo < end) {
         char v[48];
         r->hv_lo = lo;
@@ -121,8 +133,7 @@ static int serial_to_db(void *ctx, uint64_t step, const char *line)
                  r->hv_prev);
     if (hv && !strncmp(line, "hv: ", 4))
         snprintf(r->hv_prev, sizeof r->hv_prev, "%s", line + 4);
-    if (!strncmp(line, "hv: ", 4))
-        note_hv_banner(r, line);
+    rec_note_hv_line(r, line);
     return rundb_add_serial(r->db, step, line, NULL);
 }
 
@@ -464,9 +475,8 @@ void rec_note_stuck(struct recorder *r, const char *why)
     snprintf(at + strlen(at), sizeof at - strlen(at), ipfmt, ip);
     if (hlt != UINT64_MAX && r->hv_stopped[0])
         set_reasonf(r, 0, "hv stopped the guest: %s", r->hv_stopped);
-    else if (hlt != UINT64_MAX && rec_in_hv(r, hlt))
-        set_reasonf(r, 0, "hv halted (cli; hlt) at %s, in its own code (%" PRIx64 "-%" PRIx64
-                    " by its banner): the guest did not finish", at, r->hv_lo, r->hv_end - 1);
+    else if (hlt != UINT64_MAX && rec_hv_halt_reason(r, hlt, at, text, sizeof text))
+        set_reasonf(r, 0, "%s", text);
     else if (hlt != UINT64_MAX)
         set_reasonf(r, 1, "guest halted (cli; hlt) at %s", at);
     else

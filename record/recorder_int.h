@@ -116,6 +116,13 @@ void rec_serial_poll(struct recorder *r);
 void rec_serial_poll_after(struct recorder *r, const struct hvt_step *by);
 /* 1 if pc lies in hv's image, as hv's banner on COM1 gave it. */
 int rec_in_hv(const struct recorder *r, uint64_t pc);
+/* A serial line: hv's banner lines ("hv: image ...", "hv: options ...") are
+ * kept as meta hv_range / hv_options and give rec_in_hv its range. */
+void rec_note_hv_line(struct recorder *r, const char *line);
+/* A `cli; hlt` at linear pc (CS:IP at) inside hv's image: the status saying
+ * so into buf, and 1; else 0. */
+int rec_hv_halt_reason(const struct recorder *r, uint64_t pc, const char *at, char *buf,
+                       size_t n);
 /* From now on, stamp each byte with the step that sent it: the engine calls
  * rec_serial_sent for every step it records (serial_thr.h decides), and
  * rec_serial_settle whenever the VM is stopped with every executed step
