@@ -191,7 +191,8 @@ static void print_hv_meta(rundb *db)
     if (said)
         printf("%-16s %s (as hv printed them)\n", "hv_options", said);
     else if (img || range)
-        printf("%-16s %s\n", "hv_options", "(unknown: hv printed no options line)");
+        printf("%-16s %s\n", "hv_options", "(not in this file: no \"hv: options\" line was "
+               "seen, or an older hvtrace recorded it)");
     free(img);
     free(opts);
     free(range);

@@ -143,6 +143,8 @@ static int check_identity(rundb *db, hvt_error *err)
 int rundb_open(rundb **out, const char *path, hvt_error *err)
 {
     *out = NULL;
+    if (access(path, R_OK))     /* SQLite would say only "unable to open database file" */
+        return hvt_error_errno(err, "%s: cannot open", path);
     rundb *db = handle_new(path, err);
     if (!db)
         return -1;

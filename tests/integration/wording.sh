@@ -6,6 +6,7 @@
 #    none has a doubled space;
 #  - `record -o EXISTING` refuses in one line that names --force, exits 2,
 #    starts no QEMU and leaves the old file byte for byte; --force replaces it;
+#  - a run file that is not there says so in the system's words;
 #  - a count of one reads "1 step", never "1 steps": in record's last line,
 #    info, show past the end, why past the end, and a diff of the run with
 #    itself (English, not hvtrace, decides).
@@ -33,6 +34,13 @@ done
 "$HVT" --help 2>&1 | grep -n 'hvtrace  ' > dbl && why="$why --help: $(cat dbl);"
 if [ -z "$why" ]; then hvt_ok usage_errors_name_a_help_that_runs
 else hvt_fail usage_errors_name_a_help_that_runs "$why"; fi
+
+# ---- a run file that is not there: the system's word for it (ENOENT's text),
+# not SQLite's "unable to open database file"
+"$HVT" info nosuch.db > /dev/null 2> noent.err; rc=$?
+want="hvtrace info: nosuch.db: cannot open: $(python3 -c 'import os; print(os.strerror(2))')"
+if [ $rc = 2 ] && [ "$(cat noent.err)" = "$want" ]; then hvt_ok missing_run_file_says_why
+else hvt_fail missing_run_file_says_why "exit $rc: $(cat noent.err)"; fi
 
 # ---- an existing run file
 echo "an old run" > old.db
