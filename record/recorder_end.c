@@ -15,11 +15,16 @@
  *     0xa0000-0xbffff is VGA memory or SMRAM and 0xc0000-0xfffff ROM or
  *     shadow RAM depending on chipset registers, none of which survives QEMU,
  *     so the snapshot is shorter, never filled in, and an event says so.
+ * A QEMU killed by a signal leaves its RAM file too: its RAM when it died is
+ * the end snapshot, with an event saying that the last recorded step may or
+ * may not have completed in it (a kill lands anywhere in an instruction's
+ * execution; QEMU logs a state before running it).
  * Not here: snapshots of a VM that still exists (recorder.c).
  * Invariant: at most one held memory image; it is stored at most once, as
  * "end", and only for a QEMU that ended through isa-debug-exit.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "record/recorder_int.h"
@@ -50,17 +55,45 @@ void rec_end_drop(struct recorder *r)
     r->end_mem = NULL;
 }
 
-/* Did the QEMU we launched end through isa-debug-exit? */
-static int exited_by_guest(struct recorder *r)
+/* How the QEMU we launched ended: 1 through isa-debug-exit, 2 killed by a
+ * signal (SIGKILL, or one it caught and exited on, like SIGTERM), 0 otherwise
+ * or unknown. */
+static int how_it_ended(struct recorder *r)
 {
     int status;
-    return !r->o->attach && r->proc.pid > 0 && qemu_exited(&r->proc, &status) &&
-           qemu_exit_was_guest_poweroff(status);
+    char why[400];
+    if (r->o->attach || r->proc.pid <= 0 || !qemu_exited(&r->proc, &status))
+        return 0;
+    if (qemu_exit_was_guest_poweroff(status))
+        return 1;
+    qemu_exit_reason(&r->proc, status, why, sizeof why);
+    return !strncmp(why, "QEMU killed by signal", 21) ? 2 : 0;
+}
+
+/* The RAM file's 640 KiB as the end snapshot, and an event saying what it is. */
+static int end_from_ram(struct recorder *r, const char *what, hvt_error *err)
+{
+    uint8_t *mem = malloc(QEMU_LOW_RAM_BYTES);
+    if (!mem)
+        return hvt_error_set(err, "out of memory for the end snapshot");
+    int rc = qemu_read_ram(&r->proc, mem, QEMU_LOW_RAM_BYTES, err);
+    if (!rc)
+        rc = rec_store_snapshot(r, "end", mem, QEMU_LOW_RAM_BYTES, err);
+    free(mem);
+    if (!rc)
+        rundb_add_event(r->db, r->nsteps, "end-from-ram", what, NULL);
+    return rc;
 }
 
 int rec_end_after_exit(struct recorder *r, hvt_error *err)
 {
-    if (!exited_by_guest(r)) {
+    int how = how_it_ended(r);
+    if (how == 2 && r->proc.has_ram)
+        return end_from_ram(r, "end snapshot = the guest's RAM 0-0x9ffff when QEMU was "
+                            "killed (RAM file): the last recorded step may or may not have "
+                            "completed in it; 0xa0000-0xfffff (VGA window, ROM, shadow RAM) "
+                            "is not RAM and not in it", err);
+    if (how != 1) {
         rundb_add_event(r->db, r->nsteps, "no-end-snapshot",
                         "QEMU is gone: no memory left to read", NULL);
         return 0;
@@ -77,17 +110,7 @@ int rec_end_after_exit(struct recorder *r, hvt_error *err)
                         NULL);
         return 0;
     }
-    uint8_t *mem = malloc(QEMU_LOW_RAM_BYTES);
-    if (!mem)
-        return hvt_error_set(err, "out of memory for the end snapshot");
-    int rc = qemu_read_ram(&r->proc, mem, QEMU_LOW_RAM_BYTES, err);
-    if (!rc)
-        rc = rec_store_snapshot(r, "end", mem, QEMU_LOW_RAM_BYTES, err);
-    free(mem);
-    if (!rc)
-        rundb_add_event(r->db, r->nsteps, "end-from-ram",
-                        "end snapshot = the guest's RAM 0-0x9ffff as QEMU left it at its "
+    return end_from_ram(r, "end snapshot = the guest's RAM 0-0x9ffff as QEMU left it at its "
                         "isa-debug-exit (RAM file); 0xa0000-0xfffff (VGA window, ROM, "
-                        "shadow RAM) is not RAM and not in it", NULL);
-    return rc;
+                        "shadow RAM) is not RAM and not in it", err);
 }

@@ -173,10 +173,12 @@ for sig in TERM KILL; do
     pkill -"$sig" -P "$rec" qemu-system 2>/dev/null
     wait "$rec"; rc=$?
     num=$(kill -l "$sig")
-    if [ "$(status_of "$t/q$sig.db")" = "incomplete: QEMU killed by signal $num" ] && [ "$rc" = 0 ]; then
+    # The end snapshot: the guest's RAM when QEMU died (its RAM file), 640 KiB.
+    if [ "$(status_of "$t/q$sig.db")" = "incomplete: QEMU killed by signal $num" ] && [ "$rc" = 0 ] &&
+       [ "$(sqlite3 "$t/q$sig.db" "SELECT len FROM snapshots WHERE label = 'end'")" = 655360 ]; then
         hvt_ok "ending_qemu_killed_by_sig$sig"
     else
-        hvt_fail "ending_qemu_killed_by_sig$sig" "exit $rc: $(status_of "$t/q$sig.db") / $(tail -1 "$t/q$sig.out")"
+        hvt_fail "ending_qemu_killed_by_sig$sig" "exit $rc: $(status_of "$t/q$sig.db") / $(snap_labels "$t/q$sig.db") / $(tail -1 "$t/q$sig.out")"
     fi
 done
 
