@@ -17,12 +17,7 @@
 	.set STAGE2_ADDR, 0x7e00
 
 	GUEST_START disk
-	mov %dl, disk_drive
-	call disk_ext_check
-	movw $STAGE2_SECTORS, disk_dap + 2
-	movw $STAGE2_ADDR, disk_dap + 4
-	movl $1, disk_dap + 8
-	call disk_read
+	READ_STAGE2
 	jnc 1f
 	GUEST_FAIL disk, read
 1:	mov $STAGE2_ADDR, %si

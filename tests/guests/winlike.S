@@ -17,12 +17,7 @@
 	.set E820_BUF, 0x600
 
 	GUEST_START winlike
-	mov %dl, disk_drive
-	call disk_ext_check
-	movw $STAGE2_SECTORS, disk_dap + 2
-	movw $STAGE2_ADDR, disk_dap + 4
-	movl $1, disk_dap + 8
-	call disk_read
+	READ_STAGE2
 	jnc stage2
 	GUEST_FAIL winlike, read
 

@@ -34,12 +34,7 @@ bp2:	.byte 0xcd, 0x03		/* int $3: gas would emit cc */
 	mov ifh, %al
 	add $'0', %al
 	call putc
-	SAY " IF="
-	mov %bp, %ax
-	shr $9, %ax
-	and $1, %al
-	add $'0', %al
-	call putc
+	SAY_FLAG " IF=", 9
 	call crlf
 	HALT
 h3:	push %bp
