@@ -47,7 +47,6 @@ struct qemulog {
     void *priv;
     struct qemulog_cpu cpu[2];  /* cpu[cur] is being filled, cpu[!cur] = last step */
     int cur;
-    int have_prev;
     int in_block;               /* an EAX=/RAX= line opened a block not yet closed */
     int discarding;             /* the rest of a bad block: dropped without counting */
     uint32_t seen;              /* L_* lines of the open block */
@@ -183,15 +182,6 @@ static void flush_pending(struct qemulog *q)
     deliver_event(q, &q->pending);
 }
 
-static int cpu_equal(const struct qemulog_cpu *a, const struct qemulog_cpu *b)
-{
-    return memcmp(a->st.f, b->st.f, sizeof a->st.f) == 0 &&
-           a->cc_src == b->cc_src && a->cc_dst == b->cc_dst &&
-           a->cc_op == b->cc_op && a->cpl == b->cpl &&
-           a->inhibit_irq == b->inhibit_irq && a->a20 == b->a20 &&
-           a->halted == b->halted;
-}
-
 /* The EFER line closed a complete block: it is an event's dump or a step. */
 static void block_done(struct qemulog *q)
 {
@@ -203,12 +193,10 @@ static void block_done(struct qemulog *q)
         deliver_event(q, &q->pending);
         return;
     }
-    c->same_as_prev = q->have_prev && cpu_equal(c, &q->cpu[!q->cur]);
     q->stats.steps++;
     if (q->on_step(q->priv, c))
         q->stopped = 1;
     q->cur = !q->cur;
-    q->have_prev = 1;
 }
 
 /* ---- the lines of a block --------------------------------------------- */
@@ -492,6 +480,17 @@ static int parse_code(struct qemulog_event *ev, struct cursor *c)
     return ev->code_len ? 0 : -1;
 }
 
+/* "0x7fbda015af80 [00000000000f7aef] sym" (accel/tcg/cpu-exec.c cpu_tb_exec):
+ * the host address of the TB, then its linear PC (8 digits on i386). */
+static int parse_tb_stopped(struct qemulog_event *ev, struct cursor *c)
+{
+    while (c->p < c->end && *c->p != '[')
+        c->p++;
+    if (TAKE(c, "[") || take_hex(c, &ev->eip) || TAKE(c, "]"))
+        return -1;
+    return 0;
+}
+
 /* Returns 1 if the line was an event line (delivered or malformed), else 0. */
 static int event_line(struct qemulog *q, const char *p, size_t n)
 {
@@ -508,6 +507,11 @@ static int event_line(struct qemulog *q, const char *p, size_t n)
         if (parse_check_exception(&ev, &c))
             return count_error(q, "malformed check_exception line"), 1;
         ev.kind = QEMULOG_EV_CHECK_EXCEPTION;
+        event_now(q, &ev);
+    } else if (TAKE(&c, "Stopped execution of TB chain before ") == 0) {
+        if (parse_tb_stopped(&ev, &c))
+            return count_error(q, "malformed 'Stopped execution' line"), 1;
+        ev.kind = QEMULOG_EV_TB_STOPPED;
         event_now(q, &ev);
     } else if (n == 12 && memcmp(p, "Triple fault", 12) == 0) {
         ev.kind = QEMULOG_EV_TRIPLE_FAULT;

@@ -47,14 +47,15 @@
  *      instruction once;
  *    - hlt: a halted CPU runs no TB, so nothing is logged while halted (code);
  *    - PHANTOMS: a TB can be logged and then abandoned by its start-of-TB exit
- *      check (exit request, icount budget, TB invalidation) and is logged again
- *      when re-run: two consecutive identical states (same_as_prev).  57-60 of
- *      them from reset to 0x7c00 without -icount, 90 with (at the same steps in
- *      both runs).  E.g. f000 `movsbl %dl,%edx` at 0xe955b logged twice with
- *      every value equal.  The engine drops the first of such a pair unless
- *      the instruction jumps to itself (EB FE).  The same mechanism can put an
- *      abandoned state right before a hardware interrupt; it then reappears,
- *      equal, when the handler returns (not seen in the captures).
+ *      check (exit request, icount budget, TB invalidation).  57-60 of them
+ *      from reset to 0x7c00 without -icount, 90 with (at the same steps in both
+ *      runs); 137 in irqs.S's boot without -icount.  Usually it is logged again
+ *      when re-run (two equal consecutive states), but an exit request that
+ *      brings an interrupt delivers it first: the abandoned state is followed
+ *      by the handler and reappears when it returns (seen under load without
+ *      -icount).  Under -d exec, cpu_tb_exec prints "Stopped execution of TB
+ *      chain before 0xHOST [PC]" right after the abandoned TB's state, every
+ *      time: the engine drops the state that line names (TB_STOPPED).
  * 6. --steps N exactly: stop accepting at N (callback returns 1); the VM runs
  *    ahead by what the pipe holds (64 KiB = ~78 states, more with
  *    F_SETPIPE_SZ).  To park the VM exactly at N: at N - margin send \x03,
@@ -92,9 +93,6 @@ struct qemulog_cpu {
     uint32_t cc_op;             /* hash of the CCO name (DYNAMIC, EFLAGS, SUBL ...) */
     uint8_t cpl, inhibit_irq, a20, halted;  /* CPL= II= A20= HLT= */
     uint8_t wide;               /* 1: printed in the 64-bit form (RAX=, CS.L set) */
-    uint8_t same_as_prev;       /* on_step only: every value printed equals the
-                                 * previous step's (a re-logged, aborted TB; or a
-                                 * jump to itself: see the design notes) */
 };
 
 enum qemulog_event_kind {
@@ -108,6 +106,9 @@ enum qemulog_event_kind {
     QEMULOG_EV_SMM_RSM,         /* "SMM: after RSM" + a dump of the resumed state */
     QEMULOG_EV_RESET,           /* "CPU Reset (CPU n)" + a dump (-d cpu_reset) */
     QEMULOG_EV_TRIPLE_FAULT,    /* "Triple fault" */
+    QEMULOG_EV_TB_STOPPED,      /* -d exec: "Stopped execution of TB chain before
+                                 * 0xHOST [PC]": the TB whose state was logged
+                                 * last did not run (eip = its linear PC) */
     QEMULOG_EV_CODE,            /* -d in_asm: "0xPC:  bytes  mnemonic" of an
                                  * instruction QEMU just translated (eip = linear
                                  * PC, code/code_len its bytes) */
@@ -120,7 +121,7 @@ struct qemulog_event {
     uint32_t error_code;        /* INTERRUPT */
     int is_int;                 /* INTERRUPT: 1 = software INT n */
     uint16_t cs;                /* INTERRUPT: CS:EIP QEMU printed as IP= */
-    uint64_t eip;
+    uint64_t eip;               /* INTERRUPT; TB_STOPPED: the linear PC */
     uint64_t nsteps;            /* on_step calls made before this event */
     uint8_t code[16];           /* CODE: instruction bytes as QEMU printed them */
     uint8_t code_len;

@@ -6,16 +6,15 @@
  * --snapshot-at and BIOS-call breakpoints, and reads memory for snapshots.
  * The states come from the monitor commands `singlestep on` (one instruction
  * per translation block, so every instruction is logged) and
- * `log in_asm,cpu,int,cpu_reset,nochain` into a FIFO (qemu_fifo_log.h, which
+ * `log in_asm,cpu,int,cpu_reset,exec,nochain` into a FIFO (qemu_fifo_log.h, which
  * holds the facts about QEMU's logfile), parsed by qemu/qemulog.c.
  * What the log means (QEMU 7.2, see qemulog.h's notes):
  *   - Each state is the state *before* its instruction; in_asm gives its bytes.
  *   - At a breakpoint stop the log holds every executed instruction and not the
  *     one at the breakpoint; an `s` logs exactly one state.
  *   - A translation block can be logged and then abandoned before it runs (an
- *     interrupt was pending); it is logged again when it does run: two equal
- *     consecutive states.  The first of such a pair is dropped, unless the
- *     instruction jumps to itself.
+ *     exit request, an interrupt pending): -d exec then prints "Stopped
+ *     execution of TB chain" naming it, and that state is not recorded.
  *   - Under -icount a rep string instruction that ends on its count is logged
  *     once more at count 0 (rep_echo.h): that state is not recorded.
  *   - Serial lines are stamped from the trace: each recorded `out` to COM1's
@@ -46,7 +45,7 @@
 struct logeng {
     struct recorder *r;
     struct qemu_fifo_log log;
-    struct hvt_step pending;    /* last logged state, held back: phantom check */
+    struct hvt_step pending;    /* last logged state, held back: it may be abandoned */
     int have_pending;
     struct hvt_step last;       /* last recorded step: rep extra-pass check */
     int have_last;
@@ -104,9 +103,7 @@ static void fill_step(struct logeng *e, const struct hvt_state *st, struct hvt_s
 static int on_step(void *priv, const struct qemulog_cpu *cpu)
 {
     struct logeng *e = priv;
-    /* A re-logged, abandoned block: the earlier copy never ran. */
-    int phantom = cpu->same_as_prev && e->have_pending && !rec_jumps_to_itself(&e->pending);
-    if (!phantom && append_pending(e))
+    if (append_pending(e))
         return 1;
     fill_step(e, &cpu->st, &e->pending);
     e->have_pending = 1;
@@ -143,6 +140,11 @@ static int on_event(void *priv, const struct qemulog_event *ev)
     struct logeng *e = priv;
     if (ev->kind == QEMULOG_EV_HWINT || ev->kind == QEMULOG_EV_CHECK_EXCEPTION)
         return interrupt_event(e, ev);
+    if (ev->kind == QEMULOG_EV_TB_STOPPED) {    /* the held-back state never ran */
+        if (e->have_pending && hvt_state_pc(&e->pending.st) == ev->eip)
+            e->have_pending = 0;
+        return 0;
+    }
     static const char *const names[] = {
         [QEMULOG_EV_SMM_ENTER] = "smm-enter", [QEMULOG_EV_SMM_RSM] = "smm-rsm",
         [QEMULOG_EV_TRIPLE_FAULT] = "triple-fault", [QEMULOG_EV_RESET] = "cpu-reset",
@@ -161,7 +163,7 @@ static int on_event(void *priv, const struct qemulog_event *ev)
 
 static int start_logging(struct logeng *e, hvt_error *err)
 {
-    if (qemu_fifo_log_start(&e->log, e->r->rsp, e->r->proc.dir, "in_asm,cpu,int,cpu_reset,nochain",
+    if (qemu_fifo_log_start(&e->log, e->r->rsp, e->r->proc.dir, "in_asm,cpu,int,cpu_reset,exec,nochain",
                             on_step, on_event, e, err))
         return -1;
     return qemu_monitor_quiet(e->r->rsp, "singlestep on", err);

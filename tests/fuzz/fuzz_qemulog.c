@@ -18,7 +18,6 @@ static int on_step(void *priv, const struct qemulog_cpu *c)
     if (c->st.known != K_ALL)
         abort();
     mix(priv, c->st.f, sizeof c->st.f);
-    mix(priv, &c->same_as_prev, 1);
     return 0;
 }
 

@@ -421,28 +421,32 @@ static size_t first_block(const char *text)
     return (size_t)(strchr(end, '\n') + 1 - text);
 }
 
-UNIT_TEST(identical_consecutive_blocks_are_flagged)
+/* -d exec: a TB logged and then abandoned before it ran is named by the
+ * "Stopped execution of TB chain" line that follows its state (QEMU 7.2
+ * cpu_tb_exec; captured, both PC widths): an event with its linear PC, between
+ * the abandoned state and the state of the same TB when it does run. */
+UNIT_TEST(abandoned_tb_is_named_by_a_tb_stopped_event)
 {
-    size_t len;
-    char *text = load("i386_reset.qemulog", &len);
-    CHECK(text != NULL);
-    size_t n = first_block(text);
-    char *two = malloc(2 * n + 1);
-    memcpy(two, text, n);
-    memcpy(two + n, text, n);
-    struct rec *r = calloc(1, sizeof *r);
-    parse(two, 2 * n, 0, r);
-    CHECK_EQ_U64(r->nsteps, 2);
-    CHECK_EQ_U64(r->steps[0].same_as_prev, 0);
-    CHECK_EQ_U64(r->steps[1].same_as_prev, 1);
-    char *ccs = strstr(two + n, "CCS=00000000");     /* differ only in CC_SRC */
-    ccs[11] = '1';
-    memset(r, 0, sizeof *r);
-    parse(two, 2 * n, 0, r);
-    CHECK_EQ_U64(r->steps[1].same_as_prev, 0);
-    free(two);
-    free(text);
-    free(r);
+    static const char *const tb_logs[] = { "x86_64_tb_stopped.qemulog",
+                                            "i386_tb_stopped.qemulog" };
+    static const uint64_t pcs[] = { 0xf7aef, 0xea594 };
+    for (int f = 0; f < 2; f++) {
+        size_t len;
+        char *text = load(tb_logs[f], &len);
+        CHECK(text != NULL);
+        struct rec *r = calloc(1, sizeof *r);
+        struct qemulog_stats st = parse(text, len, 7, r);
+        CHECK_EQ_U64(st.errors, 0);
+        CHECK_EQ_U64(r->nsteps, 2);
+        CHECK_EQ_U64(r->nevents, 1);
+        CHECK_EQ_U64(r->events[0].kind, QEMULOG_EV_TB_STOPPED);
+        CHECK_EQ_U64(r->events[0].eip, pcs[f]);
+        CHECK_EQ_U64(r->events[0].nsteps, 1);
+        CHECK_EQ_U64(hvt_state_pc(&r->steps[0].st), pcs[f]);
+        CHECK_EQ_U64(hvt_state_pc(&r->steps[1].st), pcs[f]);
+        free(text);
+        free(r);
+    }
 }
 
 /* Parse text built from pieces; returns stats, steps in r. */
