@@ -312,13 +312,18 @@ static int halted(struct rspeng *e, struct hvt_step *x, hvt_error *err)
 }
 
 /* QEMU ended inside x (isa-debug-exit's `out`, a triple fault under
- * -no-reboot): x is the run's last step. */
+ * -no-reboot): x is the run's last step.  An attached stub that hangs up
+ * while x writes to isa-debug-exit's ports (r->end_mem held) ended the
+ * session there: nobody can ask its exit status. */
 static int ended(struct rspeng *e, struct hvt_step *x, int srt, struct rsp_stop *st,
                  hvt_error *err)
 {
     struct recorder *r = e->r;
-    int rc = !srt && rec_stop_ends(r, st) && !err->msg[0] ? (rec_note_qemu_end(r), 1)
-                                                          : rec_rsp_failed(r, err);
+    int hung_up_at_exit = srt && r->o->attach && r->end_mem;
+    if (hung_up_at_exit)
+        hvt_error_clear(err);
+    int rc = hung_up_at_exit || (!srt && rec_stop_ends(r, st) && !err->msg[0])
+             ? (rec_note_qemu_end(r), 1) : rec_rsp_failed(r, err);
     fill_code(e, x);
     if (rc == 1 && (flush_held(e, x, err) || record_executed(e, x, err) ||
                     flush_held(e, NULL, err)))

@@ -20,8 +20,11 @@
  * may not have completed in it (a kill lands anywhere in an instruction's
  * execution; QEMU logs a state before running it).
  * Not here: snapshots of a VM that still exists (recorder.c).
+ * Attached (--attach), nobody can ask the exit status: a session that ended
+ * inside such an `out` keeps the memory read before it, and says so.
  * Invariant: at most one held memory image; it is stored at most once, as
- * "end", and only for a QEMU that ended through isa-debug-exit.
+ * "end", and only for a QEMU that ended through isa-debug-exit (or, attached,
+ * whose gdbstub ended the session inside that `out`).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +91,13 @@ static int end_from_ram(struct recorder *r, const char *what, hvt_error *err)
 int rec_end_after_exit(struct recorder *r, hvt_error *err)
 {
     int how = how_it_ended(r);
+    if (r->o->attach && r->end_mem) {   /* whose exit status nobody can ask */
+        rundb_add_event(r->db, r->nsteps, "end-before-exit",
+                        "end snapshot read before the out to port 0xf4 (isa-debug-exit's, if "
+                        "the attached QEMU has one) in whose step the gdbstub ended the "
+                        "session (an out writes no memory)", NULL);
+        return rec_store_snapshot(r, "end", r->end_mem, RECORD_SNAP_BYTES, err);
+    }
     if (how == 2 && r->proc.has_ram)
         return end_from_ram(r, "end snapshot = the guest's RAM 0-0x9ffff when QEMU was "
                             "killed (RAM file): the last recorded step may or may not have "

@@ -143,6 +143,29 @@ else
     hvt_fail attach_records_a_users_qemu "$(tail -1 "$t/attach.out") / first PCs: $first"
 fi
 
+# --attach to the end: hello leaves through isa-debug-exit, which ends the
+# user's QEMU inside the `out`; the end snapshot was read before it.  Truth:
+# hello's own boot sector at 0x7c00 (hello.bin) and its documented count
+# (820 instructions from 0x7c00 to the `out`, hello.S's header).
+rm -f "$t/attach2.sock"
+timeout 60 qemu-system-x86_64 -S -display none -no-reboot -cpu qemu64,+svm,+npt -m 32 \
+    -icount shift=5,sleep=off \
+    -drive "file=$(hvt_guest_img hello),format=raw,snapshot=on" -serial none \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -gdb "unix:$t/attach2.sock,server=on,wait=off" &
+qpid=$!
+hvt_at_exit "kill $qpid 2>/dev/null"
+for _ in $(seq 50); do [ -S "$t/attach2.sock" ] && break; sleep 0.1; done
+"$HVT" record --attach "unix:$t/attach2.sock" --from 0000:7c00 --timeout 120 -o "$t/attach2.db" > "$t/attach2.out" 2>&1
+kill $qpid 2>/dev/null
+"$HVT" mem "$t/attach2.db" end -o "$t/attach2.end" > /dev/null 2>&1
+n=$(sqlite3 "$t/attach2.db" "SELECT steps FROM run_info" 2>&1)
+if [ "$n" = 820 ] && [ "$(sqlite3 "$t/attach2.db" "SELECT group_concat(label || '@' || step) FROM snapshots")" = "start@0,end@820" ] &&
+   cmp -s <(tail -c +$((0x7c00 + 1)) "$t/attach2.end" | head -c 512) "$(dirname "$(hvt_guest_img hello)")/hello.bin"; then
+    hvt_ok attach_to_isa_debug_exit_has_end_snapshot
+else
+    hvt_fail attach_to_isa_debug_exit_has_end_snapshot "$n steps, snapshots $(sqlite3 "$t/attach2.db" "SELECT group_concat(label || '@' || step) FROM snapshots" 2>&1); $(tail -1 "$t/attach2.out")"
+fi
+
 # A triple fault ends the run incomplete, on the instruction the guest names
 # (it prints "TRIPLE at <linear>"), in both engines; the log engine knows it
 # was a triple fault from QEMU's own log.
