@@ -21,6 +21,7 @@
  *   cc -O2 -I. -o build/diff_bench bench/diff_bench.c build/libhvtrace.a \
  *      -lsqlite3 -lexpat -lcapstone -lz -lm && build/diff_bench [big]
  */
+#include "compare/compare.h"
 #include "diffing/align.h"
 #include "diffing/chain.h"
 #include "diffing/hunkclass.h"
@@ -30,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 #include <inttypes.h>
 
@@ -153,17 +156,20 @@ static int collect(void *priv, const struct align_hunk *h)
     return 0;
 }
 
-/* Steps made from a trace's tokens: flat 32-bit code, `mov %ebx,%eax` everywhere
- * except the deciding step, `cmp 0x1000,%eax` (3b 05 00 10 00 00). */
+/* Steps made from a trace's tokens: flat 32-bit code, `mov %ebx,%eax` (then a
+ * nop; `mov %bx,%ax`, 66 89 d8, when `wide`, filling the token's 3 bytes)
+ * everywhere except the deciding step, `cmp 0x1000,%eax` (3b 05 00 10 00 00). */
 struct steps {
     const struct trace *tr;
     uint64_t decider;
+    int wide;
 };
 
 static int gen(void *priv, uint64_t from, uint64_t count, struct hvt_step *out, size_t *got,
                hvt_error *err)
 {
     static const uint8_t mov[16] = { 0x89, 0xd8, 0x90 }, cmp[16] = { 0x3b, 0x05, 0, 0x10 };
+    static const uint8_t mov16[16] = { 0x66, 0x89, 0xd8 };
     const struct steps *s = priv;
     (void)err;
     *got = 0;
@@ -176,7 +182,7 @@ static int gen(void *priv, uint64_t from, uint64_t count, struct hvt_step *out, 
         st->st.f[HVT_RIP] = align_tok_pc(&itab, &s->tr->t[i]);
         st->st.f[HVT_RAX] = 0x1234;
         st->mode = HVT_MODE_32;
-        memcpy(st->insn, i == s->decider ? cmp : mov, 16);
+        memcpy(st->insn, i == s->decider ? cmp : s->wide ? mov16 : mov, 16);
         st->insn_len = i == s->decider ? 6 : 3;
     }
     return 0;
@@ -191,7 +197,7 @@ static double chain_time(const struct trace *a, const struct trace *b, const str
         hunkclass_classify(&sides, &hs->h[i], &v);
         if (v.cls != HUNK_MEANINGFUL || !hs->h[i].a_begin || !hs->h[i].b_begin)
             continue;
-        struct steps sa = { a, hs->h[i].a_begin - 1 }, sb = { b, hs->h[i].b_begin - 1 };
+        struct steps sa = { a, hs->h[i].a_begin - 1, 0 }, sb = { b, hs->h[i].b_begin - 1, 0 };
         struct chain_run r[2] = { { .nsteps = a->n, .read = gen, .priv = &sa },
                                   { .nsteps = b->n, .read = gen, .priv = &sb } };
         uint64_t last[2] = { sa.decider, sb.decider };
@@ -215,14 +221,114 @@ static double chain_time(const struct trace *a, const struct trace *b, const str
     return -1;
 }
 
+/* ---- `diff_bench runs [big]`: the whole of `hvtrace diff`, on run files ---- */
+
+#define RUNS_CHUNK 256      /* steps generated per rundb_append_step batch */
+
+/* A trace as a run file (db/rundb.h); B names the hypervisor range its
+ * excluded steps run in, as the recorder does (meta hv_range). */
+static int write_run(const struct trace *tr, const char *path, int hv, hvt_error *err)
+{
+    static struct hvt_step buf[RUNS_CHUNK];
+    struct steps s = { tr, UINT64_MAX, 1 };
+    rundb *db;
+    if (rundb_create(&db, path, 1, err) < 0)
+        return -1;
+    int rc = hv ? rundb_set_meta(db, "hv_range", "7000000-70fffff", err) : 0;
+    for (uint64_t i = 0; rc == 0 && i < tr->n; i += RUNS_CHUNK) {
+        size_t got;
+        gen(&s, i, RUNS_CHUNK, buf, &got, err);
+        for (size_t k = 0; rc == 0 && k < got; k++)
+            rc = rundb_append_step(db, &buf[k], err);
+    }
+    if (rc == 0)
+        rc = rundb_finish(db, RUNDB_COMPLETE, "synthetic (diff_bench)", err);
+    rundb_close(db);
+    return rc;
+}
+
+/* In a child process, so that the traces held to write the files do not count
+ * in the parent's peak RSS. */
+static int write_runs(const char *pa, const char *pb, int big)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct trace a = { 0 }, b = { 0 };
+        hvt_error err = { "" };
+        boot(&a, 0, big);
+        boot(&b, 1, big);
+        if (write_run(&a, pa, 0, &err) < 0 || write_run(&b, pb, 1, &err) < 0) {
+            fprintf(stderr, "diff_bench: %s\n", err.msg);
+            _exit(2);
+        }
+        _exit(0);
+    }
+    int st;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st)
+           ? 0 : -1;
+}
+
+static double secs(const struct timespec *t0, const struct timespec *t1)
+{
+    return (double)(t1->tv_sec - t0->tv_sec) + (double)(t1->tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int runs_main(int big)
+{
+    char dir[] = "/tmp/hvt-diff-bench.XXXXXX", pa[64], pb[64];
+    if (!mkdtemp(dir))
+        return 2;
+    snprintf(pa, sizeof pa, "%s/a.db", dir);
+    snprintf(pb, sizeof pb, "%s/b.db", dir);
+    struct timespec t0, t1, c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = write_runs(pa, pb, big);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    rundb *a = NULL, *b = NULL;
+    struct report_diff d;
+    hvt_error err = { "" };
+    if (rc == 0) {
+        printf("run files written in %.1f s\n", secs(&t0, &t1));
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+        rc = rundb_open(&a, pa, &err) || rundb_open(&b, pb, &err) ||
+             report_diff_compute(&d, a, pa, b, pb, NULL, &err) ? -1 : 0;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    }
+    if (rc == 0) {
+        printf("hvtrace diff's computation (report_diff_compute): A %zu steps, B %zu steps, "
+               "%zu hunks, %llu meaningful, %zu chains of causes\n", d.side[0].ntok,
+               d.side[1].ntok, d.nhunks, (unsigned long long)d.classes[HUNK_MEANINGFUL],
+               d.nwhy);
+        printf("%.3f s (CPU %.3f s; goal %s); peak RSS %ld MiB%s\n", secs(&t0, &t1),
+               secs(&c0, &c1), big ? "<= 60 s" : "<= 5 s", peak_rss_kb() / 1024,
+               big ? " (goal <= 1024 MiB)" : "");
+        report_diff_free(&d);
+    } else {
+        fprintf(stderr, "diff_bench: %s\n", err.msg[0] ? err.msg : "writing the run files failed");
+    }
+    if (a)
+        rundb_close(a);
+    if (b)
+        rundb_close(b);
+    rundb_remove(pa);
+    rundb_remove(pb);
+    rmdir(dir);
+    return rc ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
     struct trace a = { 0 }, b = { 0 };
-    int big = argc > 1 && strcmp(argv[1], "big") == 0;
-    if (argc > 1 && !big) {
-        fprintf(stderr, "usage: diff_bench [big]\n");
+    int runs = argc > 1 && strcmp(argv[1], "runs") == 0;
+    int big = argc > 1 + runs && strcmp(argv[1 + runs], "big") == 0;
+    if (argc > 1 + runs + big) {
+        fprintf(stderr, "usage: diff_bench [runs] [big]\n");
         return 2;
     }
+    if (runs)
+        return runs_main(big);
     boot(&a, 0, big);
     boot(&b, 1, big);
     long rss_in = peak_rss_kb();

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #define ITAB_MIN_SLOTS 4096u
-#define ITAB_MAX_IDS   UINT32_MAX      /* ids are 32 bits; slot 0 means empty */
 
 void align_itab_init(struct align_itab *t)
 {
@@ -107,9 +106,9 @@ int align_itab_intern(struct align_itab *t, const struct align_insn *in, uint32_
             return 0;
         }
     }
-    if (t->n == ITAB_MAX_IDS - 1)
+    if (t->n > ALIGN_INSN_MAX)
         return hvt_error_set(err, "align: more than %u distinct instructions",
-                             ITAB_MAX_IDS - 1);
+                             ALIGN_INSN_MAX + 1);
     if (reserve(t) < 0)
         return hvt_error_set(err, "align: out of memory for %zu distinct instructions",
                              t->n + 1);

@@ -455,7 +455,7 @@ UNIT_TEST(same_former_hash_is_not_equal)
 }
 
 /* The table gives one id per (pc, mode, bytes): the same bytes at another pc
- * or in another mode are another instruction. */
+ * or in another mode are another instruction; ids stop at ALIGN_INSN_MAX. */
 UNIT_TEST(itab_one_id_per_key)
 {
     struct align_itab t;
@@ -483,6 +483,16 @@ UNIT_TEST(itab_one_id_per_key)
     CHECK(id[2] != id[0] && id[3] != id[0] && id[2] != id[3]);
     CHECK_EQ_U64(t.n, 100003);
     CHECK_EQ_U64(t.v[id[2]].pc, 0x7c03);
+    /* A full table (ids fill a token's 24 bits) refuses a new instruction,
+     * still answers for a known one. */
+    size_t n = t.n;
+    t.n = (size_t)ALIGN_INSN_MAX + 1;
+    in.pc = 0x9000;
+    CHECK(align_itab_intern(&t, &in, &id[0], &err) < 0);
+    CHECK(strstr(err.msg, "more than 16777216 distinct instructions"));
+    in.pc = 0x7c00;
+    CHECK(align_itab_intern(&t, &in, &id[0], &err) == 0 && id[0] == id[4]);
+    t.n = n;
     align_itab_free(&t);
 }
 

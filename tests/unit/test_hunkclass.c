@@ -22,11 +22,11 @@ static struct align_token tok(uint64_t pc, uint8_t op, uint8_t cf)
 {
     struct align_insn in = { .pc = pc, .bytes = { op }, .nbytes = 1, .len = 1,
                              .mode = HVT_MODE_16, .cf = cf };
-    struct align_token t = { 0 };
+    uint32_t id;
     hvt_error err = { "" };
-    if (align_itab_intern(&itab, &in, &t.insn, &err) < 0)
+    if (align_itab_intern(&itab, &in, &id, &err) < 0)
         abort();
-    return t;
+    return (struct align_token){ .insn = id };
 }
 
 /* Tokens at pcs base, base+1, ..., each a nop. */

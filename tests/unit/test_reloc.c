@@ -34,11 +34,11 @@ static struct align_token tok(uint64_t pc, uint8_t len, uint8_t mode)
 {
     struct align_insn in = { .pc = pc, .nbytes = len, .len = len, .mode = mode, .cf = 0 };
     memset(in.bytes, 0x90, len);
-    struct align_token t = { 0 };
+    uint32_t id;
     hvt_error err = { "" };
-    if (align_itab_intern(&itab, &in, &t.insn, &err) < 0)
+    if (align_itab_intern(&itab, &in, &id, &err) < 0)
         abort();
-    return t;
+    return (struct align_token){ .insn = id };
 }
 
 static void tokens(struct align_token *t, size_t n, uint64_t base)
