@@ -10,10 +10,15 @@
  * every step back to the start (its worst case).
  * `diff_bench big` adds 29M common steps and, in B, 32M excluded hypervisor
  * steps in 10,000 stretches: a 34.9M against a 67.1M-step pair (issue 10's
- * goal: <= 60 s and <= 1 GiB peak).  Tokens are 8 bytes a step, naming
+ * goal: <= 60 s and <= 1 GiB peak).  Tokens are 4 bytes a step, naming
  * instructions in a table both traces share (diffing/align_itab.c), as
  * compare.c builds them; the pair has 1.4M distinct instructions (a SeaBIOS
- * boot ~11.8k).  Figures are in the README's Benchmarks.  The digest line
+ * boot ~11.8k).
+ * `diff_bench runs [big]` writes the pair as two run files (in /tmp, by a
+ * child process) and times report_diff_compute on them: all of `hvtrace
+ * diff` but the rendering (reading the steps back, tokens, alignment, BIOS
+ * calls, registers at every aligned pair, four chains of causes read from
+ * the files), with its peak RSS.  Figures are in the README's Benchmarks.  The digest line
  * hashes the hunks, to check that a change keeps the diff's output (6M pair
  * 300066d6893a1247, big pair 093412c9f2b92228 since 2026-11-30).
  * Not a test: prints figures.

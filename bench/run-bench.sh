@@ -127,11 +127,19 @@ if [ -f "$IRQS" ]; then
 fi
 
 # Diff of two ~6M-step synthetic traces sharing a long prefix, then of a
-# 34.9M against a 67.1M-step pair (about 0.9 GiB of memory, a minute of setup).
+# 34.9M against a 67.1M-step pair (about 0.5 GiB of memory, a minute of setup),
+# then hvtrace diff's whole computation on the 6M pair written as run files
+# (and on the big pair with BENCH_DIFF_RUNS_BIG=1).
 if cc -O2 -I"$root" -o "$tmp/diff_bench" "$root/bench/diff_bench.c" "$B/libhvtrace.a" \
       -lsqlite3 -lexpat -lcapstone -lz -lm; then
     printf '\nDiff (bench/diff_bench.c, goal <= 5 s):\n'
     "$tmp/diff_bench"
     printf '\nDiff, 35M against 67M steps (diff_bench big, goal <= 60 s, <= 1 GiB peak):\n'
     "$tmp/diff_bench" big
+    printf '\nhvtrace diff on run files of the ~6M pair (diff_bench runs):\n'
+    "$tmp/diff_bench" runs
+    if [ -n "${BENCH_DIFF_RUNS_BIG:-}" ]; then   # ~15 min, 0.7 GB in $TMPDIR
+        printf '\nhvtrace diff on run files of the 35M/67M pair (diff_bench runs big):\n'
+        "$tmp/diff_bench" runs big
+    fi
 fi
