@@ -511,7 +511,12 @@ static int event_line(struct qemulog *q, const char *p, size_t n)
     } else if (TAKE(&c, "Stopped execution of TB chain before ") == 0) {
         if (parse_tb_stopped(&ev, &c))
             return count_error(q, "malformed 'Stopped execution' line"), 1;
-        ev.kind = QEMULOG_EV_TB_STOPPED;
+        ev.kind = QEMULOG_EV_TB_ABANDONED;
+        event_now(q, &ev);
+    } else if (TAKE(&c, "cpu_io_recompile: rewound execution of TB to ") == 0) {
+        if (take_hex(&c, &ev.eip))
+            return count_error(q, "malformed 'cpu_io_recompile' line"), 1;
+        ev.kind = QEMULOG_EV_TB_ABANDONED;
         event_now(q, &ev);
     } else if (n == 12 && memcmp(p, "Triple fault", 12) == 0) {
         ev.kind = QEMULOG_EV_TRIPLE_FAULT;

@@ -55,7 +55,11 @@
  *      by the handler and reappears when it returns (seen under load without
  *      -icount).  Under -d exec, cpu_tb_exec prints "Stopped execution of TB
  *      chain before 0xHOST [PC]" right after the abandoned TB's state, every
- *      time: the engine drops the state that line names (TB_STOPPED).
+ *      time.  Under -icount an I/O access (MMIO such as VGA memory, a port)
+ *      in a TB that may not do I/O makes QEMU undo the TB and run it again
+ *      (cpu_io_recompile): "cpu_io_recompile: rewound execution of TB to PC"
+ *      follows the undone state (7 of them in hostile.S's boot).  The engine
+ *      drops the state either line names (TB_ABANDONED).
  * 6. --steps N exactly: stop accepting at N (callback returns 1); the VM runs
  *    ahead by what the pipe holds (64 KiB = ~78 states, more with
  *    F_SETPIPE_SZ).  To park the VM exactly at N: at N - margin send \x03,
@@ -106,9 +110,12 @@ enum qemulog_event_kind {
     QEMULOG_EV_SMM_RSM,         /* "SMM: after RSM" + a dump of the resumed state */
     QEMULOG_EV_RESET,           /* "CPU Reset (CPU n)" + a dump (-d cpu_reset) */
     QEMULOG_EV_TRIPLE_FAULT,    /* "Triple fault" */
-    QEMULOG_EV_TB_STOPPED,      /* -d exec: "Stopped execution of TB chain before
-                                 * 0xHOST [PC]": the TB whose state was logged
-                                 * last did not run (eip = its linear PC) */
+    QEMULOG_EV_TB_ABANDONED,    /* -d exec: the TB whose state was logged last did
+                                 * not run (eip = its linear PC): "Stopped
+                                 * execution of TB chain before 0xHOST [PC]" (not
+                                 * started) or "cpu_io_recompile: rewound
+                                 * execution of TB to PC" (an I/O access under
+                                 * -icount undid it; it runs again) */
     QEMULOG_EV_CODE,            /* -d in_asm: "0xPC:  bytes  mnemonic" of an
                                  * instruction QEMU just translated (eip = linear
                                  * PC, code/code_len its bytes) */
@@ -121,7 +128,7 @@ struct qemulog_event {
     uint32_t error_code;        /* INTERRUPT */
     int is_int;                 /* INTERRUPT: 1 = software INT n */
     uint16_t cs;                /* INTERRUPT: CS:EIP QEMU printed as IP= */
-    uint64_t eip;               /* INTERRUPT; TB_STOPPED: the linear PC */
+    uint64_t eip;               /* INTERRUPT; TB_ABANDONED: the linear PC */
     uint64_t nsteps;            /* on_step calls made before this event */
     uint8_t code[16];           /* CODE: instruction bytes as QEMU printed them */
     uint8_t code_len;

@@ -13,8 +13,9 @@
  *   - At a breakpoint stop the log holds every executed instruction and not the
  *     one at the breakpoint; an `s` logs exactly one state.
  *   - A translation block can be logged and then abandoned before it runs (an
- *     exit request, an interrupt pending): -d exec then prints "Stopped
- *     execution of TB chain" naming it, and that state is not recorded.
+ *     exit request, an interrupt pending) or undone by an I/O access under
+ *     -icount: -d exec then prints "Stopped execution of TB chain" or
+ *     "cpu_io_recompile: rewound" naming it, and that state is not recorded.
  *   - Under -icount a rep string instruction that ends on its count is logged
  *     once more at count 0 (rep_echo.h): that state is not recorded.
  *   - Serial lines are stamped from the trace: each recorded `out` to COM1's
@@ -140,7 +141,7 @@ static int on_event(void *priv, const struct qemulog_event *ev)
     struct logeng *e = priv;
     if (ev->kind == QEMULOG_EV_HWINT || ev->kind == QEMULOG_EV_CHECK_EXCEPTION)
         return interrupt_event(e, ev);
-    if (ev->kind == QEMULOG_EV_TB_STOPPED) {    /* the held-back state never ran */
+    if (ev->kind == QEMULOG_EV_TB_ABANDONED) {  /* the held-back state did not run */
         if (e->have_pending && hvt_state_pc(&e->pending.st) == ev->eip)
             e->have_pending = 0;
         return 0;

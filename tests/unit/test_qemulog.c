@@ -421,16 +421,19 @@ static size_t first_block(const char *text)
     return (size_t)(strchr(end, '\n') + 1 - text);
 }
 
-/* -d exec: a TB logged and then abandoned before it ran is named by the
- * "Stopped execution of TB chain" line that follows its state (QEMU 7.2
- * cpu_tb_exec; captured, both PC widths): an event with its linear PC, between
- * the abandoned state and the state of the same TB when it does run. */
-UNIT_TEST(abandoned_tb_is_named_by_a_tb_stopped_event)
+/* -d exec: a TB logged and then abandoned before it ran ("Stopped execution
+ * of TB chain", QEMU 7.2 cpu_tb_exec) or undone by an I/O access under -icount
+ * ("cpu_io_recompile: rewound") is named by the line that follows its state
+ * (captured, both PC widths): an event with its linear PC, between the
+ * abandoned state and the state of the same TB when it does run. */
+UNIT_TEST(abandoned_tb_is_named_by_an_event)
 {
     static const char *const tb_logs[] = { "x86_64_tb_stopped.qemulog",
-                                            "i386_tb_stopped.qemulog" };
-    static const uint64_t pcs[] = { 0xf7aef, 0xea594 };
-    for (int f = 0; f < 2; f++) {
+                                           "i386_tb_stopped.qemulog",
+                                           "x86_64_tb_rewound.qemulog",
+                                           "i386_tb_rewound.qemulog" };
+    static const uint64_t pcs[] = { 0xf7aef, 0xea594, 0xee295, 0xee295 };
+    for (int f = 0; f < 4; f++) {
         size_t len;
         char *text = load(tb_logs[f], &len);
         CHECK(text != NULL);
@@ -439,7 +442,7 @@ UNIT_TEST(abandoned_tb_is_named_by_a_tb_stopped_event)
         CHECK_EQ_U64(st.errors, 0);
         CHECK_EQ_U64(r->nsteps, 2);
         CHECK_EQ_U64(r->nevents, 1);
-        CHECK_EQ_U64(r->events[0].kind, QEMULOG_EV_TB_STOPPED);
+        CHECK_EQ_U64(r->events[0].kind, QEMULOG_EV_TB_ABANDONED);
         CHECK_EQ_U64(r->events[0].eip, pcs[f]);
         CHECK_EQ_U64(r->events[0].nsteps, 1);
         CHECK_EQ_U64(hvt_state_pc(&r->steps[0].st), pcs[f]);
