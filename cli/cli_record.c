@@ -327,6 +327,7 @@ int cmd_record(int argc, char **argv)
     ra.o.interrupted = &record_interrupted;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
     signal(SIGPIPE, SIG_IGN);
     struct record_result res;
     rc = record_run(&ra.o, &res, &err);

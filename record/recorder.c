@@ -854,6 +854,15 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     int frc = rundb_finish(r.db, res->complete ? RUNDB_COMPLETE : RUNDB_INCOMPLETE,
                            res->reason, rc < 0 ? &ferr : err);
     rundb_close(r.db);
+    if (!frc && r.tmp_out[0] && o->interrupted && *o->interrupted &&
+        access(o->out, F_OK) == 0) {
+        /* --force: an interrupted run is not finished; the old run stays. */
+        rundb_remove(r.tmp_out);
+        release(&r);
+        hvt_error_clear(err);
+        return hvt_error_set(err, "interrupted by signal %d: the new run was discarded, "
+                             "%s left as it was", (int)*o->interrupted, o->out);
+    }
     if (!frc && r.tmp_out[0])
         frc = rundb_replace(r.tmp_out, o->out, rc < 0 ? &ferr : err);
     release(&r);

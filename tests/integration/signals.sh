@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Signals to the recorder (README, How a recording ends).  Ctrl-C during
+# `record --force -o OLD` must leave OLD as it was (it is replaced only once the
+# new run is finished), with one line and exit 2, and no unfinished file left.
+# SIGHUP (a closed terminal) ends the recording like SIGINT/SIGTERM: the steps so
+# far are kept, with an end snapshot and "incomplete: interrupted by signal 1".
+# The truth for "as it was": the old file's sha256 before and after.
+. "$(dirname "$0")/../lib.sh"
+hvt_need qemu-system-x86_64 sqlite3
+HVT=$HVT_BUILD/hvtrace
+C=$HVT_BUILD/guests/cases
+t=$(hvt_tmpdir)
+export TMPDIR=$t/tmp
+mkdir -p "$TMPDIR"
+
+# 1. Ctrl-C during --force keeps the old run.
+old=$t/keep.db
+"$HVT" record --steps 50 -o "$old" "$C/irqs.img" > /dev/null 2>&1
+before=$(sha256sum < "$old")
+"$HVT" record --force -o "$old" "$C/irqs.img" > "$t/out" 2> "$t/err" &
+rec=$!
+for i in $(seq 1 100); do
+    ls "$t" | grep -q '^keep\.db\.hvtrace-new-' && break
+    sleep 0.1
+done
+sleep 1
+kill -INT $rec
+wait $rec; rc=$?
+why=
+[ "$(sha256sum < "$old")" = "$before" ] || why="$why the old run changed (now: $("$HVT" info "$old" 2>&1 | grep '^status'));"
+[ $rc = 2 ] || why="$why exit $rc;"
+[ "$(wc -l < "$t/err")" = 1 ] && grep -q "interrupted by signal 2.*keep.db" "$t/err" || why="$why stderr '$(cat "$t/err")';"
+left=$(ls "$TMPDIR"; ls "$t" | grep -E '^keep\.db.+')
+[ -z "$left" ] || why="$why left: $(echo $left);"
+[ -z "$why" ] && hvt_ok force_sigint_keeps_old_run || hvt_fail force_sigint_keeps_old_run "$why"
+
+# 2. SIGHUP ends the recording cleanly.
+run=$t/hup.db
+"$HVT" record -o "$run" "$C/irqs.img" > "$t/out" 2> "$t/err" &
+rec=$!
+for i in $(seq 1 100); do
+    [ -e "$run" ] && break
+    sleep 0.1
+done
+sleep 1
+kill -HUP $rec
+wait $rec; rc=$?
+"$HVT" info "$run" > "$t/info" 2>&1
+status=$(sed -n 's/^status *//p' "$t/info")
+why=
+[ $rc = 0 ] || why="$why exit $rc;"
+[ "$status" = "incomplete: interrupted by signal 1" ] || why="$why status '$status';"
+grep -Eq '^ +#[0-9]+ +step [0-9]+ +end ' "$t/info" || why="$why no end snapshot;"
+[ -z "$why" ] && hvt_ok sighup_ends_recording || hvt_fail sighup_ends_recording "$why"
