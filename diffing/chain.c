@@ -140,10 +140,35 @@ struct view {
     uint64_t smbase;
 };
 
+/* Every instruction writes RIP (SDM vol 1, 3.5): the next instruction's
+ * address, or a branch's target.  RIP elsewhere after a straight-line
+ * instruction was an event's doing. */
+static int rip_written(const struct view *d)
+{
+    uint64_t m = stack_mask(d->st);
+    uint64_t next = (d->st->st.f[HVT_RIP] + d->st->insn_len) & m;
+    return d->du->branch || (d->after->f[HVT_RIP] & m) == next;
+}
+
+/* CMOVcc whose condition is false writes nothing, except that in 64-bit mode
+ * a 32-bit destination is zero-extended (SDM vol 2, CMOVcc). */
+static int cmov_skipped(const struct view *d)
+{
+    const struct defuse *du = d->du;
+    return du->cc >= 0 && !defuse_cond_holds(du->cc, d->st->st.f[HVT_EFLAGS]) &&
+           !(d->st->mode == HVT_MODE_64 && du->nrw && du->rw[0].bits == 32);
+}
+
 static int insn_writes(const struct view *d, const struct chain_loc *l)
 {
     const struct defuse *du = d->du;
+    if (l->kind == CHAIN_LOC_REG && l->reg.field == HVT_RIP)
+        return rip_written(d);
+    if (l->kind == CHAIN_LOC_REG && l->reg.field == HVT_EFLAGS)
+        return du->fw != 0;
     if (l->kind == CHAIN_LOC_REG) {
+        if (cmov_skipped(d))
+            return 0;
         for (int i = 0; i < du->nrw; i++)
             if (reg_overlaps(&du->rw[i], &l->reg))
                 return 1;
@@ -246,13 +271,64 @@ static int zero_idiom(const struct defuse *du)
            du->nrr == 1 && du->nrw == 1 && du->nmem == 0 && !du->imm;
 }
 
+static struct chain_loc stack_slot(const struct def *d, unsigned off, unsigned len)
+{
+    const struct hvt_state *b = &d->st.st;
+    return (struct chain_loc){ .kind = CHAIN_LOC_MEM, .len = len,
+                               .addr = defuse_seg_base(b, HVT_SS) +
+                                       ((b->f[HVT_RSP] + off) & stack_mask(&d->st)) };
+}
+
+static int is_reg(const struct chain_loc *l, int field)
+{
+    return l->kind == CHAIN_LOC_REG && l->reg.field == field;
+}
+
+/* Inputs fixed by the instruction's definition rather than its operands
+ * (SDM vol 2): RIP of ret/iret from the stack, of an indirect jmp/call from
+ * its operand, else from the code (none); SP moved by a push or pop comes
+ * from SP; EFLAGS loaded by popf/iret from its stack slot, stored by pushf
+ * from EFLAGS.  -1 when the operands decide. */
+static int implicit_inputs(const struct def *d, const struct chain_loc *l, struct chain_loc *c)
+{
+    const struct defuse *du = &d->du;
+    if (is_reg(l, HVT_RIP)) {
+        if (!du->branch || du->imm || du->is_int)
+            return 0;
+        if (du->stack == DEFUSE_STACK_POP) {
+            c[0] = stack_slot(d, 0, du->opsize);
+            return 1;
+        }
+        return -1;
+    }
+    if ((l->kind == CHAIN_LOC_FLAGS || is_reg(l, HVT_EFLAGS)) && du->flags_load) {
+        c[0] = stack_slot(d, du->flags_off, du->opsize);
+        return 1;
+    }
+    if (is_reg(l, HVT_RSP) && du->stack != DEFUSE_STACK_NONE) {
+        c[0] = (struct chain_loc){ .kind = CHAIN_LOC_REG,
+                                   .reg = { HVT_RSP, 0, (uint8_t)(stack_mask(&d->st) == 0xffff
+                                                                  ? 16 : 32) } };
+        return 1;
+    }
+    if (l->kind == CHAIN_LOC_MEM && du->flags_store) {
+        c[0] = (struct chain_loc){ .kind = CHAIN_LOC_REG,
+                                   .reg = { HVT_EFLAGS, 0, (uint8_t)(du->opsize * 8) } };
+        return 1;
+    }
+    return -1;
+}
+
 /* The inputs a written value can come from, memory first, pure sources
  * before read-modify-write destinations, flags last. */
-static int inputs(const struct def *d, struct chain_loc *c)
+static int inputs(const struct def *d, const struct chain_loc *l, struct chain_loc *c)
 {
     const struct defuse *du = &d->du;
     const struct hvt_state *b = &d->st.st;
-    int n = 0;
+    int n = implicit_inputs(d, l, c);
+    if (n >= 0)
+        return n;
+    n = 0;
     if (zero_idiom(du) || du->origin != DEFUSE_FROM_OPERANDS || du->is_int)
         return 0;
     for (int i = 0; i < du->nmem; i++)
@@ -261,10 +337,7 @@ static int inputs(const struct def *d, struct chain_loc *c)
                                          .addr = defuse_mem_addr(&du->mem[i], b),
                                          .len = du->mem[i].size ? du->mem[i].size : 1 };
     if (du->stack == DEFUSE_STACK_POP && du->nrw)
-        c[n++] = (struct chain_loc){ .kind = CHAIN_LOC_MEM,
-                                     .addr = defuse_seg_base(b, HVT_SS) +
-                                             (b->f[HVT_RSP] & stack_mask(&d->st)),
-                                     .len = du->rw[0].bits / 8 ? du->rw[0].bits / 8 : 2 };
+        c[n++] = stack_slot(d, 0, du->opsize);      /* SDM vol 2, POP: operand size */
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < du->nrr; i++) {
             int also_written = 0;
@@ -400,8 +473,18 @@ static void insn_note(struct chain_link *lk, const struct def *d, const struct c
     } else if (from->kind == CHAIN_LOC_NONE) {
         lk->kind = d->kind == CHAIN_STORED ? CHAIN_STORED : CHAIN_CONSTANT;
         snprintf(lk->note, sizeof lk->note, "%s set %s from %s", d->du.mnemonic, loc,
+                 is_reg(l, HVT_RIP) ? (d->du.branch ? "its target (in the code, or the "
+                 "interrupt vector's entry)" : "its own address and length: the next "
+                 "instruction") :
                  d->du.is_int ? "the interrupt frame" : d->du.stack == DEFUSE_STACK_PUSH &&
                  d->du.mnemonic[0] == 'c' ? "its return address" : "a constant in the code");
+    } else if (is_reg(l, HVT_RSP) && is_reg(from, HVT_RSP) && d->du.stack) {
+        uint64_t m = stack_mask(&d->st);
+        int64_t by = (int64_t)((d->after.f[HVT_RSP] - d->st.st.f[HVT_RSP]) & m);
+        if (by > (int64_t)(m >> 1))
+            by -= (int64_t)m + 1;
+        snprintf(lk->note, sizeof lk->note, "%s moved %s by %+" PRId64 " (a %s)",
+                 d->du.mnemonic, loc, by, d->du.stack == DEFUSE_STACK_PUSH ? "push" : "pop");
     } else {
         if (d->kind == CHAIN_PRODUCED && from->kind == CHAIN_LOC_MEM)
             lk->kind = CHAIN_LOADED;
@@ -517,7 +600,7 @@ static int walk_step(struct walk *w)
         return 1;
     }
     written_reg(lk, &w->d);
-    w->ncand = inputs(&w->d, w->cand);
+    w->ncand = inputs(&w->d, &w->loc, w->cand);
     struct chain_loc none = { 0 };
     insn_note(lk, &w->d, &w->loc, w->ncand ? &w->cand[0] : &none);
     w->n = w->d.k;
@@ -536,8 +619,7 @@ static void walk_follow(struct walk *w, int i)
     if (prev && prev->kind == lk->kind && prev->pc == lk->pc && lk->pc &&
         !memcmp(&prev->loc, &lk->loc, sizeof lk->loc) &&
         !memcmp(&prev->from, &lk->from, sizeof lk->from)) {
-        prev->step = lk->step;
-        prev->value = lk->value;
+        prev->first = lk->step;     /* prev keeps the value the reader read */
         prev->repeat++;
         w->out->n--;
     }

@@ -76,7 +76,9 @@ struct chain_link {
     uint64_t step;              /* the step that decided, wrote or (event) preceded */
     uint64_t pc;                /* linear pc of that step */
     uint32_t repeat;            /* the same instruction carried the value round a loop
-                                 * this many more times (step: the earliest) */
+                                 * this many more times before (step: the last time, whose
+                                 * value the reader read; first: the earliest) */
+    uint64_t first;
     uint64_t related;           /* VMEXIT: the guest's last step; SMM: the SMI's step */
     uint8_t has_related;
     struct chain_loc loc;       /* the value this link explains */

@@ -5,7 +5,11 @@
  * mul, ECX of loop and rep, ESP of push) count as sources and results;
  * address registers of memory operands do not (they are in the mem entries).
  * EFLAGS bits follow Capstone's per-instruction flag table; an instruction it
- * does not describe (0) is taken to touch no flag.
+ * does not describe (0) is taken to touch no flag.  Side effects Capstone
+ * leaves out are added from the SDM: a segment load writes the selector and
+ * the hidden base, limit and attributes (vol 3, 3.4.3); iret, far ret, far
+ * jmp and far call load CS; lds/les/lss/lfs/lgs load their segment; popf and
+ * iret load EFLAGS from the stack, pushf stores it (vol 2, POPF, IRET, PUSHF).
  */
 #include "diffing/defuse.h"
 #include "common/disasm.h"
@@ -119,6 +123,76 @@ static void classify_mnemonic(struct defuse *d)
     d->is_int = !strcmp(m, "int") || !strcmp(m, "int3") || !strcmp(m, "into");
 }
 
+/* CMOVcc's condition from its Intel mnemonic (SDM vol 1, B.1, table B-1). */
+static int8_t cmov_cc(const char *m)
+{
+    static const char *const cc[16] = { "o", "no", "b", "ae", "e", "ne", "be", "a",
+                                        "s", "ns", "p", "np", "l", "ge", "le", "g" };
+    if (!starts(m, "cmov"))
+        return -1;
+    for (int i = 0; i < 16; i++)
+        if (!strcmp(m + 4, cc[i]))
+            return (int8_t)i;
+    return -1;
+}
+
+int defuse_cond_holds(int cc, uint64_t f)
+{
+    int cf = f & 1, pf = (f >> 2) & 1, zf = (f >> 6) & 1, sf = (f >> 7) & 1, of = (f >> 11) & 1;
+    int t[8] = { of, cf, zf, cf | zf, sf, pf, sf != of, zf | (sf != of) };
+    return (cc & 1) ? !t[(cc >> 1) & 7] : t[(cc >> 1) & 7];
+}
+
+/* The segment register a load writes, beyond its operands; -1 none. */
+static int loaded_seg(const char *m)
+{
+    static const struct { const char *m; int seg; } t[] = {
+        { "iret", HVT_CS }, { "iretd", HVT_CS }, { "iretq", HVT_CS }, { "retf", HVT_CS },
+        { "ljmp", HVT_CS }, { "lcall", HVT_CS }, { "lds", HVT_DS }, { "les", HVT_ES },
+        { "lss", HVT_SS }, { "lfs", HVT_FS }, { "lgs", HVT_GS },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(m, t[i].m))
+            return t[i].seg;
+    return -1;
+}
+
+/* A selector written writes its hidden base, limit and attributes too. */
+static void segment_side_effects(struct defuse *d)
+{
+    int seg = loaded_seg(d->mnemonic);
+    if (seg >= 0)
+        add_reg(d->rw, &d->nrw, (struct defuse_reg){ (uint8_t)(HVT_ES_SEL + seg), 0, 16 });
+    for (uint8_t i = 0, n = d->nrw; i < n; i++)
+        if (d->rw[i].field >= HVT_ES_SEL && d->rw[i].field < HVT_ES_SEL + HVT_NSEG) {
+            uint8_t s = (uint8_t)(d->rw[i].field - HVT_ES_SEL);
+            add_reg(d->rw, &d->nrw, (struct defuse_reg){ (uint8_t)(HVT_ES_BASE + s), 0, 64 });
+            add_reg(d->rw, &d->nrw, (struct defuse_reg){ (uint8_t)(HVT_ES_LIMIT + s), 0, 64 });
+            add_reg(d->rw, &d->nrw, (struct defuse_reg){ (uint8_t)(HVT_ES_ATTR + s), 0, 64 });
+        }
+}
+
+/* Operand size (SDM vol 1, 3.6: the mode's default, 66h switches 16 and
+ * 32; 64-bit mode's stack operations default to 64, iret to 32) and the
+ * EFLAGS traffic of popf, iret and pushf. */
+static void flags_traffic(struct defuse *d, const cs_insn *in, enum hvt_mode mode)
+{
+    const char *m = d->mnemonic;
+    int o16 = in->detail->x86.prefix[2] == 0x66;
+    d->opsize = mode == HVT_MODE_16 ? (o16 ? 4 : 2) : mode == HVT_MODE_32 ? (o16 ? 2 : 4)
+                : (o16 ? 2 : 8);
+    if (starts(m, "iret")) {
+        d->opsize = !strcmp(m, "iretq") ? 8 : !strcmp(m, "iretd") ? 4
+                    : mode == HVT_MODE_64 && !o16 ? 4 : d->opsize;
+        d->flags_load = 1;
+        d->flags_off = (uint8_t)(2 * d->opsize);     /* IP, CS, FLAGS (SDM vol 3, 6.12.1) */
+    } else if (starts(m, "popf")) {
+        d->flags_load = 1;
+    } else if (starts(m, "pushf")) {
+        d->flags_store = 1;
+    }
+}
+
 static void mem_operand(struct defuse *d, const cs_x86_op *op, uint8_t asize, int lea)
 {
     const x86_op_mem *mm = &op->mem;
@@ -151,6 +225,8 @@ static void from_detail(struct defuse *d, const cs_insn *in)
     for (uint8_t i = 0; i < x->op_count; i++) {
         const cs_x86_op *op = &x->operands[i];
         if (op->type == X86_OP_REG) {
+            if (!op->access && d->stack == DEFUSE_STACK_POP)    /* pop ds: no access given */
+                add_reg(d->rw, &d->nrw, creg(op->reg));
             if (op->access & CS_AC_READ)
                 add_reg(d->rr, &d->nrr, creg(op->reg));
             if (op->access & CS_AC_WRITE)
@@ -169,6 +245,11 @@ static void from_detail(struct defuse *d, const cs_insn *in)
     for (uint8_t i = 0; i < in->detail->regs_write_count; i++)
         add_reg(d->rw, &d->nrw, creg(in->detail->regs_write[i]));
     flags(x->eflags, &d->fr, &d->fw);
+    for (uint8_t i = 0; i < in->detail->groups_count; i++) {
+        uint8_t g = in->detail->groups[i];
+        d->branch |= g == CS_GRP_JUMP || g == CS_GRP_CALL || g == CS_GRP_RET ||
+                     g == CS_GRP_INT || g == CS_GRP_IRET || g == CS_GRP_BRANCH_RELATIVE;
+    }
 }
 
 int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defuse *d)
@@ -183,7 +264,10 @@ int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defus
     d->len = (uint8_t)in->size;
     snprintf(d->mnemonic, sizeof d->mnemonic, "%s", in->mnemonic);
     classify_mnemonic(d);
+    d->cc = cmov_cc(d->mnemonic);
     from_detail(d, in);
+    segment_side_effects(d);
+    flags_traffic(d, in, mode);
     if (d->is_int && !strcmp(d->mnemonic, "int3"))
         d->vector = 3;
     else if (d->is_int && !strcmp(d->mnemonic, "into"))

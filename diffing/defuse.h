@@ -30,7 +30,7 @@ struct defuse_mem {
     int64_t disp;
 };
 
-#define DEFUSE_MAXREG 8
+#define DEFUSE_MAXREG 12
 #define DEFUSE_MAXMEM 2
 
 enum defuse_stack { DEFUSE_STACK_NONE, DEFUSE_STACK_PUSH, DEFUSE_STACK_POP };
@@ -50,6 +50,13 @@ struct defuse {
     uint8_t imm;            /* has an immediate operand */
     uint8_t is_int;         /* int n / int3 / into: reads the IVT (real mode) */
     uint8_t vector;
+    uint8_t branch;         /* a control transfer (jmp, jcc, loop, call, ret, int, iret):
+                             * it may set RIP elsewhere than the next instruction */
+    uint8_t opsize;         /* operand size in bytes (2, 4, 8) of implicit stack traffic */
+    int8_t cc;              /* CMOVcc: its condition (SDM vol 1, B.1, table B-1), else -1 */
+    uint8_t flags_load;     /* popf, iret: EFLAGS loaded from [SS:SP + flags_off] */
+    uint8_t flags_off;
+    uint8_t flags_store;    /* pushf: the value pushed is EFLAGS */
     struct defuse_reg rr[DEFUSE_MAXREG], rw[DEFUSE_MAXREG];  /* value sources, results */
     uint32_t fr, fw;        /* EFLAGS bits tested, EFLAGS bits written */
     struct defuse_mem mem[DEFUSE_MAXMEM];
@@ -59,6 +66,9 @@ struct defuse {
 /* Decode b[0..len) executing in `mode`.  Returns 0, or -1 when Capstone cannot
  * decode it (out->ok 0). */
 int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defuse *out);
+
+/* Whether condition cc (0-15, SDM vol 1, B.1, table B-1) holds for eflags. */
+int defuse_cond_holds(int cc, uint64_t eflags);
 
 /* The linear address of memory operand m in state s: segment base (the
  * recorded one, else real-mode selector*16, else 0) plus the offset wrapped at

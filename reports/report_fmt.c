@@ -255,10 +255,10 @@ size_t report_fmt_link(const struct chain_link *lk, char *buf, size_t n)
         chain_loc_format(&lk->loc, loc, sizeof loc);
     if (lk->has_value)
         snprintf(val, sizeof val, " = 0x%" PRIx64, lk->value);
-    char rep[64] = "";
+    char rep[96] = "";
     if (lk->repeat)
-        snprintf(rep, sizeof rep, " (round a loop: %u more time%s after this)", lk->repeat,
-                 hvt_s(lk->repeat));
+        snprintf(rep, sizeof rep, " (round a loop: %u more time%s before this, the first at #%"
+                 PRIu64 ")", lk->repeat, hvt_s(lk->repeat), lk->first);
     return (size_t)snprintf(buf, n, "%s%s%s%s: %s%s",
                             chain_kind_name((enum chain_link_kind)lk->kind), loc[0] ? " " : "",
                             loc, val, lk->note, rep);

@@ -254,6 +254,102 @@ UNIT_TEST(link_names_the_register_written)
     CHECK(strstr(c.link[0].note, "loaded bx from [0x6ffe, 2 bytes]"));
 }
 
+/* What an instruction writes besides its operands, from the Intel SDM:
+ * TEST writes EFLAGS ("Flags Affected"), every instruction writes EIP (vol 1,
+ * 3.5), PUSHF stores EFLAGS, a CMOVcc whose condition is false writes nothing
+ * (vol 2, CMOVcc), POP moves SP by the operand size and loads its operand
+ * from [SS:SP], MOV to SS loads the hidden base too (vol 3, 3.4.3: real mode
+ * base = selector * 16). */
+UNIT_TEST(side_effects_per_sdm)
+{
+    start(&ta);
+    ta.cur.known |= HVT_K_SEGDESC;
+    step(&ta, "b80080", HVT_RAX, 0x8000, -1);                   /* mov ax, 0x8000 */
+    step(&ta, "85c0", HVT_EFLAGS, 0x86, -1);                    /* test ax, ax: SF PF */
+    step(&ta, "9c", HVT_RSP, 0x6ffe, -1);                       /* pushf */
+    step(&ta, "0f42d8", -1);                                    /* cmovb bx, ax: CF 0 */
+    step(&ta, "59", HVT_RCX, 0x86, HVT_RSP, 0x7000, -1);        /* pop cx */
+    step(&ta, "8ed0", HVT_SS_SEL, 0x8000, HVT_SS_BASE, 0x80000, -1);  /* mov ss, ax */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc l = reg("eflags");
+    CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.link[0].step, 1);
+    CHECK_EQ_U64(c.link[0].kind, CHAIN_PRODUCED);
+    CHECK_EQ_U64(c.link[0].value, 0x86);
+    l = reg("rip");
+    CHECK(chain_why(&r, 3, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.link[0].step, 2);                            /* pushf, not an event */
+    CHECK_EQ_U64(c.link[0].value, 0x7c06);
+    CHECK(c.link[0].kind == CHAIN_CONSTANT && strstr(c.link[0].note, "next instruction"));
+    l = reg("bx");
+    CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.link[0].kind, CHAIN_START);                  /* the cmov did not write */
+    l = reg("cx");
+    CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n >= 3);
+    CHECK(c.link[0].step == 4 && c.link[0].kind == CHAIN_LOADED);
+    CHECK(c.link[0].from.addr == 0x6ffe && c.link[0].from.len == 2);
+    CHECK(c.link[1].step == 2 && c.link[1].kind == CHAIN_STORED);   /* pushf stored flags */
+    CHECK_EQ_U64(c.link[1].from.reg.field, HVT_EFLAGS);
+    CHECK_EQ_U64(c.link[2].step, 1);                            /* which test set */
+    l = reg("sp");
+    CHECK(chain_why(&r, 5, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].step == 4 && c.link[0].kind == CHAIN_PRODUCED);
+    CHECK(c.link[0].value == 0x7000 && c.link[0].from.reg.field == HVT_RSP);
+    CHECK(strstr(c.link[0].note, "by +2"));
+    CHECK(c.link[1].step == 2 && strstr(c.link[1].note, "by -2"));
+    CHECK(chain_loc_parse_reg("ss.base", &l) == 0);
+    CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].step == 5 && c.link[0].kind == CHAIN_PRODUCED);
+    CHECK_EQ_U64(c.link[0].from.reg.field, HVT_RAX);
+}
+
+/* IRET pops IP, CS, FLAGS in that order (Intel SDM vol 2, IRET; vol 3,
+ * 20.1.4): IF comes from [SS:SP+4], IP from [SS:SP]. */
+UNIT_TEST(iret_loads_flags_from_the_frame)
+{
+    start(&ta);
+    step(&ta, "b80202", HVT_RAX, 0x202, -1);                    /* mov ax, 0x202 */
+    step(&ta, "50", HVT_RSP, 0x6ffe, -1);                       /* push ax: FLAGS */
+    step(&ta, "0e", HVT_RSP, 0x6ffc, -1);                       /* push cs */
+    step(&ta, "b8207c", HVT_RAX, 0x7c20, -1);                   /* mov ax, 0x7c20 */
+    step(&ta, "50", HVT_RSP, 0x6ffa, -1);                       /* push ax: IP */
+    step(&ta, "cf", HVT_RSP, 0x7000, HVT_EFLAGS, 0x202, -1);    /* iret */
+    ta.ip = 0x7c20;
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc l = reg("if");
+    CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n >= 3 && c.link[0].step == 5 && c.link[0].kind == CHAIN_LOADED);
+    CHECK(c.link[0].from.addr == 0x6ffe && c.link[0].from.len == 2);
+    CHECK(c.link[1].step == 1 && c.link[2].step == 0 && c.link[2].value == 0x202);
+    l = reg("rip");
+    CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].step == 5 && c.link[0].from.addr == 0x6ffa);
+    CHECK(c.n >= 2 && c.link[1].step == 4);
+}
+
+/* LOOP decrements CX each time (SDM vol 2, LOOP): the link carries the value
+ * the reader read, and where the loop began. */
+UNIT_TEST(loop_link_has_the_value_read)
+{
+    start(&ta);
+    step(&ta, "b90300", HVT_RCX, 3, -1);                        /* mov cx, 3 */
+    for (int i = 2; i >= 0; i--) {
+        step(&ta, "90", -1);                                    /* nop */
+        step(&ta, "e2fd", HVT_RCX, (uint64_t)i, -1);            /* loop back to the nop */
+        ta.ip = i ? 0x7c03 : 0x7c06;
+    }
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc l = reg("cx");
+    CHECK(chain_why(&r, 5, &l, &c, &(hvt_error){ "" }) == 0);   /* cx = 1 after step 4 */
+    CHECK_EQ_U64(c.n, 2);
+    CHECK(c.link[0].step == 4 && c.link[0].value == 1);
+    CHECK(c.link[0].repeat == 1 && c.link[0].first == 2);
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;

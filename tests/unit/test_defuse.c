@@ -86,6 +86,35 @@ UNIT_TEST(flags)
     CHECK_STR(b, "cf|zf");
 }
 
+/* Side effects from the SDM: a segment load writes the hidden base (vol 3,
+ * 3.4.3), LDS loads DS, POP DS writes DS; POPF/IRET load FLAGS from the stack
+ * (IRET's FLAGS at SP + 2 * operand size), PUSHF stores it; CMOVcc's
+ * condition per vol 1, B.1, table B-1. */
+UNIT_TEST(side_effects)
+{
+    dec("8ed0");                            /* mov ss, ax */
+    CHECK(writes(HVT_SS_SEL) && writes(HVT_SS_BASE) && writes(HVT_SS_LIMIT));
+    dec("1f");                              /* pop ds */
+    CHECK(writes(HVT_DS_SEL) && writes(HVT_DS_BASE));
+    dec("c51e0000");                        /* lds bx, [0] */
+    CHECK(writes(HVT_RBX) && writes(HVT_DS_BASE));
+    dec("cf");                              /* iret */
+    CHECK(du.flags_load && du.flags_off == 4 && du.opsize == 2 && du.branch);
+    CHECK(writes(HVT_CS_SEL) && writes(HVT_CS_BASE));
+    dec("66cf");                            /* iretd */
+    CHECK(du.flags_off == 8 && du.opsize == 4);
+    dec("9d");                              /* popf */
+    CHECK(du.flags_load && du.flags_off == 0);
+    dec("9c");                              /* pushf */
+    CHECK(du.flags_store && !du.flags_load);
+    dec("0f42d8");                          /* cmovb bx, ax: taken iff CF */
+    CHECK(du.cc == 2 && defuse_cond_holds(du.cc, 0x1) && !defuse_cond_holds(du.cc, 0x40));
+    dec("0f4fd8");                          /* cmovg: ZF = 0 and SF = OF */
+    CHECK(defuse_cond_holds(du.cc, 0x880) && !defuse_cond_holds(du.cc, 0x80));
+    dec("90");
+    CHECK(du.cc == -1 && !du.branch);
+}
+
 UNIT_TEST(align_map_through_equal_hunks)
 {
     struct align_hunk h[3] = {
