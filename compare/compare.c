@@ -757,7 +757,8 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
         return hvt_error_set(err, "out of memory");
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || pair_calls(d, err) < 0 ||
-        (mark_answers(d), classify(d, err)) < 0 || regs_all(d, a, b, err) < 0)
+        (mark_answers(d), classify(d, err)) < 0 || regs_all(d, a, b, err) < 0 ||
+        report_data_diff(d, a, b, err) < 0)
         goto fail;
     report_reloc(d, a, b);
     if (read_points(d, a, b, err) < 0 || chain_all(d, a, b, err) < 0 ||
@@ -786,5 +787,5 @@ void report_diff_free(struct report_diff *d)
 
 int report_diff_status(const struct report_diff *d)
 {
-    return d->classes[HUNK_MEANINGFUL] ? 1 : 0;
+    return d->classes[HUNK_MEANINGFUL] || report_data_differs(d) ? 1 : 0;
 }

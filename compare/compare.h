@@ -85,6 +85,15 @@ struct report_point {
     int has_last[2], has_next[2], has_smi[2];
 };
 
+/* What differs where the instruction streams match (compare/datadiff.c). */
+struct report_data {
+    int serial;                 /* the guests' own serial lines differ: */
+    uint64_t line;              /* the first such line, 1-based among the guest's */
+    uint64_t step[2];           /* its step in A and B */
+    char text[2][REPORT_CALL_TEXT];     /* A's line and B's ("" if it has none) */
+    size_t calls;               /* BIOS calls answered differently, not noise */
+};
+
 struct report_diff {
     struct report_side side[2]; /* A, B */
     struct align_itab itab;     /* the instructions both sides' tokens name */
@@ -106,6 +115,7 @@ struct report_diff {
     struct report_point final;
     struct report_mem *mem;
     size_t nmem;
+    struct report_data data;    /* values that differ though the code ran alike */
     struct report_why *why;     /* chains of causes: why[0] behind the headline, then */
     size_t nwhy;                /* the next meaningful divergences, REPORT_MAX_WHY at most */
     struct report_opts opts;
@@ -119,6 +129,10 @@ size_t report_hv_ranges(rundb *db, struct align_range *r, size_t cap);
 /* Fill d->reloc once hunks and registers are known (compare/reloc_src.c). */
 void report_reloc(struct report_diff *d, rundb *a, rundb *b);
 int report_runs_under_hv(rundb *db);
+/* Fill d->data once BIOS calls are paired (compare/datadiff.c). */
+int report_data_diff(struct report_diff *d, rundb *a, rundb *b, hvt_error *err);
+/* Does d->data hold a difference the verdict must name? */
+int report_data_differs(const struct report_diff *d);
 
 /* A run file as the chain walker reads it (compare/chain_src.c). */
 struct report_chain_src {

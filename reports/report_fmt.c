@@ -85,10 +85,29 @@ size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n)
                             h->flags & ALIGN_HF_TAIL ? " (to the end: no later match)" : "");
 }
 
+/* The code ran alike but computed differently: the guest's output, the BIOS's
+ * answers (compare/datadiff.c). */
+static size_t fmt_data(const struct report_diff *d, char *buf, size_t n)
+{
+    const struct report_data *r = &d->data;
+    size_t o = (size_t)snprintf(buf, n, "the instruction streams match, but the data differs:");
+    if (r->serial && o < n)     /* guest text: escaped where it is printed */
+        o += (size_t)snprintf(buf + o, n - o, " the guests' serial line %" PRIu64 " is \"%s\" "
+                              "in A (#%" PRIu64 ") and \"%s\" in B (#%" PRIu64 ")%s", r->line,
+                              r->text[0], r->step[0], r->text[1], r->step[1],
+                              r->calls ? ";" : "");
+    if (r->calls && o < n)
+        o += (size_t)snprintf(buf + o, n - o, " %zu BIOS call%s answered differently (listed "
+                              "below, '*')", r->calls, hvt_s(r->calls));
+    return o;
+}
+
 size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
 {
     const struct align_hunk *h = &d->div.hunk;
     uint64_t noise = d->classes[HUNK_TIMING] + d->classes[HUNK_BY_DESIGN];
+    if (!d->has_div && report_data_differs(d))
+        return fmt_data(d, buf, n);
     if (!d->has_div && d->has_ends)
         return (size_t)snprintf(buf, n, "no meaningful difference: %s%s", d->ends.reason,
                                 noise ? " (noise collapsed below)" : "");

@@ -92,7 +92,7 @@ static void html_verdict(struct hctx *h)
     char b[REPORT_LINE * 4];
     report_fmt_verdict(d, b, sizeof b);
     fprintf(h->f, "<div id=verdict class=\"verdict %s\"><h2>Verdict</h2><p><b>",
-            d->classes[HUNK_MEANINGFUL] ? "differ" : "same");
+            report_diff_status(d) ? "differ" : "same");
     esc(h, b);
     fprintf(h->f, "</b></p>");
     if (d->has_div)

@@ -108,7 +108,18 @@ static void json_divergence(FILE *f, const struct report_diff *d)
 {
     char b[REPORT_LINE * 4];
     report_fmt_verdict(d, b, sizeof b);
-    fprintf(f, ",\"differ\":%s", d->classes[HUNK_MEANINGFUL] ? "true" : "false");
+    fprintf(f, ",\"differ\":%s", report_diff_status(d) ? "true" : "false");
+    fprintf(f, ",\"data\":{\"bios_calls_answered_differently\":%zu,\"serial\":", d->data.calls);
+    if (d->data.serial) {
+        fprintf(f, "{\"line\":%" PRIu64 ",\"a_step\":%" PRIu64 ",\"b_step\":%" PRIu64,
+                d->data.line, d->data.step[0], d->data.step[1]);
+        jstr(f, "a", d->data.text[0], 0);
+        jstr(f, "b", d->data.text[1], 0);
+        fputc('}', f);
+    } else {
+        fprintf(f, "null");
+    }
+    fputc('}', f);
     fprintf(f, ",\"ends\":");
     d->has_ends ? report_json_string(f, d->ends.reason) : (void)fprintf(f, "null");
     jstr(f, "verdict", b, 0);

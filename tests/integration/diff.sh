@@ -162,3 +162,32 @@ if [ -n "$browser" ] && [ -s "$t/dom.html" ]; then
     then hvt_ok html_chain_drawn
     else hvt_fail html_chain_drawn "$circles circles, $rows rows"; fi
 fi
+
+# Two runs that execute the same instructions but compute differently: hello
+# with one letter of its "HVT-BEGIN hello" line changed (the code is the same,
+# only the data it prints is not).  Truth: plain QEMU's serial output of the two
+# images (their first differing line).  The diff must exit 1 and name that line
+# in its verdict, though no hunk differs.
+hb=$t/hello-x.img
+python3 - "$(hvt_guest_img hello)" "$hb" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+i = d.find(b'HVT-BEGIN hello')
+d[i + 10] = ord('j')
+open(sys.argv[2], 'wb').write(d)
+PY
+for s in a b; do
+    mkdir -p "$t/q$s"
+    hvt__spawn "$t/q$s" "$HVT_QEMU" "${HVT_QEMU_ARGS[@]}" -serial "file:$t/q$s/serial.txt" \
+        -drive "file=$([ $s = a ] && hvt_guest_img hello || echo "$hb"),format=raw,if=ide,snapshot=on"
+    hvt__wait "$t/q$s"
+done
+want=$(diff <(tr -d '\r' < "$t/qa/serial.txt") <(tr -d '\r' < "$t/qb/serial.txt") | sed -n 's/^> //p' | head -1)
+"$HVT" record --from 0000:7c00 -o "$t/ha.db" "$(hvt_guest_img hello)" > /dev/null 2>&1
+"$HVT" record --from 0000:7c00 -o "$t/hb.db" "$hb" > /dev/null 2>&1
+"$HVT" diff "$t/ha.db" "$t/hb.db" > "$t/data.txt" 2>&1; rc=$?
+if [ $rc = 1 ] && [ -n "$want" ] && grep -q '^ *equal  *1 ' "$t/data.txt" &&
+   grep -F "verdict: the instruction streams match, but the data differs" "$t/data.txt" |
+       grep -qF "\"$want\" in B"
+then hvt_ok same_code_different_data_differs
+else hvt_fail same_code_different_data_differs "exit $rc, QEMU's B line '$want': $(grep -m1 ^verdict "$t/data.txt")"; fi

@@ -1,0 +1,119 @@
+/*
+ * datadiff: what two runs computed differently where their instruction
+ * streams match.  Two runs can execute the same instructions and still differ
+ * in what they read and wrote (a byte of data, a BIOS call's answer): the
+ * alignment sees no hunk there, so this pass looks at what the guest made of
+ * it, in the run files: its own serial lines (hv's, "hv: ...", are not the
+ * guest's), from the anchor on, and the BIOS calls paired by alignment whose
+ * answers differ and are not noise (both answered).  A recording that ends early has fewer
+ * lines: only the lines both runs have are compared, the shorter run's last
+ * one as a prefix (it may be cut where the recording stopped).
+ * Not here: where the code parts (align), the registers at aligned steps
+ * (regdiff), snapshots (memdiff).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare/compare.h"
+
+struct guest_lines {
+    uint64_t from;              /* the anchor step: earlier lines are not compared */
+    uint64_t *step;
+    char **text;
+    size_t n, cap;
+    int oom;                    /* a line could not be kept */
+};
+
+static int on_line(void *ctx, uint64_t step, const char *kind, const char *text)
+{
+    struct guest_lines *g = ctx;
+    (void)kind;
+    if (step < g->from || strncmp(text, "hv: ", 4) == 0)
+        return 0;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        uint64_t *s = realloc(g->step, cap * sizeof *s);
+        if (s)
+            g->step = s;
+        char **t = realloc(g->text, cap * sizeof *t);
+        if (t)
+            g->text = t;
+        if (!s || !t)
+            return g->oom = 1;
+        g->cap = cap;
+    }
+    if (!(g->text[g->n] = strdup(text)))
+        return g->oom = 1;
+    g->step[g->n++] = step;
+    return 0;
+}
+
+static void lines_free(struct guest_lines *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        free(g->text[i]);
+    free(g->text);
+    free(g->step);
+}
+
+/* Equal, or the last line of a run that has fewer a prefix of the other's. */
+static int lines_agree(const struct guest_lines *g, size_t i)
+{
+    const char *a = g[0].text[i], *b = g[1].text[i];
+    if (!strcmp(a, b))
+        return 1;
+    if (i + 1 == g[0].n && g[0].n < g[1].n)
+        return !strncmp(a, b, strlen(a));
+    if (i + 1 == g[1].n && g[1].n < g[0].n)
+        return !strncmp(b, a, strlen(b));
+    return 0;
+}
+
+static void first_serial_difference(struct report_data *r, const struct guest_lines *g)
+{
+    size_t n = g[0].n < g[1].n ? g[0].n : g[1].n;
+    for (size_t i = 0; i < n; i++) {
+        if (lines_agree(g, i))
+            continue;
+        r->serial = 1;
+        r->line = i + 1;
+        for (int k = 0; k < 2; k++) {
+            r->step[k] = g[k].step[i];
+            snprintf(r->text[k], sizeof r->text[k], "%s", g[k].text[i]);
+        }
+        return;
+    }
+}
+
+/* Calls made at aligned steps in both runs, both answered (a recording can
+ * end inside one), whose answers differ and are not noise.  A call with no
+ * peer is in a hunk or past the end of the other recording: not data. */
+static size_t calls_answered_differently(const struct report_diff *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->side[0].ncalls; i++) {
+        const struct report_call *c = &d->side[0].calls[i];
+        n += c->peer >= 0 && !c->same && !c->noise && c->ret != UINT64_MAX &&
+             d->side[1].calls[c->peer].ret != UINT64_MAX;
+    }
+    return n;
+}
+
+int report_data_diff(struct report_diff *d, rundb *a, rundb *b, hvt_error *err)
+{
+    struct guest_lines g[2] = { { .from = d->side[0].anchor }, { .from = d->side[1].anchor } };
+    int rc = rundb_read_serial(a, on_line, &g[0], err) || rundb_read_serial(b, on_line, &g[1], err);
+    if (rc == 0 && (g[0].oom || g[1].oom))
+        rc = hvt_error_set(err, "out of memory reading serial lines");
+    if (rc == 0)
+        first_serial_difference(&d->data, g);
+    lines_free(&g[0]);
+    lines_free(&g[1]);
+    d->data.calls = calls_answered_differently(d);
+    return rc ? -1 : 0;
+}
+
+int report_data_differs(const struct report_diff *d)
+{
+    return d->data.serial || d->data.calls;
+}
