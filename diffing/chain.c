@@ -159,6 +159,22 @@ static int cmov_skipped(const struct view *d)
            !(d->st->mode == HVT_MODE_64 && du->nrw && du->rw[0].bits == 32);
 }
 
+/* The bytes [*lo, *lo + *len) the instruction stored that overlap memory l:
+ * a memory operand at its own width, or the stack a push grew; 0 none. */
+static int store_range(const struct view *d, const struct chain_loc *l, uint64_t *lo,
+                       uint64_t *len)
+{
+    const struct defuse *du = d->du;
+    for (int i = 0; i < du->nmem; i++) {
+        *lo = defuse_mem_addr(&du->mem[i], &d->st->st);
+        *len = du->mem[i].size ? du->mem[i].size : 1;
+        if (du->mem[i].write && overlaps(*lo, *len, l->addr, l->len))
+            return 1;
+    }
+    return du->stack == DEFUSE_STACK_PUSH && stack_grown(d->st, d->after, lo, len) &&
+           overlaps(*lo, *len, l->addr, l->len);
+}
+
 static int insn_writes(const struct view *d, const struct chain_loc *l)
 {
     const struct defuse *du = d->du;
@@ -176,13 +192,8 @@ static int insn_writes(const struct view *d, const struct chain_loc *l)
     }
     if (l->kind == CHAIN_LOC_FLAGS)
         return (du->fw & l->flags) != 0;
-    for (int i = 0; i < du->nmem; i++)
-        if (du->mem[i].write && overlaps(defuse_mem_addr(&du->mem[i], &d->st->st),
-                                         du->mem[i].size ? du->mem[i].size : 1, l->addr, l->len))
-            return 1;
     uint64_t lo, len;
-    return du->stack == DEFUSE_STACK_PUSH && stack_grown(d->st, d->after, &lo, &len) &&
-           overlaps(lo, len, l->addr, l->len);
+    return store_range(d, l, &lo, &len);
 }
 
 /* What happened between a step and the next, other than its instruction. */
@@ -506,6 +517,11 @@ struct walk {
     struct def d;
     struct chain_loc cand[MAXCAND];
     int ncand;
+    int split;              /* chain_why: walk the bytes a store left out too */
+    struct chain_loc pend[4];       /* ...these, each as read before step pend_n */
+    uint64_t pend_n[4];
+    size_t pend_link[4];    /* the link of the store that left them out */
+    int npend;
 };
 
 static int walk_init(struct walk *w, const struct chain_run *r, struct chain *out,
@@ -568,12 +584,37 @@ static void written_reg(struct chain_link *lk, const struct def *d)
         }
 }
 
+/* A store that wrote part of the location (a 4-byte IVT entry written as
+ * two 2-byte halves): the link is that part, at the store's own width; the
+ * other bytes, which held their value across this step, are walked after
+ * (chain_why) from the same step. */
+static void narrow_store(struct walk *w)
+{
+    struct chain_loc *l = &w->loc;
+    struct view v = { &w->d.st, &w->d.after, &w->d.du, CHAIN_C_NONE, 0 };
+    uint64_t lo, len, end = l->addr + l->len;
+    if (w->d.kind != CHAIN_STORED || l->kind != CHAIN_LOC_MEM || !store_range(&v, l, &lo, &len))
+        return;
+    uint64_t a = lo > l->addr ? lo : l->addr, b = lo + len < end ? lo + len : end;
+    uint64_t rest[2][2] = { { l->addr, a }, { b, end } };
+    for (int i = 0; i < 2; i++)
+        if (rest[i][1] > rest[i][0] && w->split && w->npend < 4) {
+            w->pend[w->npend] = (struct chain_loc){ .kind = CHAIN_LOC_MEM, .addr = rest[i][0],
+                                                    .len = (uint32_t)(rest[i][1] - rest[i][0]) };
+            w->pend_link[w->npend] = w->out->n;
+            w->pend_n[w->npend++] = w->d.k;
+        }
+    l->addr = a;
+    l->len = (uint32_t)(b - a);
+}
+
 /* One link back from (loc, n).  Fills w->cand with the inputs to choose from;
  * returns 1 if the walk can go on, 0 if it ended, -1 on error. */
 static int walk_step(struct walk *w)
 {
     if (w->out->n == CHAIN_MAX || find_def(&w->s, &w->loc, w->n, &w->d) < 0)
         return w->out->n == CHAIN_MAX ? 0 : -1;
+    narrow_store(w);
     struct chain_link *lk = &w->out->link[w->out->n++];
     set_link(lk, &w->d, &w->loc);
     lk->pc = hvt_state_pc(&w->d.st.st);
@@ -655,8 +696,21 @@ int chain_why(const struct chain_run *r, uint64_t step, const struct chain_loc *
         return hvt_error_set(err, "no step %" PRIu64 " (the run has %" PRIu64 ")", step,
                              r->nsteps);
     }
-    while ((rc = walk_step(&w)) > 0)
-        walk_follow(&w, choose_single(&w));
+    w.split = 1;
+    for (;;) {
+        while ((rc = walk_step(&w)) > 0)
+            walk_follow(&w, choose_single(&w));
+        if (rc < 0 || !w.npend || out->n == CHAIN_MAX)
+            break;
+        w.npend--;
+        w.loc = w.pend[w.npend];
+        w.n = w.pend_n[w.npend];
+        char rest[64], *note = out->link[w.pend_link[w.npend]].note;
+        size_t used = strlen(note);
+        chain_loc_format(&w.loc, rest, sizeof rest);
+        snprintf(note + used, CHAIN_NOTE - used, "; the other bytes, %s: link %zu", rest,
+                 out->n + 1);
+    }
     walk_free(&w);
     return rc < 0 ? -1 : 0;
 }

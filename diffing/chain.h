@@ -12,7 +12,9 @@
  * restoring from it, an interrupt frame, the CPU entering or leaving hv's own
  * code), then the input that value came from, until a value from outside the
  * guest (a port, the clock, the CPU, hv's code), a constant in the code, or
- * the start of the trace.  chain_diff does it in both runs at once from the
+ * the start of the trace.  A store that wrote only part of a memory location
+ * becomes a link of its own width; chain_why then walks the other bytes too,
+ * appending their links.  chain_diff does it in both runs at once from the
  * step where they part, following at each link the input whose value differs
  * between the runs.
  *

@@ -350,6 +350,30 @@ UNIT_TEST(loop_link_has_the_value_read)
     CHECK(c.link[0].repeat == 1 && c.link[0].first == 2);
 }
 
+/* An IVT entry written as two 2-byte stores (Intel SDM vol 2, MOV: a
+ * 16-bit operand stores 2 bytes): both stores are links, each at its width. */
+UNIT_TEST(value_stored_in_two_halves)
+{
+    char b[64];
+    start(&ta);
+    step(&ta, "c7064c000000", -1);                              /* mov word [0x4c], 0 */
+    step(&ta, "b8809f", HVT_RAX, 0x9f80, -1);                   /* mov ax, 0x9f80 */
+    step(&ta, "a34e00", -1);                                    /* mov [0x4e], ax */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc l = { .kind = CHAIN_LOC_MEM, .addr = 0x4c, .len = 4 };
+    CHECK(chain_why(&r, 3, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.n, 3);
+    CHECK(c.link[0].step == 2 && c.link[0].kind == CHAIN_STORED);
+    chain_loc_format(&c.link[0].loc, b, sizeof b);
+    CHECK_STR(b, "[0x4e, 2 bytes]");
+    CHECK(strstr(c.link[0].note, "the other bytes, [0x4c, 2 bytes]: link 3"));
+    CHECK(c.link[1].step == 1 && c.link[1].value == 0x9f80);
+    CHECK(c.link[2].step == 0 && c.link[2].kind == CHAIN_STORED);
+    chain_loc_format(&c.link[2].loc, b, sizeof b);
+    CHECK_STR(b, "[0x4c, 2 bytes]");
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;
