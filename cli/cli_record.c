@@ -57,6 +57,17 @@ static void record_help(void)
 "      --no-deterministic  host RTC, and (log engine) host time instead of -icount;\n"
 "                          the rsp engine keeps -icount: its stops would feed\n"
 "                          host time to the guest's timers\n"
+"      --no-replay         record the live QEMU: by default, --from under -icount\n"
+"                          (not --with-hv) first runs the guest free under QEMU's\n"
+"                          record/replay until it ends (at most 30 s) and records\n"
+"                          the replay, so that the stop at --from does not move\n"
+"                          the guest's timers (README, known limits)\n"
+"      --replay LOG        record on QEMU's replay of LOG, a record/replay log of a\n"
+"                          free run of the same machine (its command line is\n"
+"                          qemu_free_cmdline in 'hvtrace info' of a recording,\n"
+"                          with your rrfile=): one free run, many recordings\n"
+"      --keep-free-run FILE  keep the free run's log as FILE (for --replay) and\n"
+"                          its COM1 output as FILE.com1\n"
 "      --qemu-arg ARG      pass ARG to QEMU (repeatable)\n"
 "      --emulator qemu|bochs  bochs: record in Bochs 2.7 through its debugger\n"
 "                          (VMX, e.g. hv's vmx backend; ~1-3k steps/s) with every\n"
@@ -192,6 +203,9 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
     case 'M': o->qemu.machine = arg; return 0;
     case 'm': return parse_memory(arg, &o->qemu.memory_mb);
     case 'D': o->qemu.deterministic = 0; return 0;
+    case 'P': o->no_replay = 1; return 0;
+    case 'L': o->replay_log = arg; return 0;
+    case 'K': o->keep_free_run = arg; return 0;
     case 'R': ra->recipe_name = arg; return 0;
     case 'E':
         return cli_parse_u64(arg, &o->snap_every) || !o->snap_every
@@ -244,7 +258,8 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         { "cpu", 1, 0, 'c' }, { "machine", 1, 0, 'M' }, { "memory", 1, 0, 'm' },
         { "no-deterministic", 0, 0, 'D' }, { "qemu-arg", 1, 0, 'A' }, { "recipe", 1, 0, 'R' },
         { "snapshot-every", 1, 0, 'E' }, { "emulator", 1, 0, 'X' }, { "bios", 1, 0, 'B' },
-        { "no-mem-trace", 0, 0, 'N' },
+        { "no-mem-trace", 0, 0, 'N' }, { "no-replay", 0, 0, 'P' },
+        { "replay", 1, 0, 'L' }, { "keep-free-run", 1, 0, 'K' },
         { "help", 0, 0, 'h' }, { 0 } };
     int c;
     optind = 1;
@@ -281,6 +296,19 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
         (ra->o.attach || ra->recipe_name || ra->o.engine || !ra->o.qemu.disk))
         return cli_usage("record", "--emulator bochs records DISK in a Bochs it starts "
                          "(no --attach, --recipe or --engine)");
+    if (ra->o.replay_log && (ra->o.attach || ra->o.no_replay || !ra->o.qemu.deterministic ||
+                             ra->with_hv ||
+                             (ra->o.emulator && !strcmp(ra->o.emulator, "bochs"))))
+        return cli_usage("record", "--replay needs a QEMU hvtrace starts with -icount (no "
+                         "--attach, --no-replay, --no-deterministic, --with-hv or --emulator "
+                         "bochs)");
+    if (ra->o.keep_free_run && (!ra->o.has_from || ra->o.replay_log || ra->o.no_replay ||
+                                ra->o.attach || ra->with_hv || !ra->o.qemu.deterministic))
+        return cli_usage("record", "--keep-free-run needs a free run: --from under -icount, "
+                         "without --replay, --no-replay, --with-hv or --attach");
+    if (ra->o.replay_log && access(ra->o.replay_log, R_OK))
+        return cli_fail("record", "cannot read --replay log %s: %s", ra->o.replay_log,
+                        strerror(errno));
     if (ra->recipe_name && load_recipe(ra))
         return CLI_TROUBLE;
     return choose_engine(ra);

@@ -25,6 +25,13 @@
  * (SeaBIOS, reset to 0x7c00: 5.65M instructions in 0.17-0.18 s on 2 vCPUs), so
  * timer interrupts come as often per instruction as they do without -icount. */
 #define LAUNCH_ICOUNT "shift=5,sleep=off"
+/* Record/replay: the same shift with sleep=on.  QEMU 7.2 with rr=record and
+ * sleep=off never completed SeaBIOS's first disk read (its wait loop at
+ * f000:877b spun for 20 s): the record log saves asynchronous events (the
+ * blkreplay completion) only at clock checkpoints, and with sleep=off nothing
+ * made one.  With sleep=on an idle CPU's clock follows host time; the replay
+ * takes every warp from the log, so the recording still equals its free run. */
+#define LAUNCH_ICOUNT_RR "shift=5,sleep=on,rr=%s"
 #define LAUNCH_RTC    "base=2020-01-01T00:00:00,clock=vm"
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -78,13 +85,24 @@ static void ram_args(const struct qemu_opts *o, const struct qemu_proc *p,
     arg(a, "-machine"); arg(a, "memory-backend=hvtram");
 }
 
+/* Under record/replay every block request goes through a blkreplay node, which
+ * logs (or replays) when each completes (docs/system/replay.rst); the IDE disk
+ * is the same primary master as if=ide,index=0. */
+static void disk_through_blkreplay(struct argv_builder *a, const char *disk)
+{
+    arg(a, "-drive"); argf(a, "file=%s,format=raw,if=none,id=hvtdisk,snapshot=on", disk);
+    arg(a, "-drive"); arg(a, "driver=blkreplay,if=none,image=hvtdisk,id=hvtdisk-rr");
+    arg(a, "-device"); arg(a, "ide-hd,drive=hvtdisk-rr,bus=ide.0,unit=0");
+}
+
 static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
                        struct argv_builder *a, int with_ram)
 {
     char mem[16];
     snprintf(mem, sizeof mem, "%d", o->memory_mb);
     arg(a, o->qemu);
-    arg(a, "-S");
+    if (o->rr != QEMU_RR_RECORD)    /* the free run never stops: no -S, no gdbstub */
+        arg(a, "-S");
     arg(a, "-display"); arg(a, "none");
     arg(a, "-no-reboot");
     arg(a, "-no-shutdown");
@@ -102,8 +120,10 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
      * front end can be dropped (seen as a reset). */
     arg(a, "-chardev"); argf(a, "file,id=hvtser,path=%s", p->serial_path);
     arg(a, "-serial"); arg(a, "chardev:hvtser");
-    arg(a, "-chardev"); argf(a, "socket,id=hvtgdb,path=%s,server=on,wait=on", p->gdb_path);
-    arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
+    if (o->rr != QEMU_RR_RECORD) {
+        arg(a, "-chardev"); argf(a, "socket,id=hvtgdb,path=%s,server=on,wait=on", p->gdb_path);
+        arg(a, "-gdb"); arg(a, "chardev:hvtgdb");
+    }
     arg(a, "-monitor"); arg(a, "none");
     arg(a, "-qmp"); argf(a, "unix:%s,server=on,wait=off", p->qmp_path);
     arg(a, "-device"); arg(a, "isa-debug-exit,iobase=" STR(QEMU_DEBUG_EXIT_PORT) ",iosize="
@@ -112,11 +132,19 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_proc *p,
         ram_args(o, p, a);
     /* snapshot=on: guest writes go to a temporary overlay, so recording never
      * changes the image and two recordings boot the same bytes. */
-    if (o->disk) { arg(a, "-drive"); argf(a, "file=%s,format=raw,if=ide,index=0,snapshot=on", o->disk); }
+    if (o->disk && o->rr)
+        disk_through_blkreplay(a, o->disk);
+    else if (o->disk) { arg(a, "-drive"); argf(a, "file=%s,format=raw,if=ide,index=0,snapshot=on", o->disk); }
     if (o->kernel) { arg(a, "-kernel"); arg(a, o->kernel); }
     if (o->initrd) { arg(a, "-initrd"); arg(a, o->initrd); }
     if (o->append) { arg(a, "-append"); arg(a, o->append); }
-    if (o->deterministic || o->count_insns) {
+    if (o->rr) {
+        char icount[400];           /* rr_path is under 160 bytes */
+        snprintf(icount, sizeof icount, LAUNCH_ICOUNT_RR ",rrfile=%s",
+                 o->rr == QEMU_RR_RECORD ? "record" : "replay",
+                 o->rr_file ? o->rr_file : p->rr_path);
+        arg(a, "-icount"); argf(a, "%s", icount);
+    } else if (o->deterministic || o->count_insns) {
         arg(a, "-icount"); arg(a, LAUNCH_ICOUNT);
     }
     if (o->deterministic) {
@@ -158,6 +186,7 @@ static int make_private_dir(struct qemu_proc *p, hvt_error *err)
     snprintf(p->serial_path, sizeof p->serial_path, "%s/com1.out", p->dir);
     snprintf(p->stderr_path, sizeof p->stderr_path, "%s/qemu.out", p->dir);
     snprintf(p->qmp_path, sizeof p->qmp_path, "%s/qmp.sock", p->dir);
+    snprintf(p->rr_path, sizeof p->rr_path, "%s/replay.log", p->dir);
     return 0;
 }
 

@@ -5,7 +5,8 @@
  * COM1 into a file (qemu_launch.c says why) inside a private 0700 directory (never a network port), -no-reboot so a triple
  * fault ends the run instead of rebooting into a loop, -no-shutdown so that end
  * (or a power-off, or SIGTERM) pauses the VM and the recorder can still read its
- * memory, a QMP socket that says why, and its own stderr kept in
+ * memory, a QMP socket that says why (and, for a record/replay free run, is
+ * asked whether the CPU halted), and its own stderr kept in
  * that directory so a failed start can be explained.  With ram_file the
  * guest's RAM lives in a memfd this process holds (shared with QEMU), so the
  * RAM an exit left (isa-debug-exit ends QEMU inside the `out`) can still be
@@ -51,7 +52,16 @@ struct qemu_opts {
     int ram_file;              /* guest RAM in a memfd this process keeps
                                   (qemu_read_ram), readable after QEMU exits */
     const char **extra;        /* more raw arguments, NULL-terminated, or NULL */
+    int rr;                    /* QEMU record/replay (QEMU_RR_*): with -icount only */
+    const char *rr_file;       /* its log (-icount rrfile=) */
 };
+
+/* QEMU's record/replay (docs/system/replay.rst): QEMU_RR_RECORD runs the guest
+ * free, without -S and without a gdbstub, writing every nondeterministic input
+ * (clock warps, interrupts, disk completions through blkreplay) to rr_file;
+ * QEMU_RR_REPLAY runs the same machine from that log, stopped at reset with its
+ * gdbstub as usual. */
+enum { QEMU_RR_NONE, QEMU_RR_RECORD, QEMU_RR_REPLAY };
 
 struct qemu_proc {
     pid_t pid;
@@ -61,6 +71,7 @@ struct qemu_proc {
     char serial_path[160];     /* COM1 output file (QEMU's file chardev) */
     char stderr_path[160];     /* QEMU's stdout+stderr */
     char qmp_path[160];        /* QMP socket: why the VM stopped (qmp_events.h) */
+    char rr_path[160];         /* QEMU_RR_RECORD without rr_file: the log, here */
     char cmdline[4096];        /* the command line, shell-quoted, for the run file */
     int has_ram, ram_fd;       /* opts.ram_file: the guest RAM's memfd */
 };

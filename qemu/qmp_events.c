@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -60,7 +61,9 @@ static void qmp_member(const char *line, const char *key, char *out, size_t cap)
 
 void qmp_events_scan_line(struct qmp_events *q, const char *line)
 {
-    if (!strstr(line, "\"event\"") || !strstr(line, "\"SHUTDOWN\""))
+    /* The first SHUTDOWN is the VM's end: a replay replays a power-off and
+     * then the quit that ended its free run (a second, host-qmp-quit). */
+    if (q->reason[0] || !strstr(line, "\"event\"") || !strstr(line, "\"SHUTDOWN\""))
         return;
     qmp_member(line, "\"reason\":", q->reason, sizeof q->reason);
     if (!q->reason[0])
@@ -68,7 +71,8 @@ void qmp_events_scan_line(struct qmp_events *q, const char *line)
 }
 
 /* Split the buffer into lines and scan each; keep the partial tail.  Returns 1
- * if a line containing `want` was seen. */
+ * if a line containing `want` was seen (the first such line is copied to
+ * q->line when q->line_cap is set). */
 static int qmp_consume(struct qmp_events *q, const char *want)
 {
     int seen = 0;
@@ -76,7 +80,11 @@ static int qmp_consume(struct qmp_events *q, const char *want)
     while ((nl = memchr(start, '\n', q->len - (size_t)(start - q->buf)))) {
         *nl = 0;
         qmp_events_scan_line(q, start);
-        seen |= want && strstr(start, want) != NULL;
+        if (want && !seen && strstr(start, want)) {
+            seen = 1;
+            if (q->line_cap)
+                snprintf(q->line, q->line_cap, "%s", start);
+        }
         start = nl + 1;
     }
     q->len -= (size_t)(start - q->buf);
@@ -125,6 +133,41 @@ void qmp_events_wait_shutdown(struct qmp_events *q, int wait_ms)
 {
     if (q->fd >= 0 && !q->reason[0])
         qmp_read_until(q, NULL, wait_ms);
+}
+
+static int qmp_send(struct qmp_events *q, const char *json)
+{
+    size_t n = strlen(json);
+    return q->fd >= 0 && write(q->fd, json, n) == (ssize_t)n ? 0 : -1;
+}
+
+int qmp_events_hmp(struct qmp_events *q, const char *cmd, char *out, size_t cap, int wait_ms)
+{
+    char json[512];
+    if (snprintf(json, sizeof json, "{\"execute\": \"human-monitor-command\", "
+                 "\"arguments\": {\"command-line\": \"%s\"}}\n", cmd) >= (int)sizeof json ||
+        qmp_send(q, json))
+        return -1;
+    q->line = out;
+    q->line_cap = cap;
+    out[0] = 0;
+    int rc = qmp_read_until(q, "\"return\"", wait_ms);
+    q->line = NULL;
+    q->line_cap = 0;
+    return rc == 1 ? 0 : -1;
+}
+
+int qmp_events_halted_if_clear(const char *reply)
+{
+    const char *efl = strstr(reply, "EFL=");
+    if (!efl || !strstr(reply, "HLT=1"))
+        return 0;
+    return !(strtoul(efl + 4, NULL, 16) & (1ul << 9));
+}
+
+int qmp_events_quit(struct qmp_events *q)
+{
+    return qmp_send(q, "{\"execute\": \"quit\"}\n");
 }
 
 void qmp_events_close(struct qmp_events *q)

@@ -20,6 +20,16 @@
  * log engine's 75,131 steps exactly.  Without -icount a step's stop feeds host
  * time (~0.1-1 ms) into the guest's clock, so the RSP engine always runs QEMU
  * with -icount (qemu_opts.count_insns).
+ * A breakpoint stop (`c` until a hw breakpoint) has no NOTIMER: at its debug
+ * exception the vCPU marks itself stopped while the VM still counts as
+ * running, so the main loop warps the clock to the next timer deadline
+ * (icount_start_warp_timer) before it stops the VM; the stop at --from brought
+ * irqs.S's and irqrep.S's next IRQ0 forward (TICK0 0003 against the free run's
+ * 0002).  So --from under -icount records QEMU's replay of a free run
+ * (recorder_rr.c): a replay takes every warp from its log, and the stream is
+ * the free run's (irqs.S, irqrep.S: TICK0/INREP as free-running, both engines,
+ * same 74,721 / 25,174 steps).  The log engine's breakpoints without --from
+ * (--until, --snapshot-at, BIOS calls from reset) still stop the live QEMU.
  */
 #include "record/recorder.h"
 
@@ -220,6 +230,7 @@ static void write_provenance(struct recorder *r)
     } else {
         char *v = qemu_version(r->qemu.qemu);
         rundb_set_meta(r->db, "qemu_cmdline", r->proc.cmdline, NULL);
+        rec_rr_provenance(r);
         if (v)
             rundb_set_meta(r->db, "qemu_version", v, NULL);
         free(v);
@@ -385,6 +396,7 @@ int rec_stop_ends(struct recorder *r, const struct rsp_stop *st)
 
 static void set_reasonf(struct recorder *r, int complete, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void note_halt(struct recorder *r, const char *why, const char *why_end);
 
 /* QMP's ShutdownCause in words (qapi/run-state.json).  guest-reset under
  * -no-reboot is a triple fault or a reset request (keyboard controller, 0xcf9). */
@@ -421,6 +433,15 @@ void rec_note_qemu_end(struct recorder *r)
     } else if (r->vm_shut && !qemu_exited(&r->proc, &status)) {
         r->vm_paused = 1;       /* record_body takes the end snapshot */
         qmp_events_wait_shutdown(&r->qmp, 1000);
+        /* A replay replays the free run's end too: hvtrace's QMP quit
+         * (recorder_rr.c) comes back as a host-caused shutdown at the same
+         * instruction.  The guest's state there says how it ended. */
+        if (r->qemu.rr == QEMU_RR_REPLAY && !strncmp(r->qmp.reason, "host-", 5) &&
+            rec_read_current(r, &(hvt_error){ "" }) == 0) {
+            note_halt(r, NULL, r->rr_how);
+            r->qemu_gone = 1;
+            return;
+        }
         describe_shutdown(r);
     } else {
         qemu_ended(r, &status);
@@ -451,21 +472,15 @@ static uint64_t halted_with_if_clear(struct recorder *r)
     return b[0] == 0xf4 ? pc - 1 : b[1] == 0xf4 ? pc : UINT64_MAX;
 }
 
-/* The CPU makes no progress.  A guest that ends with `cli; hlt` finished (the
- * usual last words of a boot sector or test guest); under hv, hv's own halt
- * after "guest stopped: WHY" is hv's verdict, and a halt inside hv's image
- * (as its banner gave it, also when GRUB loaded hv) is hv's, not the guest's:
- * the guest did not finish; anything else is stuck. */
-void rec_note_stuck(struct recorder *r, const char *why)
+/* The CPU makes no progress, or (why_end set) a replay reached the end of its
+ * free run.  A guest that ends with `cli; hlt` finished (the usual last words
+ * of a boot sector or test guest); under hv, hv's own halt after "guest
+ * stopped: WHY" is hv's verdict, and a halt inside hv's image (as its banner
+ * gave it, also when GRUB loaded hv) is hv's, not the guest's: the guest did
+ * not finish; anything else is stuck, or ended there. */
+static void note_halt(struct recorder *r, const char *why, const char *why_end)
 {
     char text[300];
-    /* A VM shut down under -no-shutdown looks stuck to the gdbstub: QEMU
-     * ignores `s`/`c` until a reset.  QMP knows better. */
-    if (qmp_says_shut(r, 100)) {
-        r->vm_shut = 1;
-        rec_note_qemu_end(r);
-        return;
-    }
     uint64_t cs = r->cur.st.f[HVT_CS_SEL], hlt = halted_with_if_clear(r);
     uint64_t ip = hlt == UINT64_MAX ? r->cur.st.f[HVT_RIP]
                                     : r->cur.st.f[HVT_RIP] - (hvt_state_pc(&r->cur.st) - hlt);
@@ -479,10 +494,25 @@ void rec_note_stuck(struct recorder *r, const char *why)
         set_reasonf(r, 0, "%s", text);
     else if (hlt != UINT64_MAX)
         set_reasonf(r, 1, "guest halted (cli; hlt) at %s", at);
+    else if (why_end)
+        set_reasonf(r, 0, "the replayed free run ends at %s (%s)", at, why_end);
     else
         set_reasonf(r, 0, "stuck at %s: %s", at, why);
     snprintf(text, sizeof text, "%s", r->res->reason);
-    rundb_add_event(r->db, r->nsteps, hlt != UINT64_MAX ? "halted" : "stuck", text, NULL);
+    rundb_add_event(r->db, r->nsteps, hlt != UINT64_MAX ? "halted" : why_end ? "replay-end"
+                    : "stuck", text, NULL);
+}
+
+void rec_note_stuck(struct recorder *r, const char *why)
+{
+    /* A VM shut down under -no-shutdown looks stuck to the gdbstub: QEMU
+     * ignores `s`/`c` until a reset.  QMP knows better. */
+    if (qmp_says_shut(r, 100)) {
+        r->vm_shut = 1;
+        rec_note_qemu_end(r);
+        return;
+    }
+    note_halt(r, why, NULL);
 }
 
 /* ---- stop conditions ---- */
@@ -517,10 +547,13 @@ int rec_should_stop(struct recorder *r)
     } else if (o->max_steps && r->nsteps >= o->max_steps) {
         snprintf(num, sizeof num, "%" PRIu64, o->max_steps);
         set_reason(r, 1, "recorded --steps %s", num);
+        r->stop_asked = 1;
     } else if (o->has_until && addr_matches(&o->until, &r->cur.st)) {
         set_reason(r, 1, "reached --until %s", o->until.text);
+        r->stop_asked = 1;
     } else if (r->recipe_stop) {
         set_reason(r, 1, "%s", r->recipe_reason);
+        r->stop_asked = 1;
     } else {
         return 0;
     }
@@ -565,6 +598,24 @@ static int pause_vm(struct recorder *r, struct rsp_stop *st, hvt_error *err)
     if (rec_stop_ends(r, st))
         return rec_note_qemu_end(r), 1;
     return st->kind == RSP_STOP_SIGNAL && st->code == RSP_SIGINT ? 0 : 2;
+}
+
+int rec_replay_to_end(struct recorder *r)
+{
+    struct rsp_stop st;
+    hvt_error err = { "" };
+    if (r->qemu.rr != QEMU_RR_REPLAY || halted_with_if_clear(r) == UINT64_MAX ||
+        rsp_resume(r->rsp, &err))
+        return 0;
+    int rc = rsp_wait_stop(r->rsp, STEP_STALL_MS, &st, &err);
+    if (rc == RSP_TIMEOUT)
+        return pause_vm(r, &st, &err) == 1;
+    if (rc)
+        return rec_rsp_failed(r, &err) == 1;
+    if (!rec_stop_ends(r, &st))
+        return 0;
+    rec_note_qemu_end(r);
+    return 1;
 }
 
 /* Run until the VM stops by itself; 0 stopped, 1 ended (stop condition,
@@ -750,8 +801,11 @@ static void release(struct recorder *r)
     if (r->serial_fd >= 0)
         close(r->serial_fd);
     qmp_events_close(&r->qmp);
-    if (!r->o->attach)
+    qmp_events_close(&r->rr_qmp);
+    if (!r->o->attach) {
         qemu_stop(&r->proc);
+        qemu_stop(&r->rr_free);     /* and the record/replay log with its directory */
+    }
 }
 
 /* --force: the new run is written beside the old one and replaces it only
@@ -815,6 +869,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
 {
     struct recorder r = { .o = o, .qemu = o->qemu, .serial_fd = -1, .res = res,
                           .next_periodic = o->snap_every, .qmp = { .fd = -1 },
+                          .rr_qmp = { .fd = -1 },
                           .engine_log = o->engine && !strcmp(o->engine, "log") };
     if (o->emulator && !strcmp(o->emulator, "bochs"))
         return record_run_bochs(o, res, err);
@@ -826,7 +881,14 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     if (o->timeout > 0)
         r.deadline = rec_now() + o->timeout;
     rsp_conn_abort_on(o->interrupted);     /* Ctrl-C while connecting: give up */
-    int rc = connect_target(&r, err);
+    int rc = rec_rr_wanted(&r) ? rec_rr_free_run(&r, err) : 0;
+    if (!rc && o->interrupted && *o->interrupted) {   /* during the free run */
+        explain_no_run(&r, 0, err);
+        release(&r);
+        return -1;
+    }
+    if (!rc)
+        rc = connect_target(&r, err);
     rsp_conn_abort_on(NULL);
     if (!rc)
         rc = open_run_file(&r, err);
@@ -840,6 +902,8 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
     rec_serial_settle(&r);
     serial_flush(&r.serial, r.nsteps);
     serial_free(&r.serial);
+    if (rc == 0 && r.recording && rec_rr_check_serial(&r, res->complete && !r.stop_asked, err))
+        rc = -1;
     if (!r.recording || r.nsteps == 0) {
         explain_no_run(&r, rc, err);
         discard_run_file(&r);

@@ -41,6 +41,9 @@ struct record_opts {
     int nsnap_at;
     uint64_t snap_every;        /* --snapshot-every N steps; 0: never */
     double timeout;             /* seconds; 0: none */
+    int no_replay;              /* never record a replay of a free run (recorder_rr.c) */
+    const char *replay_log;     /* record on the replay of this QEMU rr log (no free run) */
+    const char *keep_free_run;  /* copy the free run's log here (COM1 output: .com1) */
     const char *guest_image;    /* provenance only */
     const char *hv_image, *hv_opts;
     const char *engine;         /* "rsp" or "log" (QEMU) */

@@ -107,9 +107,30 @@ struct recorder {
     uint64_t hv_lo, hv_end;     /* hv's image [lo, end) as its banner says; end 0: unknown */
     char tmp_out[4096];         /* --force: the new run's name until it is done */       /* hv's "guest stopped: WHY" serial line, if any */
     struct record_result *res;
+    int stop_asked;             /* --steps, --until or a recipe ended the run */
+    /* record/replay (recorder_rr.c): the free run's QEMU, stopped but kept
+     * until release (its directory holds the log and its COM1 output) */
+    struct qemu_proc rr_free;
+    struct qmp_events rr_qmp;
+    double rr_started, rr_seconds;
+    int rr_cut;                 /* the free run hit its time limit */
+    char rr_how[160];           /* how the free run ended */
 };
 
 double rec_now(void);
+/* Record/replay (recorder_rr.c): is a replay needed (a launched QEMU under
+ * -icount whose recording stops at breakpoints)?  Run the guest free under
+ * rr=record until it ends, then set r->qemu to replay its log. */
+int rec_rr_wanted(const struct recorder *r);
+int rec_rr_free_run(struct recorder *r, hvt_error *err);
+void rec_rr_provenance(struct recorder *r);
+/* A replay whose CPU sits on a hlt with IF clear (the VM stopped): let it run
+ * on to its free run's end (a recorded power-off, or hvtrace's quit), as the
+ * free run did.  1 if that ended the run (reason set), 0 if not a replay or
+ * nothing came. */
+int rec_replay_to_end(struct recorder *r);
+/* COM1 of the replay equals the free run's (whole) or is a prefix of it. */
+int rec_rr_check_serial(struct recorder *r, int whole, hvt_error *err);
 /* Read COM1: bytes stamped with r->nsteps, or held for rec_serial_sent. */
 void rec_serial_poll(struct recorder *r);
 /* The same, the bytes sent by step `by` (its pc says hv's or the guest's). */

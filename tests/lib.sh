@@ -127,15 +127,16 @@ hvt_qemu_run() {
 #                    stopped and killed before that instruction runs: the log
 #                    ends with the instruction before it and the return status
 #                    is 0 if it was reached (QEMU's gdbstub exits on `kill`)
+#   HVT_TRACE_NODISK 1: no -drive of GUEST's image (the arguments bring the disk,
+#                    e.g. through blkreplay for a record/replay log)
 # Logging from an address uses gdb on a unix socket: hbreak, `monitor log`, continue.
 hvt_qemu_trace() {
     local guest=$1 out=$2 img; shift 2
     local items=${HVT_TRACE_ITEMS:-exec,nochain} from=${HVT_TRACE_FROM:-0x7c00}
     img=$(hvt_guest_img "$guest") || return 2
     mkdir -p "$out"
-    local qargs=("${HVT_QEMU_ARGS[@]}" -serial "file:$out/serial.txt"
-                 -drive "file=$img,format=raw,if=ide,snapshot=on"
-                 -D "$out/qemu.log" "$@")
+    local qargs=("${HVT_QEMU_ARGS[@]}" -serial "file:$out/serial.txt" -D "$out/qemu.log" "$@")
+    [ "${HVT_TRACE_NODISK:-}" = 1 ] || qargs+=(-drive "file=$img,format=raw,if=ide,snapshot=on")
     local late=()
     if [ "${HVT_TRACE_LATE:-}" = 1 ] && [ "$from" != reset ]; then late=(-ex "monitor singlestep on")
     else qargs+=(-singlestep); fi
