@@ -858,6 +858,12 @@ static void explain_no_run(struct recorder *r, int rc, hvt_error *err)
     } else if (r->deadline && rec_now() > r->deadline) {
         hvt_error_set(err, "--from %s not reached before the %g s timeout", o->from.text,
                       o->timeout);
+    } else if (!r->recording && r->rr_cut && o->timeout > 0) {   /* half of it ran free */
+        hvt_error_set(err, "--from %s not reached before the %g s timeout", o->from.text,
+                      o->timeout);
+    } else if (!r->recording && r->rr_cut) {
+        hvt_error_set(err, "--from %s not reached: the free run (record/replay) %s",
+                      o->from.text, r->rr_how);
     } else if (r->recording || !o->has_from) {
         hvt_error_set(err, "no step recorded: %s", why);
     } else {
