@@ -22,6 +22,10 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* getopt_long returned '?' (opterr is 0, so getopt printed nothing): one
  * usage line naming the option, argv[optind - 1]. */
 int cli_bad_option(const char *cmd, char **argv);
+/* 1 if paths a and b name the same existing file (st_dev and st_ino, so hard
+ * links, symlinks and other spellings count), 0 otherwise: an output that is
+ * one of the command's inputs is refused before anything is written. */
+int cli_same_file(const char *a, const char *b);
 /* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Route stdout and stderr through the control-byte escaping of textesc.h

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +52,13 @@ int cli_bad_option(const char *cmd, char **argv)
 {
     const char *opt = optind > 0 ? argv[optind - 1] : "";
     return cli_usage(cmd, "unknown option '%s', or its value is missing", opt);
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 /* Numbers from the command line: the whole text must be the number, with no

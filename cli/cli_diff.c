@@ -155,6 +155,10 @@ int cmd_diff(int argc, char **argv)
     }
     if (optind + 2 != argc)
         return cli_usage("diff", "expected two run files");
+    for (int i = 0; i < 2; i++)
+        if (cli_same_file(html, argv[optind + i]))
+            return cli_fail("diff", "--html %s is the run file %s: choose another output",
+                            html, argv[optind + i]);
     hvt_error err = { "" };
     fflush(stdout);
     int rc = run_diff(argv[optind], argv[optind + 1], &o, html, json, &err);

@@ -152,6 +152,19 @@ struct record_args {
     struct recipe *recipe;
 };
 
+/* -o naming one of the inputs (with --force it would be replaced); after
+ * prepare_hv, which finds the hv image. */
+static int refuse_input_as_output(const struct record_args *ra)
+{
+    const char *const in[] = { ra->o.qemu.disk, ra->o.hv_image, ra->o.bios };
+    const char *const what[] = { "the guest image", "the hv image", "the BIOS image" };
+    for (size_t i = 0; i < 3; i++)
+        if (cli_same_file(ra->o.out, in[i]))
+            return cli_fail("record", "-o %s is %s %s: choose another output", ra->o.out,
+                            what[i], in[i]);
+    return 0;
+}
+
 static int parse_addr_opt(const char *s, struct hvt_addr *a)
 {
     hvt_error err = { "" };
@@ -348,6 +361,11 @@ int cmd_record(int argc, char **argv)
     char module[PATH_MAX] = "";
     if (ra.with_hv && prepare_hv(&ra, module, sizeof module, &err))
         return recipe_free(ra.recipe), cli_fail("record", "%s", err.msg);
+    if (refuse_input_as_output(&ra)) {
+        if (module[0])
+            unlink(module);
+        return recipe_free(ra.recipe), CLI_TROUBLE;
+    }
     struct cli_progress prog;
     cli_progress_init(&prog);
     ra.o.progress = show_progress;

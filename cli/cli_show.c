@@ -318,6 +318,9 @@ int cmd_mem(int argc, char **argv)
     }
     if (optind + 2 != argc || !out)
         return cli_usage("mem", "expected RUN SNAP -o FILE");
+    if (cli_same_file(out, argv[optind]))
+        return cli_fail("mem", "-o %s is the run file %s: choose another output", out,
+                        argv[optind]);
     rundb *db;
     hvt_error err = { "" };
     int64_t id = 0;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Outputs a user can point at the wrong place (a new user's report): an output
+# that is one of the command's own inputs is refused in one line, exit 2, with
+# the input unchanged (its sha256 before and after is the truth), whatever the
+# spelling (./, a symlink, a hard link: st_dev/st_ino).
+. "$(dirname "$0")/../lib.sh"
+hvt_need qemu-system-x86_64
+HVT=$HVT_BUILD/hvtrace
+C=$HVT_BUILD/guests/cases
+t=$(hvt_tmpdir)
+export TMPDIR=$t/tmp
+mkdir -p "$TMPDIR"
+cd "$t"
+
+cp "$C/irqs.img" disk.img
+ln -s disk.img disk-link.img
+"$HVT" record --steps 5 -o ra.db disk.img > /dev/null 2>&1
+"$HVT" record --steps 6 -o rb.db disk.img > /dev/null 2>&1
+ln rb.db rb-hard.db
+
+# same NAME FILE STDERR-REGEX -- CMD...: exit 2, one stderr line matching, FILE
+# unchanged.
+same() {
+    local name=$1 file=$2 want=$3; shift 4
+    local before; before=$(sha256sum < "$file")
+    timeout 120 "$@" > "$name.out" 2> "$name.err"; local rc=$?
+    local why=
+    [ "$rc" = 2 ] || why="$why exit $rc;"
+    [ "$(grep -c . "$name.err")" = 1 ] && grep -Eq "$want" "$name.err" || why="$why stderr '$(head -c 300 "$name.err")';"
+    [ "$(sha256sum < "$file")" = "$before" ] || why="$why $file changed;"
+    [ -z "$why" ] && hvt_ok "outputs_$name" || hvt_fail "outputs_$name" "$why"
+}
+
+same diff_html_is_run_a ra.db '^hvtrace diff: --html \./ra\.db is the run file ra\.db' -- \
+    "$HVT" diff ra.db rb.db --html ./ra.db
+same diff_html_is_run_b_hardlink rb.db '^hvtrace diff: --html rb-hard\.db is the run file rb\.db' -- \
+    "$HVT" diff ra.db rb.db --html rb-hard.db
+same mem_out_is_run ra.db '^hvtrace mem: -o ra\.db is the run file ra\.db' -- \
+    "$HVT" mem ra.db start -o ra.db
+same record_out_is_disk disk.img '^hvtrace record: -o disk\.img is the guest image disk-link\.img' -- \
+    "$HVT" record --force --steps 5 -o disk.img disk-link.img
+cp "$HVT_BUILD/hv-i386.elf" hv.elf
+same record_out_is_hv hv.elf '^hvtrace record: -o hv\.elf is the hv image hv\.elf' -- \
+    "$HVT" record --force --steps 5 --with-hv=hv.elf -o hv.elf disk.img
