@@ -31,6 +31,8 @@ int cli_parse_u64(const char *s, uint64_t *out);
 /* Route stdout and stderr through the control-byte escaping of textesc.h
  * (cli_safeout.c); called once by main. */
 void cli_safe_streams(void);
+/* Flush stdout; the errno of its first failed write (not a closed pipe), or 0. */
+int cli_stdout_error(void);
 /* A positive number of seconds (decimal, at most CLI_MAX_SECONDS: a week). */
 #define CLI_MAX_SECONDS (7 * 24 * 3600.0)
 int cli_parse_seconds(const char *s, double *out);

@@ -6,6 +6,9 @@
  * is plain text with LF and TAB: it passes unchanged.  The progress line's own
  * CR and erase sequence are written to the file descriptor directly
  * (cli_common.c), not through these streams.
+ * A write that fails (other than a closed pipe) is remembered, and main
+ * reports it once the command is done (cli_stdout_error): output that did not
+ * arrive is trouble, exit 2.
  * Invariant: at most 3 bytes (an incomplete UTF-8 sequence) wait between
  * writes; fclose/exit flushes them escaped.
  */
@@ -24,18 +27,22 @@ struct safeout {
     int fd;
     unsigned char pend[4];
     size_t npend;
+    int err;                    /* errno of the first failed write, or 0 */
 };
 
 static struct safeout safeout_streams[2] = { { .fd = 1 }, { .fd = 2 } };
 
-static void safeout_write_all(int fd, const char *p, size_t n)
+static void safeout_write_all(struct safeout *s, const char *p, size_t n)
 {
     while (n > 0) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = write(s->fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return;             /* a closed pipe: nothing more to say */
+        if (w <= 0) {           /* a closed pipe: nothing more to say */
+            if (!s->err && !(w < 0 && errno == EPIPE))
+                s->err = w < 0 ? errno : EIO;
+            return;
+        }
         p += w;
         n -= (size_t)w;
     }
@@ -50,7 +57,7 @@ static void safeout_chunk(struct safeout *s, const char *buf, size_t n, int fina
     memcpy(in + s->npend, buf, n);
     size_t total = s->npend + n;
     size_t len = textesc_escape(in, total, 1, final, out, sizeof out, &used);
-    safeout_write_all(s->fd, out, len);
+    safeout_write_all(s, out, len);
     s->npend = total - used;
     memcpy(s->pend, in + used, s->npend);
 }
@@ -62,13 +69,22 @@ static ssize_t safeout_write(void *cookie, const char *buf, size_t n)
         safeout_chunk(cookie, buf + done, take, 0);
         done += take;
     }
-    return (ssize_t)n;
+    struct safeout *s = cookie;
+    return s->err ? (errno = s->err, -1) : (ssize_t)n;
 }
 
 static int safeout_close(void *cookie)
 {
-    safeout_chunk(cookie, "", 0, 1);
-    return 0;
+    struct safeout *s = cookie;
+    safeout_chunk(s, "", 0, 1);
+    return s->err ? (errno = s->err, -1) : 0;
+}
+
+int cli_stdout_error(void)
+{
+    if (fflush(stdout) && !safeout_streams[0].err)
+        safeout_streams[0].err = errno ? errno : EIO;
+    return safeout_streams[0].err;
 }
 
 void cli_safe_streams(void)

@@ -42,6 +42,18 @@ static void usage(FILE *f)
                "The manual: man hvtrace.\n");
 }
 
+/* The end of every command: output that did not arrive is trouble (one line,
+ * exit 2) unless the command already said its own; then flush and close. */
+static int finish(const char *cmd, int rc)
+{
+    int werr = cli_stdout_error();
+    if (werr && rc != CLI_TROUBLE)
+        rc = cli_fail(cmd, "cannot write standard output: %s", strerror(werr));
+    fclose(stdout);             /* flushes the escaping streams' last bytes */
+    fclose(stderr);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cli_safe_streams();
@@ -49,7 +61,7 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage(stderr), CLI_TROUBLE;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
-        return usage(stdout), CLI_OK;
+        return usage(stdout), finish(NULL, CLI_OK);
     if (!strcmp(argv[1], "--version"))
         argv[1] = "version";
     /* What recorders killed with -9 left in $TMPDIR goes first (row 1 of
@@ -61,7 +73,5 @@ int main(int argc, char **argv)
             rc = commands[i].run(argc - 1, argv + 1);
     if (rc < 0)
         rc = cli_usage(NULL, "unknown command '%s'", argv[1]);
-    fclose(stdout);             /* flushes the escaping streams' last bytes */
-    fclose(stderr);
-    return rc;
+    return finish(argv[1], rc);
 }

@@ -42,3 +42,22 @@ same record_out_is_disk disk.img '^hvtrace record: -o disk\.img is the guest ima
 cp "$HVT_BUILD/hv-i386.elf" hv.elf
 same record_out_is_hv hv.elf '^hvtrace record: -o hv\.elf is the hv image hv\.elf' -- \
     "$HVT" record --force --steps 5 --with-hv=hv.elf -o hv.elf disk.img
+
+# Standard output that cannot be written (/dev/full: every write fails with
+# ENOSPC) is trouble: exit 2 and one line saying so, for every command, also
+# diff, whose 1 would otherwise say "they differ".
+if [ -w /dev/full ]; then
+    for cmd in "show ra.db --count 0" "show ra.db" "info ra.db" "why ra.db 3 eax" \
+               "diff --json ra.db rb.db" "diff ra.db rb.db" "recipes" "--help"; do
+        "$HVT" $cmd > /dev/full 2> full.err; rc=$?
+        name=stdout_full_$(echo "$cmd" | tr -c 'a-z0-9\n' _)
+        if [ $rc = 2 ] && [ "$(grep -c . full.err)" = 1 ] &&
+           grep -Eq '^hvtrace( [a-z]+)?: cannot write standard output: No space left on device$' full.err; then
+            hvt_ok "outputs_$name"
+        else
+            hvt_fail "outputs_$name" "exit $rc: $(head -c 300 full.err)"
+        fi
+    done
+else
+    hvt_skip outputs_stdout_full "no writable /dev/full"
+fi
