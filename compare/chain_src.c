@@ -103,6 +103,8 @@ int report_chain_src_open(struct report_chain_src *s, rundb *db,
     s->run.nexcl = nexcl;
     hvt_error ignore = { "" };
     load_start(s, &ignore);
+    s->image = rundb_get_meta(db, "guest_sha256");
+    s->run.image = s->image;
     (void)err;
     return 0;
 }
@@ -110,5 +112,6 @@ int report_chain_src_open(struct report_chain_src *s, rundb *db,
 void report_chain_src_close(struct report_chain_src *s)
 {
     free(s->start);
+    free(s->image);
     memset(s, 0, sizeof *s);
 }

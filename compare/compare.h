@@ -140,6 +140,7 @@ struct report_chain_src {
     rundb *db;
     uint8_t *start;             /* the "start" snapshot, if the run has one */
     size_t nstart;
+    char *image;                /* the run's guest_sha256, if recorded */
 };
 int report_chain_src_open(struct report_chain_src *s, rundb *db,
                           const struct align_range *excl, size_t nexcl, hvt_error *err);

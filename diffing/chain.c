@@ -867,6 +867,53 @@ static int follow_address(struct walk w[2], int k)
     return 0;
 }
 
+static void hex_bytes(const struct hvt_step *st, char out[48])
+{
+    out[0] = 0;
+    for (size_t i = 0, o = 0; i < st->insn_len && o + 4 < 48; i++)
+        o += (size_t)snprintf(out + o, 48 - o, "%s%02x", i ? " " : "", st->insn[i]);
+}
+
+/* The instruction each run executes next, when both sit at the same pc but
+ * their bytes differ: then no input of the last common step decided, the
+ * code did.  Returns 1 and fills the first link of both chains; *on whether
+ * a walk goes on (the code bytes, as memory, when the images are the same). */
+static int code_differs(struct walk w[2], const uint64_t last[2], int *on)
+{
+    struct hvt_step nx[2];
+    for (int k = 0; k < 2; k++) {
+        const struct hvt_step *st = get(&w[k].s, last[k] + 1);
+        if (!st)
+            return 0;
+        nx[k] = *st;
+    }
+    uint64_t pc = hvt_state_pc(&nx[0].st);
+    if (pc != hvt_state_pc(&nx[1].st) || (nx[0].insn_len == nx[1].insn_len &&
+                                          !memcmp(nx[0].insn, nx[1].insn, nx[0].insn_len)))
+        return 0;
+    const char *ia = w[0].s.r->image, *ib = w[1].s.r->image;
+    int images = ia && ib && strcmp(ia, ib);
+    *on = !images;
+    for (int k = 0; k < 2; k++) {
+        struct chain_link *lk = &w[k].out->link[w[k].out->n++];
+        char mine[48], other[48];
+        hex_bytes(&nx[k], mine);
+        hex_bytes(&nx[!k], other);
+        memset(lk, 0, sizeof *lk);
+        lk->step = last[k] + 1;
+        lk->pc = pc;
+        lk->loc = (struct chain_loc){ .kind = CHAIN_LOC_MEM, .addr = pc, .len = nx[k].insn_len };
+        lk->kind = images ? CHAIN_OUTSIDE : CHAIN_DECIDES;
+        lk->cause = images ? CHAIN_C_IMAGE : CHAIN_C_NONE;
+        snprintf(lk->note, sizeof lk->note, "the code differs: the instruction at 0x%" PRIx64
+                 " is %s here, %s in the other run%s", pc, mine, other,
+                 images ? "; the runs' images differ" : "");
+        w[k].loc = lk->loc;
+        w[k].n = last[k] + 1;
+    }
+    return 1;
+}
+
 int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain out[2],
                hvt_error *err)
 {
@@ -875,7 +922,10 @@ int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain
     for (int k = 0; k < 2; k++)
         if (walk_init(&w[k], &r[k], &out[k], err) < 0)
             rc = -1;
-    for (int k = 0; k < 2 && !rc; k++) {
+    int code_on = 0, code = !rc && code_differs(w, last, &code_on);
+    for (int k = 0; k < 2 && code; k++)
+        w[k].active = code_on;
+    for (int k = 0; k < 2 && !rc && !code; k++) {
         int on = decide_link(&w[k], last[k]);
         rc = on < 0 ? -1 : 0;
         w[k].active = on > 0;
@@ -948,7 +998,7 @@ const char *chain_cause_name(enum chain_cause c)
 {
     static const char *const names[CHAIN_C_NCAUSES] = {
         "", "smm-entry", "rsm", "interrupt", "vmexit", "vmrun", "hv", "port", "clock", "cpu",
-        "smi-in-hv"
+        "smi-in-hv", "image"
     };
     return c < CHAIN_C_NCAUSES ? names[c] : "?";
 }

@@ -66,6 +66,7 @@ enum chain_cause {
     CHAIN_C_CLOCK,      /* rdtsc */
     CHAIN_C_CPU,        /* cpuid, rdmsr...: what the (virtual) CPU reports */
     CHAIN_C_SMI_IN_HV,  /* SMM entered from hv's code: the save area holds hv's registers */
+    CHAIN_C_IMAGE,      /* the code differs because the runs booted different images */
     CHAIN_C_NCAUSES
 };
 
@@ -111,6 +112,7 @@ struct chain_run {
     int (*start_mem)(void *priv, uint64_t addr, uint32_t len, uint64_t *value);
     void *priv;
     const char *before;         /* optional: who ran before the trace began, e.g. "hv" */
+    const char *image;          /* optional: the guest image's identity (its sha256) */
     const struct align_range *excl;     /* hv's own code */
     size_t nexcl;
 };
@@ -126,7 +128,10 @@ int chain_why(const struct chain_run *r, uint64_t step, const struct chain_loc *
 
 /* The runs part after last[0] in A and last[1] in B (the last common step,
  * the same instruction on both sides): what that step decided from, and the
- * chains behind it in both runs, following the differing inputs. */
+ * chains behind it in both runs, following the differing inputs.  When the
+ * next instructions sit at the same pc with different bytes, the code itself
+ * differs: the chain ends there if the runs' images differ, else it walks
+ * back who wrote the code bytes. */
 int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain out[2],
                hvt_error *err);
 

@@ -166,6 +166,41 @@ UNIT_TEST(diff_stops_at_the_device)
     CHECK_EQ_U64(cc[1].link[cc[1].n - 1].value, 0);
 }
 
+/* The runs part after a cld (which decides nothing, SDM vol 2, CLD) at the
+ * same pc with different instruction bytes: the code differs.  Different
+ * images end the chain there; the same image walks back who wrote the code. */
+static void code_trace(struct trace *t, const char *call)
+{
+    start(t);
+    step(t, "fc", -1);                                          /* cld */
+    step(t, call, HVT_RSP, 0x6ffe, -1);                         /* call rel16 */
+    step(t, "90", -1);
+}
+
+UNIT_TEST(diff_where_the_code_differs)
+{
+    code_trace(&ta, "e8ab00");
+    code_trace(&tb, "e8db00");
+    struct chain_run r[2] = { run_of(&ta), run_of(&tb) };
+    uint64_t last[2] = { 0, 0 };
+    r[0].image = "aaaa";
+    r[1].image = "bbbb";
+    CHECK(chain_diff(r, last, cc, &(hvt_error){ "" }) == 0);
+    for (int k = 0; k < 2; k++) {
+        CHECK_EQ_U64(cc[k].n, 1);
+        CHECK(cc[k].link[0].kind == CHAIN_OUTSIDE && cc[k].link[0].cause == CHAIN_C_IMAGE);
+        CHECK(cc[k].link[0].loc.addr == 0x7c01 && cc[k].link[0].loc.len == 3);
+        CHECK(strstr(cc[k].link[0].note, "the code differs") &&
+              strstr(cc[k].link[0].note, "the runs' images differ"));
+    }
+    CHECK(strstr(cc[0].link[0].note, "e8 ab 00 here, e8 db 00 in the other run"));
+    r[1].image = "aaaa";
+    CHECK(chain_diff(r, last, cc, &(hvt_error){ "" }) == 0);
+    CHECK(cc[0].n == 2 && cc[0].link[0].kind == CHAIN_DECIDES);
+    CHECK(!strstr(cc[0].link[0].note, "images"));
+    CHECK_EQ_U64(cc[0].link[1].kind, CHAIN_START);              /* nobody wrote the code */
+}
+
 UNIT_TEST(smm_entry_saved_the_guest_register)
 {
     start(&ta);
