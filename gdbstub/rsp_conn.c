@@ -11,6 +11,12 @@
  * or until the next rsp_conn_recv, which sends it alone first: the stub always
  * has its ack before we wait for more, and a step costs two writes, not four.
  * Deadlines use CLOCK_MONOTONIC so a timeout covers the whole call.
+ * A stop reply or exit packet (S, T, W, X) that comes where our ack was
+ * expected means the stub took our packet and answered it, its `+` lost or
+ * never sent (QEMU's gdbstub sends W at exit, maybe before the ack of a
+ * packet it read: GDB manual, "Packet Acknowledgment", acks are only for the
+ * transport): it counts as the ack and is held (held_reply) for the next
+ * rsp_conn_recv, so a QEMU killed mid-step ends the run, not the session.
  */
 #include "gdbstub/rsp_conn.h"
 
@@ -41,6 +47,8 @@ struct rsp_conn {
     int noack;
     int lazy_acks;                      /* acks ride on our next packet only */
     int ack_owed;                       /* a received packet is not acked yet */
+    int held_reply;                     /* dec.payload: a stop reply that came
+                                         * instead of an ack, not yet received */
     struct rsp_conn_stats stats;
     size_t rpos, rlen;
     uint8_t rbuf[16384];
@@ -226,7 +234,7 @@ struct rsp_conn *rsp_conn_new(const struct rsp_transport *ops, void *ctx,
     c->timeout_ms = CONN_DEFAULT_TIMEOUT_MS;
     c->noack = 0;
     c->lazy_acks = 0;
-    c->ack_owed = 0;
+    c->ack_owed = c->held_reply = 0;
     memset(&c->stats, 0, sizeof c->stats);
     c->rpos = c->rlen = 0;
     rsp_decoder_init(&c->dec);
@@ -323,6 +331,8 @@ static int wait_ack(struct rsp_conn *c, hvt_error *err)
             return 0;
         if (ev == RSP_EV_NAK)
             return 1;
+        if (ev == RSP_EV_PACKET && c->dec.len > 0 && strchr("STWX", c->dec.payload[0]))
+            return c->held_reply = 1, 0;
         if (ev == RSP_EV_PACKET)
             return hvt_error_set(err, "gdbstub: packet '%.40s' before the ack",
                                  c->dec.payload);
@@ -389,11 +399,12 @@ int rsp_conn_recv(struct rsp_conn *c, const char **payload, size_t *n,
 {
     int64_t deadline = deadline_after(timeout_ms ? timeout_ms : c->timeout_ms);
     int bad = 0;
-    if (!c->lazy_acks && pay_ack(c, err) < 0)
+    if (!c->lazy_acks && !c->held_reply && pay_ack(c, err) < 0)
         return -1;
     for (;;) {
-        enum rsp_event ev;
-        int rc = next_event(c, deadline, &ev, err);
+        enum rsp_event ev = RSP_EV_PACKET;
+        int rc = c->held_reply ? 0 : next_event(c, deadline, &ev, err);
+        c->held_reply = 0;
         if (rc != 0)
             return rc;
         if (ev == RSP_EV_PACKET) {

@@ -377,14 +377,17 @@ int rec_read_current(struct recorder *r, hvt_error *err)
 }
 
 /* Did the QEMU we launched report a shutdown on QMP (within wait_ms) and
- * still hold the paused VM?  Never for --attach or other emulators. */
+ * still hold the paused VM?  Never for --attach or other emulators, nor for
+ * a signal to QEMU (cause host-signal): QEMU 7.2's qemu_system_killed makes
+ * it exit whatever -no-shutdown says, so there is no VM to read. */
 static int qmp_says_shut(struct recorder *r, int wait_ms)
 {
     int status;
     if (r->o->attach || r->proc.pid <= 0)
         return 0;
     qmp_events_wait_shutdown(&r->qmp, wait_ms);
-    return r->qmp.reason[0] && !qemu_exited(&r->proc, &status);
+    return r->qmp.reason[0] && strcmp(r->qmp.reason, "host-signal") &&
+           !qemu_exited(&r->proc, &status);
 }
 
 int rec_stop_ends(struct recorder *r, const struct rsp_stop *st)

@@ -52,3 +52,25 @@ why=
 [ "$status" = "incomplete: interrupted by signal 1" ] || why="$why status '$status';"
 grep -Eq '^ +#[0-9]+ +step [0-9]+ +end ' "$t/info" || why="$why no end snapshot;"
 [ -z "$why" ] && hvt_ok sighup_ends_recording || hvt_fail sighup_ends_recording "$why"
+
+# 3. SIGTERM to QEMU under the RSP engine: QEMU's gdbstub sends W00 as it
+# exits, sometimes where the ack of our `s` belongs.  The run ends as QEMU's
+# own exit status says (killed by signal 15) with an end snapshot, every time.
+for i in 1 2 3 4; do
+    run=$t/term$i.db
+    "$HVT" record --engine rsp --from 0000:7c00 -o "$run" "$C/serflood.img" > "$t/out" 2> "$t/err" &
+    rec=$!
+    for j in $(seq 1 100); do
+        [ -e "$run" ] && break
+        sleep 0.1
+    done
+    sleep 1
+    kill -TERM $(pgrep -P $rec qemu-system) 2>/dev/null
+    wait $rec; rc=$?
+    status=$("$HVT" info "$run" 2>&1 | sed -n 's/^status *//p')
+    why=
+    [ $rc = 0 ] || why="$why exit $rc: $(cat "$t/err");"
+    [ "$status" = "incomplete: QEMU killed by signal 15" ] || why="$why status '$status';"
+    "$HVT" info "$run" 2>&1 | grep -Eq '^ +#[0-9]+ +step [0-9]+ +end ' || why="$why no end snapshot;"
+    [ -z "$why" ] && hvt_ok "rsp_qemu_sigterm_$i" || hvt_fail "rsp_qemu_sigterm_$i" "$why"
+done

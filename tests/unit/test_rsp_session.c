@@ -304,4 +304,25 @@ UNIT_TEST(error_replies)
     CHECK_EQ_U64(f.idx, f.nrecs);
 }
 
+/* QEMU's gdbstub sends W at exit (a SIGTERM to QEMU), possibly before the `+`
+ * of the `s` it had read: the exit packet stands for the ack and is the step's
+ * reply.  Any other packet where the ack belongs is still an error. */
+UNIT_TEST(exit_packet_instead_of_ack)
+{
+    static struct fake f;
+    hvt_error err = { "" };
+    struct rsp_session s = { 0 };
+    struct rsp_stop stop;
+    s.conn = scripted(&f, "> $s#73\n< $W00#b7\n");
+    CHECK(rsp_step(&s, &stop, &err) == 0);
+    CHECK_EQ_U64(stop.kind, RSP_STOP_EXITED);
+    CHECK_EQ_U64(stop.code, 0);
+    CHECK_EQ_U64(f.idx, f.nrecs);
+    rsp_conn_close(s.conn);
+    s.conn = scripted(&f, "> $g#67\n< $OK#9a\n");
+    CHECK(rsp_conn_send(s.conn, "g", 1, &err) < 0);
+    CHECK(strstr(err.msg, "packet 'OK' before the ack") != NULL);
+    rsp_conn_close(s.conn);
+}
+
 UNIT_MAIN()
