@@ -10,6 +10,7 @@
 #define HVT_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #define CLI_OK       0
 #define CLI_DIFFER   1
@@ -31,6 +32,9 @@ int cli_parse_u64(const char *s, uint64_t *out);
 /* Route stdout and stderr through the control-byte escaping of textesc.h
  * (cli_safeout.c); called once by main. */
 void cli_safe_streams(void);
+/* s on f as one line: LF, TAB and every other control byte escaped (textesc.h),
+ * no newline added.  For values from a run file or the command line. */
+void cli_put_line(FILE *f, const char *s);
 /* Flush stdout; the errno of its first failed write (not a closed pipe), or 0. */
 int cli_stdout_error(void);
 /* A positive number of seconds (decimal, at most CLI_MAX_SECONDS: a week). */

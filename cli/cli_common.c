@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 #include "common/plural.h"
+#include "common/textesc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,10 +20,29 @@
 
 #define PROGRESS_INTERVAL 0.25   /* seconds between redraws */
 
+void cli_put_line(FILE *f, const char *s)
+{
+    enum { CHUNK = 1024 };
+    char out[TEXTESC_MAX_PER_BYTE * CHUNK + 1];
+    size_t n = strlen(s);
+    while (n > 0) {
+        size_t take = n < CHUNK ? n : CHUNK, used;
+        textesc_escape((const unsigned char *)s, take, 0, take == n, out, sizeof out, &used);
+        fputs(out, f);
+        used = used ? used : take;
+        s += used;
+        n -= used;
+    }
+}
+
+/* The message is one line whatever it quotes: a newline or tab in a file
+ * name or an argument is escaped like any control byte (textesc.h). */
 static void vfail(const char *cmd, const char *fmt, va_list ap)
 {
+    char msg[4096];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     fprintf(stderr, "hvtrace%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-    vfprintf(stderr, fmt, ap);
+    cli_put_line(stderr, msg);
 }
 
 int cli_fail(const char *cmd, const char *fmt, ...)

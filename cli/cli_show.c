@@ -169,8 +169,18 @@ int cmd_show(int argc, char **argv)
 
 static int print_text(void *ctx, uint64_t step, const char *kind, const char *text)
 {
-    printf("  %10" PRIu64 "  %s%s%s\n", step, kind ? kind : "", kind ? "  " : "", text);
+    printf("  %10" PRIu64 "  %s%s", step, kind ? kind : "", kind ? "  " : "");
+    cli_put_line(stdout, text);
+    putchar('\n');
     return 0;
+}
+
+/* "key              value", the value on one line whatever the file holds. */
+static void print_field(const char *key, const char *value)
+{
+    printf("%-16s ", key);
+    cli_put_line(stdout, value);
+    putchar('\n');
 }
 
 /* What the run file knows of hv: the image hvtrace loaded (--with-hv) and the
@@ -182,14 +192,14 @@ static void print_hv_meta(rundb *db)
     char *img = rundb_get_meta(db, "hv_image"), *opts = rundb_get_meta(db, "hv_opts");
     char *range = rundb_get_meta(db, "hv_range"), *said = rundb_get_meta(db, "hv_options");
     if (img)
-        printf("%-16s %s\n", "hv_opts", opts && *opts ? opts : "(none given: hv's defaults)");
+        print_field("hv_opts", opts && *opts ? opts : "(none given: hv's defaults)");
     else if (range)
         printf("%-16s %s\n", "hv", "loaded by the guest's boot loader, not by hvtrace "
                "(no image or options of its own in this file; below, hv's banner)");
     if (range)
-        printf("%-16s %s (hv's banner on COM1)\n", "hv_range", range);
+        printf("%-16s ", "hv_range"), cli_put_line(stdout, range), puts(" (hv's banner on COM1)");
     if (said)
-        printf("%-16s %s (as hv printed them)\n", "hv_options", said);
+        printf("%-16s ", "hv_options"), cli_put_line(stdout, said), puts(" (as hv printed them)");
     else if (img || range)
         printf("%-16s %s\n", "hv_options", "(not in this file: no \"hv: options\" line was "
                "seen, or an older hvtrace recorded it)");
@@ -204,7 +214,7 @@ static void print_keys(rundb *db, const char *const *keys)
     for (int i = 0; keys[i]; i++) {
         char *v = rundb_get_meta(db, keys[i]);
         if (v)
-            printf("%-16s %s\n", keys[i], v);
+            print_field(keys[i], v);
         free(v);
     }
 }
@@ -216,7 +226,7 @@ static void print_meta(rundb *db)
         "guest_image", "guest_sha256", "hv_image", "hv_sha256", NULL };
     static const char *const target[] = { "target_arch", "started", NULL };
     char *hv = rundb_get_meta(db, "hvtrace_version");
-    printf("%-16s %s\n", "written by", hv ? hv : "(not recorded: a run file older than schema 3)");
+    print_field("written by", hv ? hv : "(not recorded: a run file older than schema 3)");
     free(hv);
     print_keys(db, files);
     print_hv_meta(db);
@@ -251,9 +261,13 @@ int cmd_info(int argc, char **argv)
     struct rundb_info in;
     if (rundb_open(&db, argv[1], &err) || rundb_info(db, &in, &err))
         return cli_fail("info", "%s", err.msg);
-    printf("run              %s\n", argv[1]);
+    print_field("run", argv[1]);
     print_meta(db);
-    printf("status           %s%s%s\n", in.status, in.reason[0] ? ": " : "", in.reason);
+    printf("%-16s ", "status");
+    cli_put_line(stdout, in.status);
+    fputs(in.reason[0] ? ": " : "", stdout);
+    cli_put_line(stdout, in.reason);
+    putchar('\n');
     printf("steps            %" PRIu64 "\n", in.steps);
     int rc = print_snapshots(db, &err);
     if (!rc) {

@@ -4,7 +4,7 @@
 # the input unchanged (its sha256 before and after is the truth), whatever the
 # spelling (./, a symlink, a hard link: st_dev/st_ino).
 . "$(dirname "$0")/../lib.sh"
-hvt_need qemu-system-x86_64
+hvt_need qemu-system-x86_64 sqlite3
 HVT=$HVT_BUILD/hvtrace
 C=$HVT_BUILD/guests/cases
 t=$(hvt_tmpdir)
@@ -60,4 +60,28 @@ if [ -w /dev/full ]; then
     done
 else
     hvt_skip outputs_stdout_full "no writable /dev/full"
+fi
+
+# A newline from the command line or a run file never splits a line: errors
+# stay one line and info's fields one line each, the LF shown as \x0a.
+oneline() {  # NAME WANT-STDERR -- CMD...
+    local name=$1 want=$2; shift 3
+    "$@" > "$name.out" 2> "$name.err"; local rc=$?
+    if [ $rc = 2 ] && [ "$(wc -l < "$name.err")" = 1 ] && grep -qxF "$want" "$name.err"; then
+        hvt_ok "outputs_$name"
+    else
+        hvt_fail "outputs_$name" "exit $rc: $(head -c 300 "$name.err")"
+    fi
+}
+oneline newline_in_file_name 'hvtrace info: a\x0ab.db: cannot open: No such file or directory' -- \
+    "$HVT" info $'a\nb.db'
+oneline newline_in_number "hvtrace show: bad number '1\\x0a2' (see 'hvtrace show --help')" -- \
+    "$HVT" show ra.db --from $'1\n2'
+cp ra.db meta.db
+sqlite3 meta.db "UPDATE meta SET value = 'two' || char(10) || 'lines' || char(9) || 'tab' WHERE key = 'engine'"
+"$HVT" info meta.db > meta.out 2>&1
+if grep -qxF 'engine           two\x0alines\x09tab' meta.out && ! grep -qx 'lines.*' meta.out; then
+    hvt_ok outputs_newline_in_meta_value
+else
+    hvt_fail outputs_newline_in_meta_value "$(grep -A1 '^engine' meta.out)"
 fi
