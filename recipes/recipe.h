@@ -19,6 +19,8 @@
  *         k < 0: error; k == 1: append `executed` to the run file; 0: do not.
  *         stop when io->request_stop was called (before executing cur).
  *   recipe_end(rt, io, err)                    once, however recording ended
+ * (engine_rsp holds `executed` until the next step has run, and calls
+ * recipe_after_insn(rt, &executed, io, err) right after it ran instead.)
  *
  * Invariant: when recipe_on_step(done, next) runs, guest memory (io->read_mem)
  * is the memory after `done` and before `next`: watches compare it with what
@@ -97,6 +99,14 @@ int recipe_begin(struct recipe_rt *rt, const struct hvt_step *first,
 int recipe_on_step(struct recipe_rt *rt, const struct hvt_step *done,
                    const struct hvt_step *next, const struct recipe_io *io,
                    hvt_error *err);
+/* Right after `done` executed, before anything else runs (memory is the
+ * memory after `done`): its watches.  An engine that learns `next` only after
+ * the following instruction ran (engine_rsp holds a step for the recipe)
+ * calls this then, so a store is credited to its own step even when the next
+ * instruction stores into the same range; recipe_on_step(done, ...) then
+ * leaves the watches alone.  Returns 0, -1 on error. */
+int recipe_after_insn(struct recipe_rt *rt, const struct hvt_step *done,
+                      const struct recipe_io *io, hvt_error *err);
 /* Recording is over: reports calls that never returned, runs `on end` rules. */
 int recipe_end(struct recipe_rt *rt, const struct recipe_io *io, hvt_error *err);
 

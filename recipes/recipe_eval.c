@@ -16,7 +16,8 @@
  *            instruction that may write memory (recipe_insn.c): the cost is
  *            one read_mem of the range per such instruction (about a third
  *            of real-mode code; an IVT watch reads 1 KiB each time).
- *   deferred log events with a `next` item, completed on the following call.
+ *   deferred log events with a `next` item, completed on the following call
+ *            (a watch checked by recipe_after_insn, before `next` is known).
  *
  * Evaluating a state X (the next instruction, memory as before X):
  *   1. calls returning at X run their `return:` actions, close their windows;
@@ -78,6 +79,7 @@ struct recipe_rt {
     int keep;                   /* is `last` kept? */
     struct hvt_step last;       /* the state evaluated last */
     int have_last;
+    int watched;                /* recipe_after_insn checked the watches of `last` */
 };
 
 /* Where one list of actions runs. */
@@ -519,6 +521,7 @@ static int eval_state(struct recipe_rt *rt, const struct hvt_step *s, uint64_t n
         return -1;
     rt->last = *s;
     rt->have_last = 1;
+    rt->watched = 0;
     rt->n = n;
     rt->keep = rt->r->keep_all || was_open || opened;
     return 0;
@@ -673,21 +676,36 @@ int recipe_begin(struct recipe_rt *rt, const struct hvt_step *first,
     return eval_state(rt, first, first->n, io, err);
 }
 
+/* The watches after `done` ran (next: its successor, NULL if not known yet). */
+static int watch_after(struct recipe_rt *rt, const struct hvt_step *done,
+                       const struct hvt_step *next, int next_known,
+                       const struct recipe_io *io, hvt_error *err)
+{
+    struct recipe_insn in;
+    decode(done, &in);
+    if (!rt->r->watch_bytes || !in.may_write)
+        return 0;
+    struct ectx ec = { .rt = rt, .io = io, .err = err, .s = done, .step = rt->n,
+                       .window = any_window(rt), .next_known = next_known, .next = next };
+    return check_watches(&ec, 0);
+}
+
+int recipe_after_insn(struct recipe_rt *rt, const struct hvt_step *done,
+                      const struct recipe_io *io, hvt_error *err)
+{
+    rt->watched = 1;
+    return watch_after(rt, done, NULL, 0, io, err);
+}
+
 int recipe_on_step(struct recipe_rt *rt, const struct hvt_step *done,
                    const struct hvt_step *next, const struct recipe_io *io, hvt_error *err)
 {
     int keep = rt->keep;
     uint64_t n = rt->n;
-    struct recipe_insn in;
     if (flush_deferred(rt, next, io, err))
         return -1;
-    decode(done, &in);
-    if (rt->r->watch_bytes && in.may_write) {
-        struct ectx ec = { .rt = rt, .io = io, .err = err, .s = done, .step = n,
-                           .window = any_window(rt), .next_known = 1, .next = next };
-        if (check_watches(&ec, 0))
-            return -1;
-    }
+    if (!rt->watched && watch_after(rt, done, next, 1, io, err))
+        return -1;
     /* Without a next state, `last` stays `done`: `on end` sees the final state. */
     if (next && eval_state(rt, next, n + (uint64_t)keep, io, err))
         return -1;

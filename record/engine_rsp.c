@@ -255,7 +255,8 @@ static int made_progress(const struct hvt_step *before, const struct hvt_step *a
  * that is only known one step later: after an interrupt or SMI it is the
  * handler's first state, not the one the pre-empted instruction stopped at
  * (smi-follow must see SMM's a000:8000 after the out, not 0000:7c1d).  So
- * with a recipe a step is held until the next step's verdict (flush_held). */
+ * with a recipe a step is held until the next step's verdict (flush_held);
+ * its watches are checked when it runs (record_executed), as memory is then. */
 static int flush_held(struct rspeng *e, const struct hvt_step *next, hvt_error *err)
 {
     struct recorder *r = e->r;
@@ -279,10 +280,10 @@ static int record_executed(struct rspeng *e, struct hvt_step *x, hvt_error *err)
         return 0;
     e->last = *x;
     e->have_last = 1;
-    if (r->recipe) {
+    if (r->recipe) {            /* its stores are seen now, before the next one's */
         e->held = *x;
         e->have_held = 1;
-        return 0;
+        return rec_recipe_after(r, x, err);
     }
     x->n = r->nsteps;
     if (engine_step(&e->out, x, err))

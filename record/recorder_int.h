@@ -209,6 +209,9 @@ int rec_jumps_to_itself(const struct hvt_step *s);
 
 /* Recipes (recorder_recipe.c).  rec_recipe_step: 1 keep `done`, 0 drop, -1 error. */
 int rec_recipe_begin(struct recorder *r, hvt_error *err);
+/* rec_recipe_after: `done` just executed, the VM stopped before anything else
+ * ran: its watches (recipe_after_insn), for an engine that holds `done`. */
+int rec_recipe_after(struct recorder *r, const struct hvt_step *done, hvt_error *err);
 int rec_recipe_step(struct recorder *r, const struct hvt_step *done,
                     const struct hvt_step *next, hvt_error *err);
 int rec_recipe_end(struct recorder *r, hvt_error *err);

@@ -73,6 +73,11 @@ int rec_recipe_step(struct recorder *r, const struct hvt_step *done,
     return recipe_on_step(r->recipe, done, next, &r->recipe_io, err);
 }
 
+int rec_recipe_after(struct recorder *r, const struct hvt_step *done, hvt_error *err)
+{
+    return r->recipe ? recipe_after_insn(r->recipe, done, &r->recipe_io, err) : 0;
+}
+
 int rec_recipe_end(struct recorder *r, hvt_error *err)
 {
     if (!r->recipe)

@@ -62,6 +62,20 @@ else
     hvt_fail ivt_watch_names_the_writer "want at=$want_at new=$want_new: $w"
 fi
 
+# ivt-watch, two stores back to back (the handed ivthook: `movw $0,0x4c` then
+# `movw %ax,0x4e`, IVT 13h's offset then segment): one event per storing
+# step, each at its own instruction.  The truth is the image: where those two
+# encodings (SDM vol 2, MOV C7 /0 iw and A3 moffs16) sit in the sector.
+img=$(hvt_guest_img cases/ivthook)
+"$HVT" record --recipe ivt-watch -o "$t/ivt2.db" "$img" > "$t/ivt2.out" 2>&1
+at=$(python3 -c 'import sys; b = open(sys.argv[1], "rb").read(512)
+print("0000:%04x 0000:%04x" % (0x7c00 + b.index(bytes.fromhex("c7064c000000")),
+                               0x7c00 + b.index(bytes.fromhex("a34e00"))))' "$img")
+got=$(events "$t/ivt2.db" ivt-write | grep 'vector=0x13 ' | field at | tr '\n' ' ')
+last=$(events "$t/ivt2.db" ivt-write | grep 'vector=0x13 ' | tail -1 | field new)
+if [ "$got" = "$at " ] && [ "$last" = 9f80:0000 ]; then hvt_ok ivt_watch_back_to_back_stores
+else hvt_fail ivt_watch_back_to_back_stores "want at $at, got $got (last new $last)"; fi
+
 # int1a-tcg: reaches SeaBIOS's `out` to 0xb2, the call returns what the guest
 # gets in a plain QEMU boot (0x23: no TPM), snapshots taken.
 hvt_qemu_run tpm "$t/plain" -cpu qemu64,+svm,+npt > /dev/null 2>&1

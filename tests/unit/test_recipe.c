@@ -170,6 +170,36 @@ static int drive(const char *builtin_or_text, struct prog *p, struct fake *f,
     return rc;
 }
 
+/* engine_rsp's loop: a step is held until the next one has run, so memory
+ * is already past the next step when recipe_on_step(held, next) runs; the
+ * watches of each step are checked right after it ran (recipe_after_insn). */
+static int drive_held(const char *builtin, struct prog *p, struct fake *f,
+                      const struct recipe_io *io)
+{
+    struct recipe *r;
+    struct recipe_rt *rt;
+    hvt_error e = { "" };
+    if (recipe_parse(recipe_builtin_find(builtin)->text,
+                     strlen(recipe_builtin_find(builtin)->text), "t", &r, &e) ||
+        recipe_rt_new(r, &rt, &e))
+        return -1;
+    int rc = recipe_begin(rt, &p->s[0], io, &e);
+    for (int i = 0; rc == 0 && i < p->n; i++) {
+        memcpy(f->mem + p->w[i].addr, p->w[i].bytes, (size_t)p->w[i].len);  /* s[i] ran */
+        if (i > 0 && recipe_on_step(rt, &p->s[i - 1], &p->s[i], io, &e) < 0)
+            rc = -1;
+        if (rc == 0 && recipe_after_insn(rt, &p->s[i], io, &e) < 0)
+            rc = -1;
+    }
+    if (rc == 0 && recipe_on_step(rt, &p->s[p->n - 1], NULL, io, &e) < 0)
+        rc = -1;
+    if (rc == 0)
+        rc = recipe_end(rt, io, &e);
+    recipe_rt_free(rt);
+    recipe_free(r);
+    return rc;
+}
+
 /* ---- parsing ---- */
 
 UNIT_TEST(every_builtin_parses)
@@ -521,6 +551,42 @@ UNIT_TEST(ivt_watch_names_the_writing_instruction)
     /* Cost: the baseline plus one read per writing instruction; nop and mov
      * to a register read nothing. */
     CHECK_EQ_U64(f->reads, 3);
+    free(f);
+}
+
+/* Two stores into one IVT entry back to back (ivthook: offset, then
+ * segment; SDM vol 2, MOV: each writes its own 2 bytes), recorded the way
+ * engine_rsp holds steps: one event per storing step, each naming its own
+ * instruction and the entry as that store left it. */
+UNIT_TEST(ivt_watch_back_to_back_stores_when_steps_are_held)
+{
+    static struct prog p;
+    struct recipe_io io;
+    struct fake *f = fake_new(&io);
+    static const uint8_t old13[] = { 0xfe, 0xe3, 0x00, 0xf0 };      /* f000:e3fe */
+    static const uint8_t off[] = { 0, 0 }, seg[] = { 0x80, 0x9f };
+    memcpy(f->mem + 0x4c, old13, 4);
+    memset(&p, 0, sizeof p);
+    add(&p, 0, 0x7c00, "90");
+    add(&p, 0, 0x7c01, "c7064c000000");                 /* movw $0,0x4c */
+    writes(&p, 0x4c, off, 2);
+    add(&p, 0, 0x7c07, "a34e00")->st.f[HVT_RAX] = 0x9f80; /* mov %ax,0x4e */
+    writes(&p, 0x4e, seg, 2);
+    add(&p, 0, 0x7c0a, "90");
+    static const struct { uint64_t step; const char *at, *old, *new, *insn; } want[2] = {
+        { 1, "0000:7c01", "f000:e3fe", "f000:0000", "insn=\"movw $0, 0x4c\"" },
+        { 2, "0000:7c07", "f000:0000", "9f80:0000", "insn=\"movw %ax, 0x4e\"" },
+    };
+    CHECK(drive_held("ivt-watch", &p, f, &io) == 0);
+    CHECK_EQ_U64(f->nev, 2);
+    for (int i = 0; i < 2 && i < f->nev; i++) {
+        char v[64];
+        CHECK_EQ_U64(f->ev_step[i], want[i].step);
+        CHECK_STR(kv(f->ev[i], "at", v, sizeof v), want[i].at);
+        CHECK_STR(kv(f->ev[i], "old", v, sizeof v), want[i].old);
+        CHECK_STR(kv(f->ev[i], "new", v, sizeof v), want[i].new);
+        CHECK(strstr(f->ev[i], want[i].insn) != NULL);
+    }
     free(f);
 }
 
