@@ -303,8 +303,20 @@ static int is_reg(const struct chain_loc *l, int field)
 static int implicit_inputs(const struct def *d, const struct chain_loc *l, struct chain_loc *c)
 {
     const struct defuse *du = &d->du;
+    int cs = is_reg(l, HVT_CS_SEL) || is_reg(l, HVT_CS_BASE);
+    if (du->is_int && (cs || is_reg(l, HVT_RIP))) {
+        if (d->st.st.f[HVT_CR0] & 1)
+            return 0;           /* an IDT gate: not followed */
+        c[0] = (struct chain_loc){ .kind = CHAIN_LOC_MEM, .len = 2,     /* IVT: IP, CS */
+                                   .addr = du->vector * 4u + (cs ? 2u : 0u) };
+        return 1;
+    }
+    if (cs && du->stack == DEFUSE_STACK_POP) {      /* iret, retf: IP, then CS */
+        c[0] = stack_slot(d, du->opsize, 2);
+        return 1;
+    }
     if (is_reg(l, HVT_RIP)) {
-        if (!du->branch || du->imm || du->is_int)
+        if (!du->branch || du->imm)
             return 0;
         if (du->stack == DEFUSE_STACK_POP) {
             c[0] = stack_slot(d, 0, du->opsize);

@@ -7,8 +7,8 @@
  * EFLAGS bits follow Capstone's per-instruction flag table; an instruction it
  * does not describe (0) is taken to touch no flag.  Side effects Capstone
  * leaves out are added from the SDM: a segment load writes the selector and
- * the hidden base, limit and attributes (vol 3, 3.4.3); iret, far ret, far
- * jmp and far call load CS; lds/les/lss/lfs/lgs load their segment; popf and
+ * the hidden base, limit and attributes (vol 3, 3.4.3); int, iret, far ret,
+ * far jmp and far call load CS; lds/les/lss/lfs/lgs load their segment; popf and
  * iret load EFLAGS from the stack, pushf stores it (vol 2, POPF, IRET, PUSHF).
  */
 #include "diffing/defuse.h"
@@ -149,7 +149,8 @@ static int loaded_seg(const char *m)
     static const struct { const char *m; int seg; } t[] = {
         { "iret", HVT_CS }, { "iretd", HVT_CS }, { "iretq", HVT_CS }, { "retf", HVT_CS },
         { "ljmp", HVT_CS }, { "lcall", HVT_CS }, { "lds", HVT_DS }, { "les", HVT_ES },
-        { "lss", HVT_SS }, { "lfs", HVT_FS }, { "lgs", HVT_GS },
+        { "lss", HVT_SS }, { "lfs", HVT_FS }, { "lgs", HVT_GS }, { "int", HVT_CS },
+        { "int3", HVT_CS }, { "into", HVT_CS },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcmp(m, t[i].m))

@@ -363,6 +363,28 @@ UNIT_TEST(iret_loads_flags_from_the_frame)
     CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
     CHECK(c.link[0].step == 5 && c.link[0].from.addr == 0x6ffa);
     CHECK(c.n >= 2 && c.link[1].step == 4);
+    l = reg("cs");
+    CHECK(chain_why(&r, 6, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].step == 5 && c.link[0].from.addr == 0x6ffc && c.link[0].from.len == 2);
+    CHECK(c.n >= 2 && c.link[1].step == 2);                     /* push cs */
+}
+
+/* INT n in real mode: IP from the IVT entry at 4n, CS from 4n + 2 (Intel
+ * SDM vol 2, INT n, "REAL-ADDRESS-MODE"). */
+UNIT_TEST(int_loads_ip_and_cs_from_the_ivt)
+{
+    start(&ta);
+    step(&ta, "cd15", HVT_RSP, 0x6ffa, HVT_CS_SEL, 0xf000, -1);   /* int 15h */
+    ta.ip = 0xf859;
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc l = reg("rip");
+    CHECK(chain_why(&r, 1, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].step == 0 && c.link[0].kind == CHAIN_LOADED && c.link[0].value == 0xf859);
+    CHECK(c.link[0].from.addr == 0x54 && c.link[0].from.len == 2);
+    l = reg("cs");
+    CHECK(chain_why(&r, 1, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].step == 0 && c.link[0].from.addr == 0x56);
 }
 
 /* LOOP decrements CX each time (SDM vol 2, LOOP): the link carries the value
