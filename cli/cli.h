@@ -20,9 +20,10 @@
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same plus "(see 'hvtrace CMD --help')": for bad command-line usage. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* getopt_long returned '?' (opterr is 0, so getopt printed nothing): one
- * usage line naming the option, argv[optind - 1]. */
-int cli_bad_option(const char *cmd, char **argv);
+/* getopt_long returned c: '?' (an unknown option) or ':' (a known one with
+ * its value missing: every optstring starts with ':').  opterr is 0, so getopt
+ * printed nothing: one usage line naming the option, argv[optind - 1]. */
+int cli_bad_option(const char *cmd, int c, char **argv);
 /* 1 if paths a and b name the same existing file (st_dev and st_ino, so hard
  * links, symlinks and other spellings count), 0 otherwise: an output that is
  * one of the command's inputs is refused before anything is written. */

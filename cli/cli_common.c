@@ -68,10 +68,12 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return CLI_TROUBLE;
 }
 
-int cli_bad_option(const char *cmd, char **argv)
+int cli_bad_option(const char *cmd, int c, char **argv)
 {
     const char *opt = optind > 0 ? argv[optind - 1] : "";
-    return cli_usage(cmd, "unknown option '%s', or its value is missing", opt);
+    if (c == ':')
+        return cli_usage(cmd, "option '%s' needs a value", opt);
+    return cli_usage(cmd, "unknown option '%s'", opt);
 }
 
 int cli_same_file(const char *a, const char *b)

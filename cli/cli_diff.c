@@ -143,15 +143,15 @@ int cmd_diff(int argc, char **argv)
     const char *html = NULL;
     int json = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         if (c == 'h')
             return diff_help(), CLI_OK;
         if (c == 'H')
             html = optarg;
         else if (c == 'j')
             json = 1;
-        else if (c == '?' || parse_diff_opt(&o, c, optarg))
-            return c == '?' ? cli_bad_option("diff", argv) : CLI_TROUBLE;
+        else if (c == '?' || c == ':' || parse_diff_opt(&o, c, optarg))
+            return c == '?' || c == ':' ? cli_bad_option("diff", c, argv) : CLI_TROUBLE;
     }
     if (optind + 2 != argc)
         return cli_usage("diff", "expected two run files");

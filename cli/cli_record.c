@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -100,12 +101,58 @@ static const char *installed_hv_image(const char *arch, char *buf, size_t cap)
     return NULL;
 }
 
+/* -o RUN: refused before QEMU starts when it could never be written: a
+ * directory, an existing file without --force, a directory that is missing or
+ * not writable (the run is written there under a temporary name first). */
+static int check_output(const char *out, int overwrite)
+{
+    struct stat sb;
+    if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return cli_fail("record", "-o %s: is a directory; give a run file name", out);
+    if (!overwrite && access(out, F_OK) == 0)
+        return cli_fail("record", "%s: already exists (use --force to replace it)", out);
+    char dir[PATH_MAX];
+    const char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - out) + (slash == out), out);
+    if (access(dir, W_OK | X_OK))
+        return cli_fail("record", "cannot create %s: %s", out, strerror(errno));
+    return 0;
+}
+
+/* hv is loaded by QEMU's -kernel as a multiboot image: an ELF file with the
+ * Multiboot header (magic 0x1BADB002, 32-bit aligned) in its first 8192 bytes
+ * (Multiboot Specification 0.6.96, 3.1.1).  Anything else QEMU would take for
+ * a Linux kernel and answer with a message about Linux. */
+static int check_multiboot_elf(const char *image, hvt_error *err)
+{
+    unsigned char head[8192];
+    FILE *f = fopen(image, "rb");
+    if (!f)
+        return hvt_error_errno(err, "cannot read hv image %s", image);
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    int multiboot = 0;
+    for (size_t i = 0; i + 4 <= got && !multiboot; i += 4)
+        multiboot = head[i] == 0x02 && head[i + 1] == 0xb0 && head[i + 2] == 0xad &&
+                    head[i + 3] == 0x1b;
+    if (got < 4 || memcmp(head, "\x7f" "ELF", 4) || !multiboot)
+        return hvt_error_set(err, "%s: not a multiboot ELF image (hv-i386.elf or "
+                             "hv-x86_64.elf)", image);
+    return 0;
+}
+
 /* DISK's first sector, if the BIOS would boot it: 512 bytes ending in the
  * 55 AA signature (the BIOS Boot Specification 1.01, 6.5.1; SeaBIOS refuses
  * such a disk with "not a bootable disk" and recording it would only record
  * the firmware looking for something else to boot). */
 static int read_boot_sector(const char *disk, unsigned char sector[512], hvt_error *err)
 {
+    struct stat sb;
+    if (stat(disk, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return hvt_error_set(err, "%s: is a directory, not a disk image", disk);
     FILE *in = fopen(disk, "rb");
     if (!in)
         return hvt_error_errno(err, "cannot open %s", disk);
@@ -199,7 +246,8 @@ static int parse_one(struct record_args *ra, int c, const char *arg)
             return cli_usage("record", "at most %d --snapshot-at", RECORD_MAX_SNAP_AT);
         return parse_addr_opt(arg, &o->snap_at[o->nsnap_at++]);
     case 't': return cli_parse_seconds(arg, &o->timeout)
-                     ? cli_usage("record", "bad --timeout '%s' (seconds, e.g. 5 or 0.5)", arg) : 0;
+                     ? cli_usage("record", "bad --timeout '%s' (seconds, more than 0 and at "
+                                 "most %.0f: a week; e.g. 5 or 0.5)", arg, CLI_MAX_SECONDS) : 0;
     case 'H': ra->with_hv = 1; ra->hv_image = arg; return 0;
     case 'O': o->hv_opts = arg; return 0;
     case 'a': o->attach = arg; return 0;
@@ -278,16 +326,16 @@ static int parse_args(struct record_args *ra, int argc, char **argv)
     optind = 1;
     ra->o.qemu.deterministic = 1;
     ra->o.engine = NULL;
-    while ((c = getopt_long(argc, argv, "o:m:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:m:h", lo, NULL)) != -1) {
         if (c == 'h')
             return record_help(), -1;
-        if (c == '?' || parse_one(ra, c, optarg))
-            return c == '?' ? cli_bad_option("record", argv) : CLI_TROUBLE;
+        if (c == '?' || c == ':' || parse_one(ra, c, optarg))
+            return c == '?' || c == ':' ? cli_bad_option("record", c, argv) : CLI_TROUBLE;
     }
     if (!ra->o.out)
         return cli_usage("record", "missing -o RUN");
-    if (!ra->o.overwrite && access(ra->o.out, F_OK) == 0)
-        return cli_fail("record", "%s: already exists (use --force to replace it)", ra->o.out);
+    if (check_output(ra->o.out, ra->o.overwrite))
+        return CLI_TROUBLE;
     if (optind < argc)
         ra->o.guest_image = ra->o.qemu.disk = argv[optind++];
     if (optind < argc)
@@ -339,6 +387,8 @@ static int prepare_hv(struct record_args *ra, char *module, size_t cap, hvt_erro
                              want);
     if (access(image, R_OK))
         return hvt_error_errno(err, "cannot read hv image %s", image);
+    if (check_multiboot_elf(image, err))
+        return -1;
     ra->o.hv_image = image;
     if (ra->o.emulator && !strcmp(ra->o.emulator, "bochs"))
         return 0;               /* GRUB passes the sector (bochs_iso.h) */

@@ -135,12 +135,12 @@ int cmd_show(int argc, char **argv)
     uint64_t from = 0, count = 20;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:n:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:n:h", lo, NULL)) != -1) {
         if (c == 'h')
             return show_help(stdout), CLI_OK;
         uint64_t *dst = c == 'f' ? &from : c == 'n' ? &count : NULL;
         if (!dst)
-            return cli_bad_option("show", argv);
+            return cli_bad_option("show", c, argv);
         if (cli_parse_u64(optarg, dst))
             return cli_usage("show", "bad number '%s'", optarg);
     }
@@ -320,14 +320,14 @@ int cmd_mem(int argc, char **argv)
     const char *out = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", lo, NULL)) != -1) {
         if (c == 'h') {
             printf("usage: hvtrace mem RUN SNAP -o FILE\nWrite snapshot SNAP (id or label, "
                    "e.g. start, end) of RUN to FILE as a raw physical image from 0.\n");
             return CLI_OK;
         }
         if (c != 'o')
-            return cli_bad_option("mem", argv);
+            return cli_bad_option("mem", c, argv);
         out = optarg;
     }
     if (optind + 2 != argc || !out)

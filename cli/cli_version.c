@@ -53,11 +53,11 @@ int cmd_version(int argc, char **argv)
     };
     const char *qemu = VERSION_DEFAULT_QEMU;
     int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'q': qemu = optarg; break;
         case 'h': version_help(); return CLI_OK;
-        default: return cli_bad_option("version", argv);
+        default: return cli_bad_option("version", c, argv);
         }
     }
     if (optind < argc)

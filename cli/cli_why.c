@@ -117,15 +117,15 @@ int cmd_why(int argc, char **argv)
     int json = 0, c;
     struct chain_loc loc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         if (c == 'h')
             return why_help(), CLI_OK;
         if (c == 'j')
             json = 1;
         else if (c == 'l' && (cli_parse_u64(optarg, &len) || len == 0 || len > 8))
             return cli_usage("why", "bad --len '%s' (1 to 8 bytes)", optarg);
-        else if (c == '?')
-            return cli_bad_option("why", argv);
+        else if (c == '?' || c == ':')
+            return cli_bad_option("why", c, argv);
     }
     if (optind + 3 != argc)
         return cli_usage("why", "expected RUN STEP REG|ADDR");

@@ -85,3 +85,32 @@ if grep -qxF 'engine           two\x0alines\x09tab' meta.out && ! grep -qx 'line
 else
     hvt_fail outputs_newline_in_meta_value "$(grep -A1 '^engine' meta.out)"
 fi
+
+# Messages that name the real problem (a new user's report): exit 2, one line,
+# exactly this text, no file left where -o pointed, nothing in $TMPDIR.
+mkdir adir
+says() {  # NAME WANT-STDERR -- CMD...
+    local name=$1 want=$2; shift 3
+    rm -f x.db
+    timeout 120 "$@" > "$name.out" 2> "$name.err"; local rc=$?
+    local left; left=$(ls "$TMPDIR"; ls | grep -E '^x\.db')
+    if [ $rc = 2 ] && [ "$(wc -l < "$name.err")" = 1 ] && grep -qxF "$want" "$name.err" && [ -z "$left" ]; then
+        hvt_ok "outputs_$name"
+    else
+        hvt_fail "outputs_$name" "exit $rc: $(head -c 300 "$name.err") | left: $left"
+    fi
+}
+says out_is_directory "hvtrace record: -o adir: is a directory; give a run file name" -- \
+    "$HVT" record --force -o adir disk.img
+says out_dir_missing "hvtrace record: cannot create /nonexistent/x.db: No such file or directory" -- \
+    "$HVT" record --force -o /nonexistent/x.db disk.img
+says disk_is_directory "hvtrace record: adir: is a directory, not a disk image" -- \
+    "$HVT" record -o x.db adir
+says hv_not_multiboot "hvtrace record: /etc/passwd: not a multiboot ELF image (hv-i386.elf or hv-x86_64.elf)" -- \
+    "$HVT" record -o x.db --with-hv=/etc/passwd disk.img
+says timeout_range "hvtrace record: bad --timeout '1000000' (seconds, more than 0 and at most 604800: a week; e.g. 5 or 0.5) (see 'hvtrace record --help')" -- \
+    "$HVT" record -o x.db --timeout 1000000 disk.img
+says option_value_missing "hvtrace record: option '--from' needs a value (see 'hvtrace record --help')" -- \
+    "$HVT" record -o x.db disk.img --from
+says option_unknown "hvtrace show: unknown option '--bogus' (see 'hvtrace show --help')" -- \
+    "$HVT" show ra.db --bogus
