@@ -13,17 +13,24 @@ t=$(hvt_tmpdir)
 export TMPDIR=$t/tmp
 mkdir -p "$TMPDIR"
 
+# Wait (at most 10 s) until a file matching the glob $1 exists, then 1 s more:
+# the recording has begun.
+began() {
+    local i
+    for i in $(seq 1 100); do
+        compgen -G "$1" > /dev/null && break
+        sleep 0.1
+    done
+    sleep 1
+}
+
 # 1. Ctrl-C during --force keeps the old run.
 old=$t/keep.db
 "$HVT" record --steps 50 -o "$old" "$C/irqs.img" > /dev/null 2>&1
 before=$(sha256sum < "$old")
 "$HVT" record --force -o "$old" "$C/irqs.img" > "$t/out" 2> "$t/err" &
 rec=$!
-for i in $(seq 1 100); do
-    ls "$t" | grep -q '^keep\.db\.hvtrace-new-' && break
-    sleep 0.1
-done
-sleep 1
+began "$old.hvtrace-new-*"
 kill -INT $rec
 wait $rec; rc=$?
 why=
@@ -38,11 +45,7 @@ left=$(ls "$TMPDIR"; ls "$t" | grep -E '^keep\.db.+')
 run=$t/hup.db
 "$HVT" record -o "$run" "$C/irqs.img" > "$t/out" 2> "$t/err" &
 rec=$!
-for i in $(seq 1 100); do
-    [ -e "$run" ] && break
-    sleep 0.1
-done
-sleep 1
+began "$run"
 kill -HUP $rec
 wait $rec; rc=$?
 "$HVT" info "$run" > "$t/info" 2>&1
@@ -60,11 +63,7 @@ for i in 1 2 3 4; do
     run=$t/term$i.db
     "$HVT" record --engine rsp --from 0000:7c00 -o "$run" "$C/serflood.img" > "$t/out" 2> "$t/err" &
     rec=$!
-    for j in $(seq 1 100); do
-        [ -e "$run" ] && break
-        sleep 0.1
-    done
-    sleep 1
+    began "$run"
     kill -TERM $(pgrep -P $rec qemu-system) 2>/dev/null
     wait $rec; rc=$?
     status=$("$HVT" info "$run" 2>&1 | sed -n 's/^status *//p')
