@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/hvt_error.h"
+
 #define CLI_OK       0
 #define CLI_DIFFER   1
 #define CLI_TROUBLE  2
@@ -28,6 +30,12 @@ int cli_bad_option(const char *cmd, int c, char **argv);
  * links, symlinks and other spellings count), 0 otherwise: an output that is
  * one of the command's inputs is refused before anything is written. */
 int cli_same_file(const char *a, const char *b);
+/* Write the file path as fill(f, ctx, err) writes it, under path.tmpPID
+ * renamed to path only when complete: a failed write leaves path as it was
+ * and no temporary file.  A path that exists and is not a regular file
+ * (/dev/stdout, a FIFO) is written in place. */
+int cli_write_file(const char *path, int (*fill)(FILE *f, void *ctx, hvt_error *err),
+                   void *ctx, hvt_error *err);
 /* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Route stdout and stderr through the control-byte escaping of textesc.h

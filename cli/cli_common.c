@@ -83,6 +83,31 @@ int cli_same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+int cli_write_file(const char *path, int (*fill)(FILE *f, void *ctx, hvt_error *err),
+                   void *ctx, hvt_error *err)
+{
+    char tmp[4200];
+    struct stat sb;
+    int special = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);   /* /dev/stdout, a FIFO */
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= (int)sizeof tmp)
+        return hvt_error_set(err, "%s: path too long", path);
+    if (special)
+        snprintf(tmp, sizeof tmp, "%s", path);
+    FILE *f = fopen(tmp, special ? "w" : "wb");
+    if (!f)
+        return hvt_error_errno(err, "cannot create %s", path);
+    int rc = fill(f, ctx, err);
+    if (rc && !err->msg[0])
+        hvt_error_errno(err, "cannot write %s", path);
+    if (fclose(f) && !rc)
+        rc = hvt_error_errno(err, "cannot write %s", path);
+    if (!rc && !special && rename(tmp, path))
+        rc = hvt_error_errno(err, "cannot rename %s to %s", tmp, path);
+    if (rc && !special)
+        unlink(tmp);
+    return rc;
+}
+
 /* Numbers from the command line: the whole text must be the number, with no
  * sign, space or suffix (strtoull alone accepts " -1" as 2^64-1). */
 int cli_parse_u64(const char *s, uint64_t *out)

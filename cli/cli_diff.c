@@ -87,23 +87,16 @@ static int parse_diff_opt(struct report_opts *o, int c, const char *arg)
     return cli_usage("diff", "bad option");
 }
 
-/* Write a report to path via path.tmp + rename. */
-static int write_report(const char *path, report_fn fn, rundb *a, rundb *b,
-                        const struct report_diff *d, hvt_error *err)
+struct report_job {
+    report_fn fn;
+    rundb *a, *b;
+    const struct report_diff *d;
+};
+
+static int fill_report(FILE *f, void *ctx, hvt_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return hvt_error_errno(err, "cannot create %s", tmp);
-    int rc = fn(f, a, b, d, err);
-    if (fclose(f) && !rc)
-        rc = hvt_error_errno(err, "cannot write %s", tmp);
-    if (!rc && rename(tmp, path))
-        rc = hvt_error_errno(err, "cannot rename %s to %s", tmp, path);
-    if (rc)
-        unlink(tmp);
-    return rc;
+    const struct report_job *j = ctx;
+    return j->fn(f, j->a, j->b, j->d, err);
 }
 
 static int run_diff(const char *pa, const char *pb, const struct report_opts *o,
@@ -117,7 +110,8 @@ static int run_diff(const char *pa, const char *pb, const struct report_opts *o,
     if (report_diff_compute(&d, a, pa, b, pb, o, err))
         goto out;
     computed = 1;
-    if (html && write_report(html, report_html, a, b, &d, err))
+    struct report_job job = { report_html, a, b, &d };
+    if (html && cli_write_file(html, fill_report, &job, err))
         goto out;
     if ((json ? report_json : report_text)(stdout, a, b, &d, err))
         goto out;

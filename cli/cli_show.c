@@ -303,15 +303,16 @@ static int find_snapshot(rundb *db, const char *name, int64_t *id, hvt_error *er
     return found >= 0 ? 0 : hvt_error_set(err, "no snapshot '%s' (see 'hvtrace info')", name);
 }
 
-static int write_file(const char *path, const uint8_t *mem, size_t len, hvt_error *err)
+struct mem_image {
+    const uint8_t *mem;
+    size_t len;
+};
+
+static int fill_image(FILE *f, void *ctx, hvt_error *err)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return hvt_error_errno(err, "cannot create %s", path);
-    size_t w = fwrite(mem, 1, len, f);
-    if (fclose(f) || w != len)
-        return hvt_error_errno(err, "cannot write %s", path);
-    return 0;
+    const struct mem_image *m = ctx;
+    (void)err;                  /* cli_write_file names the file */
+    return fwrite(m->mem, 1, m->len, f) == m->len && fflush(f) == 0 ? 0 : -1;
 }
 
 int cmd_mem(int argc, char **argv)
@@ -343,7 +344,8 @@ int cmd_mem(int argc, char **argv)
     int rc = rundb_open(&db, argv[optind], &err);
     if (!rc) {
         rc = find_snapshot(db, argv[optind + 1], &id, &err) ||
-             rundb_get_snapshot(db, id, &mem, &len, &err) || write_file(out, mem, len, &err);
+             rundb_get_snapshot(db, id, &mem, &len, &err) ||
+             cli_write_file(out, fill_image, &(struct mem_image){ mem, len }, &err);
         rundb_close(db);
     }
     free(mem);

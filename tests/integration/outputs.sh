@@ -114,3 +114,31 @@ says option_value_missing "hvtrace record: option '--from' needs a value (see 'h
     "$HVT" record -o x.db disk.img --from
 says option_unknown "hvtrace show: unknown option '--bogus' (see 'hvtrace show --help')" -- \
     "$HVT" show ra.db --bogus
+
+# mem -o and diff --html write under a temporary name renamed when complete;
+# an output that exists and is not a regular file (a FIFO, /dev/full) is
+# written in place, never replaced by a file.  The truth: the bytes `mem -o
+# FILE` wrote.
+"$HVT" mem ra.db start -o start.bin 2> mem.err
+mkfifo fifo
+cat fifo > from-fifo & reader=$!
+"$HVT" mem ra.db start -o fifo 2> fifo.err; rc=$?
+wait $reader
+if [ $rc = 0 ] && [ -p fifo ] && [ -s start.bin ] && cmp -s start.bin from-fifo && [ -z "$(ls | grep '\.tmp')" ]; then
+    hvt_ok outputs_mem_into_fifo
+else
+    hvt_fail outputs_mem_into_fifo "exit $rc: $(cat mem.err fifo.err) $(ls -l fifo from-fifo start.bin)"
+fi
+if [ -w /dev/full ]; then
+    says mem_into_full_device "hvtrace mem: cannot write /dev/full: No space left on device" -- \
+        "$HVT" mem ra.db start -o /dev/full
+fi
+mkfifo hfifo
+timeout 60 cat hfifo > html-from-fifo & reader=$!
+"$HVT" diff ra.db rb.db --html hfifo > /dev/null 2> hfifo.err; rc=$?
+if [ -p hfifo ]; then wait $reader; else kill $reader; wait $reader; fi 2>/dev/null
+if [ $rc -le 1 ] && [ -p hfifo ] && grep -q '</html>' html-from-fifo; then
+    hvt_ok outputs_diff_html_into_fifo
+else
+    hvt_fail outputs_diff_html_into_fifo "exit $rc: $(cat hfifo.err); $(ls -l hfifo) $(wc -c < html-from-fifo) bytes read"
+fi
