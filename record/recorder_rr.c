@@ -36,6 +36,21 @@
 
 static int rr_keep(struct recorder *r, hvt_error *err);
 
+/* Does a --qemu-arg add a block device?  Only hvtrace's own disk goes through
+ * blkreplay; QEMU 7.2 in rr=record does not start with another drive (no QMP
+ * greeting: real_record's second disk, GRUB's chain to hd1). */
+static int extra_block_device(const char *const *extra)
+{
+    static const char *const opts[] = { "-drive", "-blockdev", "-hda", "-hdb", "-hdc",
+                                        "-hdd", "-cdrom", "-fda", "-fdb", "-sd", "-mtdblock",
+                                        "-pflash" };
+    for (; extra && *extra; extra++)
+        for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+            if (!strcmp(*extra, opts[i]))
+                return 1;
+    return 0;
+}
+
 int rec_rr_wanted(const struct recorder *r)
 {
     const struct record_opts *o = r->o;
@@ -45,9 +60,10 @@ int rec_rr_wanted(const struct recorder *r)
      * `--from f000:fff0` gives it a replay too.  Not under --with-hv: QEMU
      * 7.2's replay of hv (SVM world switches, an SMI held in host context)
      * left its free run (smi.S, hv smi=host: QEMU exited after 48 steps,
-     * "Missing character write event in the replay log"). */
+     * "Missing character write event in the replay log").  Nor with a disk of
+     * the caller's (extra_block_device). */
     return !o->attach && !o->no_replay && r->qemu.deterministic && !o->hv_image &&
-           (o->has_from || o->replay_log);
+           !extra_block_device(r->qemu.extra) && (o->has_from || o->replay_log);
 }
 
 /* `info registers` of the running VM, through QMP: is the CPU on a hlt with
