@@ -71,6 +71,9 @@ hvt_need() {
 
 # hvt_tmpdir: print the path of a new empty directory removed when the test exits.
 hvt_tmpdir() { mktemp -d "$HVT_TMPBASE/t.XXXXXX"; }
+# hvt_private_tmpdir: sets t to a new test directory whose tmp/ is TMPDIR, so a
+# test can see what hvtrace leaves in it (private directories, unfinished files).
+hvt_private_tmpdir() { t=$(hvt_tmpdir); export TMPDIR=$t/tmp; mkdir -p "$TMPDIR"; }
 
 # hvt_guest_img GUEST: path of a built guest image; fails (message on stderr) if absent.
 hvt_guest_img() {

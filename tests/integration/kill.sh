@@ -8,9 +8,7 @@
 hvt_need qemu-system-x86_64 sqlite3
 HVT=$HVT_BUILD/hvtrace
 C=$HVT_BUILD/guests/cases
-t=$(hvt_tmpdir)
-export TMPDIR=$t/tmp
-mkdir -p "$TMPDIR"
+hvt_private_tmpdir
 ROUNDS=${HVT_KILL_ROUNDS:-8}
 
 for i in $(seq 1 "$ROUNDS"); do

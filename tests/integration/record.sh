@@ -124,14 +124,19 @@ fi
 # KVM with -gdb); the RSP engine records it like a launched one.  With -icount,
 # as the README asks for TCG: on host time a step's stop feeds the guest's
 # clock, and the PIT's IRQ0 may come at any step.
-rm -f "$t/attach.sock"
-timeout 60 qemu-system-x86_64 -S -display none -no-reboot -cpu qemu64,+svm,+npt -m 32 \
-    -icount shift=5,sleep=off \
-    -drive "file=$(hvt_guest_img hello),format=raw,snapshot=on" -serial none \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -gdb "unix:$t/attach.sock,server=on,wait=off" &
-qpid=$!
-hvt_at_exit "kill $qpid 2>/dev/null"
-for _ in $(seq 50); do [ -S "$t/attach.sock" ] && break; sleep 0.1; done
+# users_qemu SOCK: start hello in a QEMU of "the user's" (stopped, gdbstub on the
+# unix socket SOCK); its pid in qpid.
+users_qemu() {
+    rm -f "$1"
+    timeout 60 qemu-system-x86_64 -S -display none -no-reboot -cpu qemu64,+svm,+npt -m 32 \
+        -icount shift=5,sleep=off \
+        -drive "file=$(hvt_guest_img hello),format=raw,snapshot=on" -serial none \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -gdb "unix:$1,server=on,wait=off" &
+    qpid=$!
+    hvt_at_exit "kill $qpid 2>/dev/null"
+    for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
+}
+users_qemu "$t/attach.sock"
 "$HVT" record --attach "unix:$t/attach.sock" --from 0000:7c00 --steps 50 -o "$t/attach.db" > "$t/attach.out" 2>&1
 kill $qpid 2>/dev/null
 first=$(run_pcs "$t/attach.db" | head -3 | tr '\n' ' ')
@@ -147,14 +152,7 @@ fi
 # user's QEMU inside the `out`; the end snapshot was read before it.  Truth:
 # hello's own boot sector at 0x7c00 (hello.bin) and its documented count
 # (820 instructions from 0x7c00 to the `out`, hello.S's header).
-rm -f "$t/attach2.sock"
-timeout 60 qemu-system-x86_64 -S -display none -no-reboot -cpu qemu64,+svm,+npt -m 32 \
-    -icount shift=5,sleep=off \
-    -drive "file=$(hvt_guest_img hello),format=raw,snapshot=on" -serial none \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -gdb "unix:$t/attach2.sock,server=on,wait=off" &
-qpid=$!
-hvt_at_exit "kill $qpid 2>/dev/null"
-for _ in $(seq 50); do [ -S "$t/attach2.sock" ] && break; sleep 0.1; done
+users_qemu "$t/attach2.sock"
 "$HVT" record --attach "unix:$t/attach2.sock" --from 0000:7c00 --timeout 120 -o "$t/attach2.db" > "$t/attach2.out" 2>&1
 kill $qpid 2>/dev/null
 "$HVT" mem "$t/attach2.db" end -o "$t/attach2.end" > /dev/null 2>&1

@@ -9,9 +9,7 @@
 hvt_need qemu-system-x86_64 sqlite3
 HVT=$HVT_BUILD/hvtrace
 C=$HVT_BUILD/guests/cases
-t=$(hvt_tmpdir)
-export TMPDIR=$t/tmp
-mkdir -p "$TMPDIR"
+hvt_private_tmpdir
 
 # Wait (at most 10 s) until a file matching the glob $1 exists, then 1 s more:
 # the recording has begun.
