@@ -8,6 +8,13 @@ hvt_need qemu-system-x86_64 qemu-system-i386 sqlite3 gdb
 HVT=$HVT_BUILD/hvtrace
 t=$(hvt_tmpdir)
 
+# With --no-deterministic the PIT's IRQ0 comes on host time: a recording (slower
+# than QEMU's own run) can take one where the reference run took none, or the
+# other way round (seen: a 410-step IRQ0 handler at f000:fea5 in the run only).
+# hello.S's own 820 instructions are all at 0x7c00-0x7dff, so both sequences
+# are compared on the guest's code, where every instruction must appear, in order.
+guest_code() { grep -E '^0x7[cd][0-9a-f]{2}$'; }
+
 # Linear PC of every recorded step (column 3 of `hvtrace show`).
 run_pcs() { "$HVT" show "$1" --count 0 | awk '/^ *[0-9]+  /{ sub(/:$/, "", $3); sub(/^0+/, "", $3); print "0x" ($3 == "" ? "0" : $3) }'; }
 
@@ -18,8 +25,8 @@ check_against_qemu_log() {   # $1 qemu binary, $2 test name, $3 engine
         hvt_fail "$name" "record failed: $(tail -1 "$t/$name.out")"; return
     fi
     HVT_QEMU=$q hvt_qemu_trace hello "$t/$name-q" -cpu qemu64,+svm,+npt > /dev/null 2>&1
-    hvt_qemu_eips_from "$t/$name-q/qemu.log" 0x7c00 > "$t/$name.want"
-    run_pcs "$run" > "$t/$name.got"
+    hvt_qemu_eips_from "$t/$name-q/qemu.log" 0x7c00 | guest_code > "$t/$name.want"
+    run_pcs "$run" | guest_code > "$t/$name.got"
     local n_got n_want count
     n_got=$(wc -l < "$t/$name.got"); n_want=$(wc -l < "$t/$name.want")
     count=$(awk '/HELLO_COUNT,/{ gsub(/[^0-9]/, "", $3); print $3 }' "$HVT_ROOT/tests/guests/hello.S")
