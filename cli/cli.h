@@ -38,12 +38,19 @@ int cli_write_file(const char *path, int (*fill)(FILE *f, void *ctx, hvt_error *
                    void *ctx, hvt_error *err);
 /* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */
 int cli_parse_u64(const char *s, uint64_t *out);
-/* Route stdout and stderr through the control-byte escaping of textesc.h
- * (cli_safeout.c); called once by main. */
+/* Route stdout and stderr through the escaping of textesc.h (cli_safeout.c):
+ * control bytes, bytes that are not UTF-8 and the backslash; called once by main. */
 void cli_safe_streams(void);
-/* s on f as one line: LF, TAB and every other control byte escaped (textesc.h),
- * no newline added.  For values from a run file or the command line. */
+/* While on != 0, what is written to f (stdout or stderr) is escaped already (a
+ * JSON document, cli_put_line's text): its backslashes pass as they are, the
+ * control bytes are still escaped.  Other streams: nothing to do. */
+void cli_escaped_output(FILE *f, int on);
+/* s on f as one line: LF, TAB, every other control byte and the backslash
+ * escaped (textesc.h), no newline added.  For values from a run file or the
+ * command line. */
 void cli_put_line(FILE *f, const char *s);
+/* The same for n bytes that may hold NUL (a guest's serial line). */
+void cli_put_bytes(FILE *f, const char *s, size_t n);
 /* Flush stdout; the errno of its first failed write (not a closed pipe), or 0. */
 int cli_stdout_error(void);
 /* A positive number of seconds (decimal, at most CLI_MAX_SECONDS: a week). */

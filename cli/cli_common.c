@@ -20,19 +20,26 @@
 
 #define PROGRESS_INTERVAL 0.25   /* seconds between redraws */
 
-void cli_put_line(FILE *f, const char *s)
+void cli_put_bytes(FILE *f, const char *s, size_t n)
 {
     enum { CHUNK = 1024 };
     char out[TEXTESC_MAX_PER_BYTE * CHUNK + 1];
-    size_t n = strlen(s);
+    cli_escaped_output(f, 1);
     while (n > 0) {
         size_t take = n < CHUNK ? n : CHUNK, used;
-        textesc_escape((const unsigned char *)s, take, 0, take == n, out, sizeof out, &used);
+        textesc_escape((const unsigned char *)s, take, take == n ? TEXTESC_FINAL : 0, out,
+                       sizeof out, &used);
         fputs(out, f);
         used = used ? used : take;
         s += used;
         n -= used;
     }
+    cli_escaped_output(f, 0);
+}
+
+void cli_put_line(FILE *f, const char *s)
+{
+    cli_put_bytes(f, s, strlen(s));
 }
 
 /* The message is one line whatever it quotes: a newline or tab in a file

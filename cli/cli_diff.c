@@ -113,7 +113,10 @@ static int run_diff(const char *pa, const char *pb, const struct report_opts *o,
     struct report_job job = { report_html, a, b, &d };
     if (html && cli_write_file(html, fill_report, &job, err))
         goto out;
-    if ((json ? report_json : report_text)(stdout, a, b, &d, err))
+    cli_escaped_output(stdout, json);   /* JSON escapes its own strings */
+    int wrc = (json ? report_json : report_text)(stdout, a, b, &d, err);
+    cli_escaped_output(stdout, 0);
+    if (wrc)
         goto out;
     rc = report_diff_status(&d);
 out:

@@ -2,8 +2,12 @@
  * cli_safeout: stdout and stderr of every hvtrace command pass through
  * textesc (common/textesc.h), so no byte a guest or a run file supplied
  * (serial lines, stop reasons, file names, event texts) reaches the terminal
- * as a control sequence, whichever code path prints it.  hvtrace's own output
- * is plain text with LF and TAB: it passes unchanged.  The progress line's own
+ * as a control sequence, whichever code path prints it, and a backslash in
+ * such text is doubled, so the guest's ESC (\x1b) and the four characters it
+ * may print (\\x1b) read differently.  hvtrace's own output is plain text with
+ * LF and TAB and no backslash: it passes unchanged.  Text escaped already (a
+ * field through cli_put_line, a JSON document) is written in escaped mode
+ * (cli_escaped_output): its backslashes pass, control bytes are still caught.  The progress line's own
  * CR and erase sequence are written to the file descriptor directly
  * (cli_common.c), not through these streams.
  * A write that fails (other than a closed pipe) is remembered, and main
@@ -27,6 +31,7 @@ struct safeout {
     int fd;
     unsigned char pend[4];
     size_t npend;
+    int escaped;                /* cli_escaped_output: the text is escaped already */
     int err;                    /* errno of the first failed write, or 0 */
 };
 
@@ -56,7 +61,9 @@ static void safeout_chunk(struct safeout *s, const char *buf, size_t n, int fina
     memcpy(in, s->pend, s->npend);
     memcpy(in + s->npend, buf, n);
     size_t total = s->npend + n;
-    size_t len = textesc_escape(in, total, 1, final, out, sizeof out, &used);
+    int flags = TEXTESC_KEEP_NEWLINES | (final ? TEXTESC_FINAL : 0) |
+                (s->escaped ? TEXTESC_RAW_BACKSLASH : 0);
+    size_t len = textesc_escape(in, total, flags, out, sizeof out, &used);
     safeout_write_all(s, out, len);
     s->npend = total - used;
     memcpy(s->pend, in + used, s->npend);
@@ -78,6 +85,16 @@ static int safeout_close(void *cookie)
     struct safeout *s = cookie;
     safeout_chunk(s, "", 0, 1);
     return s->err ? (errno = s->err, -1) : 0;
+}
+
+void cli_escaped_output(FILE *f, int on)
+{
+    struct safeout *s = f == stdout ? &safeout_streams[0] :
+                        f == stderr ? &safeout_streams[1] : NULL;
+    if (!s)
+        return;
+    fflush(f);                  /* what came before was written in the other mode */
+    s->escaped = on;
 }
 
 int cli_stdout_error(void)

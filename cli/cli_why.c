@@ -89,6 +89,7 @@ static int run_why(const char *path, uint64_t step, const struct chain_loc *loc,
         char l[64];
         chain_loc_format(loc, l, sizeof l);
         if (json) {
+            cli_escaped_output(stdout, 1);      /* JSON escapes its own strings */
             printf("{\"run\":");
             report_json_string(stdout, path);
             printf(",\"step\":%" PRIu64 ",\"loc\":", step);
@@ -96,6 +97,7 @@ static int run_why(const char *path, uint64_t step, const struct chain_loc *loc,
             printf(",\"chain\":");
             rc = report_json_chain(stdout, db, c, err);
             printf("}\n");
+            cli_escaped_output(stdout, 0);
         } else {
             printf("why %s before step #%" PRIu64 " of %s:\n", l, step, path);
             rc = print_text(db, c, err);

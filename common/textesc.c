@@ -1,7 +1,8 @@
 /*
  * textesc: escaping of untrusted text for terminals and JSON (textesc.h).
  * Invariant: the output is valid UTF-8 without C0 (but TAB/LF when kept), DEL
- * or C1 controls, whatever the input.
+ * or C1 controls, whatever the input; every backslash in it starts \\ or \xNN
+ * (but with TEXTESC_RAW_BACKSLASH), so the input can be read back from it.
  */
 #include "common/textesc.h"
 
@@ -42,22 +43,25 @@ static int is_c0(unsigned char c, int keep_newlines)
     return c < 0x20 || c == 0x7f;
 }
 
-size_t textesc_escape(const unsigned char *in, size_t n, int keep_newlines, int final,
-                      char *out, size_t cap, size_t *used)
+size_t textesc_escape(const unsigned char *in, size_t n, int flags, char *out, size_t cap,
+                      size_t *used)
 {
     size_t i = 0, o = 0;
     while (i < n) {
         int len = textesc_utf8_len(in + i, n - i);
-        if (len < 0 && !final)
+        if (len < 0 && !(flags & TEXTESC_FINAL))
             break;                          /* wait for the rest */
         int c1 = len == 2 && in[i] == 0xc2 && in[i + 1] < 0xa0;   /* U+0080-U+009F */
-        int escape = len <= 0 || c1 || (len == 1 && is_c0(in[i], keep_newlines));
+        int escape = len <= 0 || c1 || (len == 1 && is_c0(in[i], flags & TEXTESC_KEEP_NEWLINES));
+        int bslash = in[i] == '\\' && !(flags & TEXTESC_RAW_BACKSLASH);
         size_t k = escape ? (c1 ? 2 : 1) : (size_t)len;
-        if (o + (escape ? TEXTESC_MAX_PER_BYTE * k : k) >= cap)
+        if (o + (escape ? TEXTESC_MAX_PER_BYTE * k : k + (size_t)bslash) >= cap)
             break;
         for (size_t j = 0; j < k; j++) {
             if (escape)
                 o += (size_t)snprintf(out + o, cap - o, "\\x%02x", in[i + j]);
+            else if (bslash)
+                out[o++] = '\\', out[o++] = '\\';
             else
                 out[o++] = (char)in[i + j];
         }

@@ -9,6 +9,11 @@
  * 8.1).  Here every C0 control but TAB and LF, DEL, every C1 control (raw or
  * UTF-8-encoded) and every byte that does not start a valid UTF-8 sequence
  * (RFC 3629, section 4) becomes the four characters \xNN; valid UTF-8 passes.
+ * The backslash itself becomes \\, so the escaped text is unambiguous: a
+ * guest that prints the four characters \x1b reads as \\x1b, its ESC byte as
+ * \x1b, and the original bytes can be read back from either.  The one
+ * exception is TEXTESC_RAW_BACKSLASH, for text that was escaped already and
+ * only passes a safety net (cli_safeout: the control bytes of a stream).
  * Pure: bytes in, bytes out.
  */
 #ifndef HVT_TEXTESC_H
@@ -23,12 +28,18 @@
  * bytes there are not one, -1 if they could become one with more bytes. */
 int textesc_utf8_len(const unsigned char *s, size_t n);
 
+/* Flags of textesc_escape. */
+enum {
+    TEXTESC_KEEP_NEWLINES = 1,  /* LF and TAB pass (a terminal stream); else \x0a, \x09 */
+    TEXTESC_FINAL = 2,          /* an incomplete UTF-8 sequence at the end is escaped;
+                                   else it is left unconsumed (more bytes may come) */
+    TEXTESC_RAW_BACKSLASH = 4,  /* a backslash passes (the input is escaped text) */
+};
+
 /* Escape in[0..n) into out (cap >= TEXTESC_MAX_PER_BYTE * n + 1 always
- * suffices; output is NUL-terminated).  keep_newlines: LF and TAB pass (a
- * terminal stream); else they are escaped too.  final: an incomplete UTF-8
- * sequence at the end is escaped; else it is left unconsumed.  Returns bytes
+ * suffices; output is NUL-terminated) under flags (TEXTESC_*).  Returns bytes
  * written to out; *used is the input consumed. */
-size_t textesc_escape(const unsigned char *in, size_t n, int keep_newlines, int final,
-                      char *out, size_t cap, size_t *used);
+size_t textesc_escape(const unsigned char *in, size_t n, int flags, char *out, size_t cap,
+                      size_t *used);
 
 #endif

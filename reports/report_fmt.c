@@ -228,42 +228,54 @@ size_t report_fmt_state_diff(const struct hvt_state *a, const struct hvt_state *
     return o < n ? o : n - 1;
 }
 
-void report_html_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<') fputs("&lt;", f);
-        else if (c == '>') fputs("&gt;", f);
-        else if (c == '&') fputs("&amp;", f);
-        else if (c == '"') fputs("&quot;", f);
-        else if (c == '\'') fputs("&#39;", f);
-        else if (c < 0x20 && c != '\n' && c != '\t') fprintf(f, "&#%u;", 0x2400 + c);
-        else fputc(c, f);
-    }
-}
-
-/* RFC 8259: a JSON text is UTF-8, controls are escaped.  Valid UTF-8 passes;
- * controls (C0, DEL, C1) and bytes that are not UTF-8 (a guest's 0xff, a file
- * name in Latin-1) become the text \xNN, as on a terminal (common/textesc.h),
- * so the JSON always parses and says which byte it was. */
-void report_json_string(FILE *f, const char *s)
+/* Each byte of s through textesc (common/textesc.h), as on a terminal. */
+static void fmt_textesc(FILE *f, const char *s, int flags, void (*put)(FILE *, char))
 {
     char esc[TEXTESC_MAX_PER_BYTE * 4 + 1];
     size_t n = strlen(s), used;
-    fputc('"', f);
     for (size_t i = 0; i < n; i += used) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            fprintf(f, "\\%c", c);
-            used = 1;
-            continue;
-        }
         int len = textesc_utf8_len((const unsigned char *)s + i, n - i);
-        textesc_escape((const unsigned char *)s + i, len > 0 ? (size_t)len : 1, 0, 1,
-                       esc, sizeof esc, &used);
+        textesc_escape((const unsigned char *)s + i, len > 0 ? (size_t)len : 1,
+                       flags | TEXTESC_FINAL, esc, sizeof esc, &used);
         for (const char *p = esc; *p; p++)
-            p[0] == '\\' ? fputs("\\\\", f) : fputc(*p, f);
+            put(f, *p);
     }
+}
+
+static void html_put(FILE *f, char c)
+{
+    if (c == '<') fputs("&lt;", f);
+    else if (c == '>') fputs("&gt;", f);
+    else if (c == '&') fputs("&amp;", f);
+    else if (c == '"') fputs("&quot;", f);
+    else if (c == '\'') fputs("&#39;", f);
+    else fputc(c, f);
+}
+
+/* Text as on a terminal (controls, bytes that are not UTF-8 and the backslash
+ * escaped, LF and TAB kept for <pre>), then HTML's five special characters. */
+void report_html_escape(FILE *f, const char *s)
+{
+    fmt_textesc(f, s, TEXTESC_KEEP_NEWLINES, html_put);
+}
+
+static void json_put(FILE *f, char c)
+{
+    if (c == '"' || c == '\\')
+        fputc('\\', f);
+    fputc(c, f);
+}
+
+/* RFC 8259: a JSON text is UTF-8, controls are escaped.  The string holds the
+ * text as a terminal shows it (common/textesc.h): valid UTF-8 passes; controls
+ * (C0, DEL, C1) and bytes that are not UTF-8 (a guest's 0xff, a file name in
+ * Latin-1) become the text \xNN and a backslash \\, so the JSON always parses,
+ * says which byte it was, and a guest's own text "\x1b" (decoded: \\x1b) is
+ * not its ESC byte (decoded: \x1b). */
+void report_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    fmt_textesc(f, s, 0, json_put);
     fputc('"', f);
 }
 
