@@ -26,7 +26,8 @@ static void why_help(void)
 "step STEP of RUN: the step that last wrote it (an instruction, or an event\n"
 "such as SMM entry, RSM or an interrupt), what that value was made from, and\n"
 "so on back to a port, the clock, hv, a constant in the code or the start of\n"
-"the trace (then the 'start' snapshot's value).\n\n"
+"the trace (then the 'start' snapshot's value).  eflags as a whole is answered\n"
+"flag by flag: the flags each instruction (or event) last wrote, one chain each.\n\n"
 "  REG              eax, ax, al, ah, esi, cs, cr0, zf, cf, ...\n"
 "  ADDR             linear hex (54) or SEG:OFF (0000:0054)\n"
 "  --len N          bytes at ADDR (default 4: an IVT vector)\n"
@@ -62,6 +63,83 @@ static int print_text(rundb *db, const struct chain *c, hvt_error *err)
     return 0;
 }
 
+/* "cf=1 zf=0": each flag of `flags` in value v. */
+static void flag_values(uint32_t flags, uint64_t v, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (unsigned b = 0; b < 12; b++)
+        if (flags & (1u << b)) {
+            char name[8];
+            defuse_flags_name(1u << b, name, sizeof name);
+            o += (size_t)snprintf(buf + o, o < n ? n - o : 0, "%s%s=%u", o ? " " : "", name,
+                                  (unsigned)(v >> b & 1));
+        }
+}
+
+/* EFLAGS as a whole: each group of flags with the same last writer, and its
+ * chain (diffing/chain_flags.c). */
+static int print_flags(rundb *db, const char *path, uint64_t step, uint64_t eflags,
+                       const struct chain_flag_group *g, size_t ng, int json, hvt_error *err)
+{
+    char name[64], vals[128];
+    if (json) {
+        printf("{\"run\":");
+        report_json_string(stdout, path);
+        printf(",\"step\":%" PRIu64 ",\"loc\":\"eflags\",\"value\":%" PRIu64 ",\"groups\":[",
+               step, eflags);
+    } else {
+        printf("why eflags before step #%" PRIu64 " of %s: 0x%" PRIx64 ", each flag as its "
+               "own last writer left it (Intel SDM vol 1, 3.4.3), %zu writer%s:\n", step, path,
+               eflags, ng, hvt_s(ng));
+    }
+    for (size_t i = 0; i < ng; i++) {
+        defuse_flags_name(g[i].flags, name, sizeof name);
+        flag_values(g[i].flags, eflags, vals, sizeof vals);
+        if (json) {
+            printf("%s{\"flags\":", i ? "," : "");
+            report_json_string(stdout, name);
+            printf(",\"values\":");
+            report_json_string(stdout, vals);
+            printf(",\"chain\":");
+            if (report_json_chain(stdout, db, &g[i].chain, err) < 0)
+                return -1;
+            printf("}");
+        } else {
+            printf("%s (%s):\n", name, vals);
+            if (print_text(db, &g[i].chain, err) < 0)
+                return -1;
+        }
+    }
+    if (json)
+        printf("]}\n");
+    return 0;
+}
+
+static int is_eflags(const struct chain_loc *loc)
+{
+    return loc->kind == CHAIN_LOC_REG && loc->reg.field == HVT_EFLAGS;
+}
+
+static int why_flags(rundb *db, const char *path, const struct chain_run *r, uint64_t step,
+                     int json, hvt_error *err)
+{
+    struct chain_flag_group *g = malloc(9 * sizeof *g);
+    struct hvt_step st;
+    size_t ng = 0, got = 0;
+    int rc = g ? 0 : hvt_error_set(err, "out of memory");
+    if (!rc)
+        rc = report_read_steps(db, step, 1, &st, &got, err);
+    if (!rc && !got)
+        rc = hvt_error_set(err, "cannot read step %" PRIu64 " of %s", step, path);
+    if (!rc)
+        rc = chain_why_flags(r, step, CHAIN_EFLAGS_ALL, g, 9, &ng, err);
+    if (!rc)
+        rc = print_flags(db, path, step, st.st.f[HVT_EFLAGS], g, ng, json, err);
+    free(g);
+    return rc;
+}
+
 static int run_why(const char *path, uint64_t step, const struct chain_loc *loc, int json,
                    hvt_error *err)
 {
@@ -84,8 +162,11 @@ static int run_why(const char *path, uint64_t step, const struct chain_loc *loc,
     size_t nhv = report_hv_ranges(db, hv, 2);
     report_chain_src_open(&src, db, hv, nhv, err);
     src.run.before = report_runs_under_hv(db) ? "hv, which this run boots under" : NULL;
-    rc = chain_why(&src.run, step, loc, c, err);
-    if (!rc) {
+    if (is_eflags(loc))
+        rc = why_flags(db, path, &src.run, step, json, err);
+    else
+        rc = chain_why(&src.run, step, loc, c, err);
+    if (!rc && !is_eflags(loc)) {
         char l[64];
         chain_loc_format(loc, l, sizeof l);
         if (json) {

@@ -475,6 +475,21 @@ static int event_link(struct side *s, struct chain_link *lk, const struct def *d
     return 0;
 }
 
+/* EFLAGS as a whole credited to an instruction that writes only some flags
+ * (INC leaves CF: SDM vol 2, "Flags Affected"): say which, the others are
+ * older (chain_why_flags gives each its own writer). */
+static void eflags_part(struct chain_link *lk, const struct def *d, const struct chain_loc *l)
+{
+    uint32_t w = d->du.fw & CHAIN_EFLAGS_ALL;
+    size_t used = strlen(lk->note);
+    if (!is_reg(l, HVT_EFLAGS) || d->du.flags_load || !w || w == CHAIN_EFLAGS_ALL)
+        return;
+    char f[64];
+    defuse_flags_name(w, f, sizeof f);
+    snprintf(lk->note + used, CHAIN_NOTE - used, " (it writes only %s; the other flags "
+             "are older)", f);
+}
+
 static void insn_note(struct chain_link *lk, const struct def *d, const struct chain_loc *l,
                       const struct chain_loc *from)
 {
@@ -516,6 +531,7 @@ static void insn_note(struct chain_link *lk, const struct def *d, const struct c
                  : "set", loc, src);
     }
     lk->from = *from;
+    eflags_part(lk, d, l);
 }
 
 /* ---- walks ---- */

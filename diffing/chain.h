@@ -126,6 +126,23 @@ int chain_loc_parse_reg(const char *name, struct chain_loc *out);
 int chain_why(const struct chain_run *r, uint64_t step, const struct chain_loc *loc,
               struct chain *out, hvt_error *err);
 
+/* The flags the walk models: CF PF AF ZF SF TF IF DF OF (Intel SDM vol 1,
+ * 3.4.3; EFLAGS bits 0, 2, 4, 6-11). */
+#define CHAIN_EFLAGS_ALL 0xfd5u
+
+/* One group of flags with the same last writer, and its chain. */
+struct chain_flag_group {
+    uint32_t flags;
+    struct chain chain;
+};
+
+/* EFLAGS before `step`, flag by flag (diffing/chain_flags.c): the flags of
+ * `flags` grouped by the instruction or event that last wrote them, latest
+ * writer first, each group with the chain of exactly its flags.  At most cap
+ * groups; *n how many. */
+int chain_why_flags(const struct chain_run *r, uint64_t step, uint32_t flags,
+                    struct chain_flag_group *out, size_t cap, size_t *n, hvt_error *err);
+
 /* The runs part after last[0] in A and last[1] in B (the last common step,
  * the same instruction on both sides): what that step decided from, and the
  * chains behind it in both runs, following the differing inputs.  When the

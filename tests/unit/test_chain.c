@@ -431,6 +431,36 @@ UNIT_TEST(value_stored_in_two_halves)
     CHECK_STR(b, "[0x4c, 2 bytes]");
 }
 
+/* EFLAGS flag by flag (SDM vol 1, 3.4.3): STC sets CF, INC writes OF SF ZF
+ * AF PF and leaves CF (vol 2, INC, "Flags Affected"), CLD clears DF; TF and
+ * IF nobody wrote.  Four groups, latest writer first, each its own chain. */
+UNIT_TEST(eflags_flag_by_flag)
+{
+    static struct chain_flag_group g[9];
+    size_t n = 0;
+    start(&ta);
+    ta.cur.f[HVT_EFLAGS] = 0x202;
+    step(&ta, "fc", -1);                                        /* cld */
+    step(&ta, "31c0", HVT_RAX, 0, HVT_EFLAGS, 0x246, -1);       /* xor ax, ax: CF 0 */
+    step(&ta, "f9", HVT_EFLAGS, 0x247, -1);                     /* stc */
+    step(&ta, "40", HVT_RAX, 1, HVT_EFLAGS, 0x203, -1);         /* inc ax: CF kept */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    CHECK(chain_why_flags(&r, 4, CHAIN_EFLAGS_ALL, g, 9, &n, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(n, 4);
+    CHECK_EQ_U64(g[0].flags, 0x8d4);                            /* pf|af|zf|sf|of: inc */
+    CHECK(g[0].chain.link[0].step == 3 && g[0].chain.link[0].kind == CHAIN_PRODUCED);
+    CHECK_EQ_U64(g[1].flags, 0x1);                              /* cf: stc, not xor */
+    CHECK(g[1].chain.link[0].step == 2 && g[1].chain.link[0].value == 1);
+    CHECK_EQ_U64(g[2].flags, 0x400);                            /* df: cld */
+    CHECK(g[2].chain.link[0].step == 0 && g[2].chain.link[0].value == 0);
+    CHECK_EQ_U64(g[3].flags, 0x300);                            /* tf|if: the start */
+    CHECK_EQ_U64(g[3].chain.link[0].kind, CHAIN_START);
+    struct chain_loc l = reg("eflags");                         /* as a whole: says so */
+    CHECK(chain_why(&r, 4, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].step == 3 && strstr(c.link[0].note, "writes only pf|af|zf|sf|of"));
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;
