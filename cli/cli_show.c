@@ -39,8 +39,10 @@ static int is_between_steps(const char *kind)
     return 0;
 }
 
-static int collect_mark(void *vctx, uint64_t step, const char *kind, const char *text)
+static int collect_mark(void *vctx, uint64_t step, const char *kind, const char *text,
+                        size_t len)
 {
+    (void)len;
     struct show_ctx *c = vctx;
     if (!is_between_steps(kind))
         return 0;
@@ -167,10 +169,11 @@ int cmd_show(int argc, char **argv)
 
 /* ---- info ---- */
 
-static int print_text(void *ctx, uint64_t step, const char *kind, const char *text)
+static int print_text(void *ctx, uint64_t step, const char *kind, const char *text,
+                      size_t len)
 {
     printf("  %10" PRIu64 "  %s%s", step, kind ? kind : "", kind ? "  " : "");
-    cli_put_line(stdout, text);
+    cli_put_bytes(stdout, text, len);
     putchar('\n');
     return 0;
 }

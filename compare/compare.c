@@ -154,8 +154,9 @@ static int on_hw_interrupt(struct reader *r, uint64_t step, const char *text)
     return 0;
 }
 
-static int on_event(void *ctx, uint64_t step, const char *kind, const char *text)
+static int on_event(void *ctx, uint64_t step, const char *kind, const char *text, size_t len)
 {
+    (void)len;
     if (!strcmp(kind, "bios-mem"))
         return on_bios_mem(ctx, step, text);
     if (!strcmp(kind, "interrupt"))

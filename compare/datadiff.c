@@ -20,30 +20,41 @@ struct guest_lines {
     uint64_t from;              /* the anchor step: earlier lines are not compared */
     uint64_t *step;
     char **text;
+    size_t *len;                /* bytes of each line (a guest's NUL included) */
     size_t n, cap;
     int oom;                    /* a line could not be kept */
 };
 
-static int on_line(void *ctx, uint64_t step, const char *kind, const char *text)
+static int lines_grow(struct guest_lines *g)
+{
+    size_t cap = g->cap ? 2 * g->cap : 64;
+    uint64_t *s = realloc(g->step, cap * sizeof *s);
+    if (s)
+        g->step = s;
+    char **t = realloc(g->text, cap * sizeof *t);
+    if (t)
+        g->text = t;
+    size_t *l = realloc(g->len, cap * sizeof *l);
+    if (l)
+        g->len = l;
+    if (!s || !t || !l)
+        return g->oom = 1;
+    g->cap = cap;
+    return 0;
+}
+
+static int on_line(void *ctx, uint64_t step, const char *kind, const char *text, size_t len)
 {
     struct guest_lines *g = ctx;
     (void)kind;
     if (step < g->from || strncmp(text, "hv: ", 4) == 0)
         return 0;
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 64;
-        uint64_t *s = realloc(g->step, cap * sizeof *s);
-        if (s)
-            g->step = s;
-        char **t = realloc(g->text, cap * sizeof *t);
-        if (t)
-            g->text = t;
-        if (!s || !t)
-            return g->oom = 1;
-        g->cap = cap;
-    }
-    if (!(g->text[g->n] = strdup(text)))
+    if (g->n == g->cap && lines_grow(g))
+        return 1;
+    if (!(g->text[g->n] = malloc(len + 1)))
         return g->oom = 1;
+    memcpy(g->text[g->n], text, len + 1);
+    g->len[g->n] = len;
     g->step[g->n++] = step;
     return 0;
 }
@@ -53,19 +64,21 @@ static void lines_free(struct guest_lines *g)
     for (size_t i = 0; i < g->n; i++)
         free(g->text[i]);
     free(g->text);
+    free(g->len);
     free(g->step);
 }
 
-/* Equal, or the last line of a run that has fewer a prefix of the other's. */
+/* Equal bytes, or the last line of a run that has fewer a prefix of the other's. */
 static int lines_agree(const struct guest_lines *g, size_t i)
 {
     const char *a = g[0].text[i], *b = g[1].text[i];
-    if (!strcmp(a, b))
+    size_t na = g[0].len[i], nb = g[1].len[i];
+    if (na == nb && !memcmp(a, b, na))
         return 1;
     if (i + 1 == g[0].n && g[0].n < g[1].n)
-        return !strncmp(a, b, strlen(a));
+        return na <= nb && !memcmp(a, b, na);
     if (i + 1 == g[1].n && g[1].n < g[0].n)
-        return !strncmp(b, a, strlen(b));
+        return nb <= na && !memcmp(b, a, nb);
     return 0;
 }
 
@@ -77,7 +90,7 @@ static void first_serial_difference(struct report_data *r, const struct guest_li
             continue;
         r->serial = 1;
         r->line = i + 1;
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 2; k++) {     /* shown up to a NUL the guest sent, if any */
             r->step[k] = g[k].step[i];
             snprintf(r->text[k], sizeof r->text[k], "%s", g[k].text[i]);
         }

@@ -29,8 +29,10 @@ static void map_from_calls(const struct report_side *s, struct reloc_map *m)
     }
 }
 
-static int on_serial(void *ctx, uint64_t step, const char *kind, const char *text)
+static int on_serial(void *ctx, uint64_t step, const char *kind, const char *text,
+                     size_t len)
 {
+    (void)len;
     struct reloc_map *m = ctx;
     const char *p = strstr(text, "guest memory excludes ");
     unsigned long long lo, hi;

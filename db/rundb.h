@@ -67,8 +67,9 @@ int rundb_append_step(rundb *db, const struct hvt_step *s, hvt_error *err);
 int rundb_flush(rundb *db, hvt_error *err);
 uint64_t rundb_step_count(rundb *db);
 
-/* Guest serial output: one row per line, with the step count at which it appeared. */
-int rundb_add_serial(rundb *db, uint64_t step, const char *line, hvt_error *err);
+/* Guest serial output: one row per line (len bytes as the guest sent them, NUL
+ * included), with the step count at which it appeared. */
+int rundb_add_serial(rundb *db, uint64_t step, const char *line, size_t len, hvt_error *err);
 /* Events: breakpoint hits, false hits, stops, SMM entry... kind + text. */
 int rundb_add_event(rundb *db, uint64_t step, const char *kind, const char *text,
                     hvt_error *err);
@@ -156,8 +157,10 @@ int rundb_list_snapshots(rundb *db, struct rundb_snapshot **out, int *n, hvt_err
 /* Reads a snapshot's bytes into a malloc'd buffer. */
 int rundb_get_snapshot(rundb *db, int64_t id, uint8_t **mem, size_t *len, hvt_error *err);
 
-/* Serial lines and events, in step order. */
-typedef int (*rundb_text_fn)(void *ctx, uint64_t step, const char *kind, const char *text);
+/* Serial lines and events, in step order: text is NUL-terminated and len
+ * bytes long (a serial line may hold a NUL the guest sent before len). */
+typedef int (*rundb_text_fn)(void *ctx, uint64_t step, const char *kind, const char *text,
+                             size_t len);
 int rundb_read_serial(rundb *db, rundb_text_fn fn, void *ctx, hvt_error *err);
 int rundb_read_events(rundb *db, rundb_text_fn fn, void *ctx, hvt_error *err);
 

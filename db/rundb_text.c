@@ -7,8 +7,11 @@
  */
 #include "db/rundb_int.h"
 
+#include <limits.h>
+#include <string.h>
+
 static int text_insert(rundb *db, const char *sql, uint64_t step, const char *a,
-                       const char *b, hvt_error *err)
+                       size_t alen, const char *b, hvt_error *err)
 {
     sqlite3_stmt *st;
     if (rundb_begin_with_steps(db, err))
@@ -18,7 +21,7 @@ static int text_insert(rundb *db, const char *sql, uint64_t step, const char *a,
         return -1;
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)step);
-    sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a, (int)alen, SQLITE_STATIC);
     if (b)
         sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rundb_sqlerr(db, err, "insert");
@@ -30,17 +33,17 @@ static int text_insert(rundb *db, const char *sql, uint64_t step, const char *a,
     return rundb_commit(db, err);
 }
 
-int rundb_add_serial(rundb *db, uint64_t step, const char *line, hvt_error *err)
+int rundb_add_serial(rundb *db, uint64_t step, const char *line, size_t len, hvt_error *err)
 {
     return text_insert(db, "INSERT INTO serial(step, line) VALUES (?, ?)", step, line,
-                       NULL, err);
+                       len < INT_MAX ? len : INT_MAX, NULL, err);
 }
 
 int rundb_add_event(rundb *db, uint64_t step, const char *kind, const char *text,
                     hvt_error *err)
 {
     return text_insert(db, "INSERT INTO event(step, kind, text) VALUES (?, ?, ?)",
-                       step, kind, text, err);
+                       step, kind, strlen(kind), text, err);
 }
 
 static int text_read(rundb *db, const char *sql, rundb_text_fn fn, void *ctx,
@@ -54,7 +57,8 @@ static int text_read(rundb *db, const char *sql, rundb_text_fn fn, void *ctx,
         uint64_t step = (uint64_t)sqlite3_column_int64(st, 0);
         const char *kind = (const char *)sqlite3_column_text(st, 1);
         const char *text = (const char *)sqlite3_column_text(st, 2);
-        if (fn(ctx, step, kind, text))
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        if (fn(ctx, step, kind, text ? text : "", text ? len : 0))
             break;
     }
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rundb_sqlerr(db, err, "read");

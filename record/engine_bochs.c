@@ -452,11 +452,11 @@ static void provenance(struct bxeng *e, const struct bochs_opts *bo)
 
 /* ---- session ---- */
 
-static int serial_to_db(void *ctx, uint64_t step, const char *line)
+static int serial_to_db(void *ctx, uint64_t step, const char *line, size_t len)
 {
     struct recorder *r = ctx;
     rec_note_hv_line(r, line);
-    return rundb_add_serial(r->db, step, line, NULL);
+    return rundb_add_serial(r->db, step, line, len, NULL);
 }
 
 static int body(struct bxeng *e)

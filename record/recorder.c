@@ -132,7 +132,7 @@ void rec_note_hv_line(struct recorder *r, const char *line)
 }
 #define HV_CANNOT_START "hv: cannot start the guest; halting"  /* hv/main.c */
 
-static int serial_to_db(void *ctx, uint64_t step, const char *line)
+static int serial_to_db(void *ctx, uint64_t step, const char *line, size_t len)
 {
     struct recorder *r = ctx;
     int hv = r->o->hv_image || r->hv_end;   /* hv is there: we loaded it, or it said so */
@@ -144,7 +144,7 @@ static int serial_to_db(void *ctx, uint64_t step, const char *line)
     if (hv && !strncmp(line, "hv: ", 4))
         snprintf(r->hv_prev, sizeof r->hv_prev, "%s", line + 4);
     rec_note_hv_line(r, line);
-    return rundb_add_serial(r->db, step, line, NULL);
+    return rundb_add_serial(r->db, step, line, len, NULL);
 }
 
 /* COM1's output file (qemu_launch.c says why a file).  QEMU created it before

@@ -25,30 +25,40 @@ void serial_free(struct serial_lines *s)
     s->nheld = s->capheld = s->nsent = s->capsent = 0;
 }
 
-/* Emit writer src's line so far, if any. */
-static int flush_src(struct serial_lines *s, uint64_t step, int src)
+/* Emit writer src's line so far (an empty one too: the guest sent its end). */
+static int emit_src(struct serial_lines *s, uint64_t step, int src)
 {
-    if (s->len[src] == 0)
-        return 0;
-    s->buf[src][s->len[src]] = 0;
+    size_t n = s->len[src];
+    s->buf[src][n] = 0;
     s->len[src] = 0;
-    return s->emit(s->ctx, step, s->buf[src]);
+    return s->emit(s->ctx, step, s->buf[src], n);
+}
+
+/* Append byte c to src's line, splitting it first if it is full. */
+static int serial_put(struct serial_lines *s, uint64_t step, int src, char c)
+{
+    int rc = s->len[src] + 1 > SERIAL_MAX_LINE ? emit_src(s, step, src) : 0;
+    s->buf[src][s->len[src]++] = c;
+    return rc;
+}
+
+/* A CR waits for the next byte: before LF it is the line's end, else a byte. */
+static int place_cr(struct serial_lines *s, uint64_t step, int src)
+{
+    if (!s->cr[src])
+        return 0;
+    s->cr[src] = 0;
+    return serial_put(s, step, src, '\r');
 }
 
 int serial_flush(struct serial_lines *s, uint64_t step)
 {
     int rc = 0;
-    for (int src = 0; src < SERIAL_NSRC && !rc; src++)
-        rc = flush_src(s, step, src);
-    return rc;
-}
-
-/* Append n bytes to src's line, splitting it first if they would not fit. */
-static int serial_put(struct serial_lines *s, uint64_t step, int src, const char *p, size_t n)
-{
-    int rc = s->len[src] + n > SERIAL_MAX_LINE ? flush_src(s, step, src) : 0;
-    for (size_t i = 0; i < n; i++)
-        s->buf[src][s->len[src]++] = p[i];
+    for (int src = 0; src < SERIAL_NSRC && !rc; src++) {
+        rc = place_cr(s, step, src);
+        if (!rc && s->len[src])
+            rc = emit_src(s, step, src);
+    }
     return rc;
 }
 
@@ -58,12 +68,20 @@ int serial_feed_from(struct serial_lines *s, uint64_t step, enum serial_src src,
     int w = src < SERIAL_NSRC ? (int)src : SERIAL_GUEST;
     for (size_t i = 0; i < n; i++) {
         int rc = 0;
-        if (bytes[i] == '\n')
-            rc = flush_src(s, step, w);
-        else if (bytes[i] == 0)
-            rc = serial_put(s, step, w, "\\x00", 4);
-        else if (bytes[i] != '\r')
-            rc = serial_put(s, step, w, bytes + i, 1);
+        if (bytes[i] == '\n') {
+            s->cr[w] = 0;       /* CR LF: the CR is part of the end */
+            s->lf[w] = 1;
+            rc = emit_src(s, step, w);
+        } else if (bytes[i] == '\r' && s->lf[w]) {
+            s->lf[w] = 0;       /* LF CR: so is this one */
+        } else {
+            s->lf[w] = 0;
+            rc = place_cr(s, step, w);
+            if (!rc && bytes[i] == '\r')
+                s->cr[w] = 1;
+            else if (!rc)
+                rc = serial_put(s, step, w, bytes[i]);
+        }
         if (rc)
             return rc;
     }

@@ -1,9 +1,16 @@
 /*
  * serial: turn the guest's COM1 byte stream into lines stamped with the step of
  * the instruction that sent each line's last byte.  Pure: bytes and steps in,
- * lines out through a callback; no I/O.  CR is dropped; a NUL byte is kept as
- * the text \x00 (lines are C strings: a raw NUL would cut the line there); a
- * line longer than SERIAL_MAX_LINE is split.
+ * lines out through a callback; no I/O.
+ *
+ * The line rule keeps every byte the guest sent but the line ends: a line
+ * ends at LF, and a CR right before that LF (CR LF: the BIOS, Linux, hv) or
+ * right after it (LF CR: GRUB's terminal) is part of the end; a terminal shows
+ * all three alike.  Any other CR (BS\rCR, the first CR of CR CR LF, a CR the
+ * output ends with) is a byte of the line, as are NUL and every other byte;
+ * an empty line (CR LF alone) is a line.  So the guest's output is the lines
+ * joined with their ends, byte for byte, up to the form of each end (LF, CR
+ * LF, LF CR).  A line longer than SERIAL_MAX_LINE is split.
  *
  * Two ways to stamp:
  *   - serial_feed(step, bytes): the caller knows the bytes were sent by `step`
@@ -36,7 +43,9 @@
 
 enum serial_src { SERIAL_GUEST, SERIAL_HV, SERIAL_NSRC };
 
-typedef int (*serial_line_fn)(void *ctx, uint64_t step, const char *line);
+/* line: len bytes, NUL-terminated after them (a NUL the guest sent may come
+ * earlier). */
+typedef int (*serial_line_fn)(void *ctx, uint64_t step, const char *line, size_t len);
 
 struct serial_sent_step {
     uint64_t step;
@@ -46,6 +55,8 @@ struct serial_sent_step {
 struct serial_lines {
     char buf[SERIAL_NSRC][SERIAL_MAX_LINE + 1];   /* each writer's line so far */
     size_t len[SERIAL_NSRC];
+    uint8_t cr[SERIAL_NSRC];    /* each writer's last byte was a CR, not yet placed */
+    uint8_t lf[SERIAL_NSRC];    /* ... was the LF of a line end (a CR now ends it too) */
     serial_line_fn emit;
     void *ctx;
     char *held;                 /* bytes read, not yet matched to a step */

@@ -75,6 +75,11 @@ hvt_tmpdir() { mktemp -d "$HVT_TMPBASE/t.XXXXXX"; }
 # test can see what hvtrace leaves in it (private directories, unfinished files).
 hvt_private_tmpdir() { t=$(hvt_tmpdir); export TMPDIR=$t/tmp; mkdir -p "$TMPDIR"; }
 
+# hvt_serial_lines FILE: a guest's COM1 bytes (plain QEMU's -serial file:) cut
+# into the run file's lines by the README's rule: LF ends a line, a CR right
+# before or after it belongs to the end, every other byte (CR, NUL) to the line.
+hvt_serial_lines() { perl -0777 -pe 's/\r?\n\r?/\n/g' "$1"; }
+
 # hvt_guest_img GUEST: path of a built guest image; fails (message on stderr) if absent.
 hvt_guest_img() {
     local img=$HVT_BUILD/guests/$1.img

@@ -182,7 +182,7 @@ for s in a b; do
         -drive "file=$([ $s = a ] && hvt_guest_img hello || echo "$hb"),format=raw,if=ide,snapshot=on"
     hvt__wait "$t/q$s"
 done
-want=$(diff <(tr -d '\r' < "$t/qa/serial.txt") <(tr -d '\r' < "$t/qb/serial.txt") | sed -n 's/^> //p' | head -1)
+want=$(diff <(hvt_serial_lines "$t/qa/serial.txt") <(hvt_serial_lines "$t/qb/serial.txt") | sed -n 's/^> //p' | head -1)
 "$HVT" record --from 0000:7c00 -o "$t/ha.db" "$(hvt_guest_img hello)" > /dev/null 2>&1
 "$HVT" record --from 0000:7c00 -o "$t/hb.db" "$hb" > /dev/null 2>&1
 "$HVT" diff "$t/ha.db" "$t/hb.db" > "$t/data.txt" 2>&1; rc=$?

@@ -216,11 +216,12 @@ if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$t/h.json" 2> "$t
 else
     hvt_fail hostile_guest_json_parses "$(tail -1 "$t/json.err")"
 fi
-# NUL: the serial line is stored whole (hostile.S prints "\0NUL\bBS\rCR").
-if sqlite3 "$t/ha.db" "SELECT line FROM serial_lines" | grep -qF '\x00NUL'; then
+# NUL and CR: the serial line is stored whole, byte for byte (hostile.S prints
+# "\0NUL\bBS\rCR\r\n": the line ends with all but its CR LF).
+if sqlite3 "$t/ha.db" "SELECT hex(CAST(line AS BLOB)) FROM serial_lines" | grep -q '004E554C0842530D4352$'; then
     hvt_ok hostile_guest_nul_kept_in_serial_line
 else
-    hvt_fail hostile_guest_nul_kept_in_serial_line "$(sqlite3 "$t/ha.db" "SELECT line FROM serial_lines" | grep -a NUL | cat -v)"
+    hvt_fail hostile_guest_nul_kept_in_serial_line "$(sqlite3 "$t/ha.db" "SELECT hex(CAST(line AS BLOB)) FROM serial_lines" | grep 4E554C)"
 fi
 # The HTML report in a real browser: the guest's <script>/<svg onload> stay text.
 if command -v chromium > /dev/null; then

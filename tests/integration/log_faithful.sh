@@ -75,7 +75,7 @@ fi
 # the same guest in plain QEMU with COM1 into a file.
 if sf_img=$(hvt_guest_img cases/serflood); then
     hvt_qemu_run cases/serflood "$t/sfq" > /dev/null 2>&1
-    tr -d '\r' < "$t/sfq/serial.txt" > "$t/sfq.lines"
+    hvt_serial_lines "$t/sfq/serial.txt" > "$t/sfq.lines"
     for e in log rsp; do
         "$HVT" record --engine $e --from 0000:7c2b --timeout 120 -o "$t/sf-$e.db" "$sf_img" > "$t/sf-$e.out" 2>&1
         serial "$t/sf-$e.db" > "$t/sf-$e.lines"

@@ -69,7 +69,7 @@ fi
 # Serial text: what a plain QEMU boot of the guest printed.
 run=$t/pc_sequence_equals_qemu_log_x86_64.db
 hvt_qemu_run hello "$t/plain" > /dev/null 2>&1
-tr -d '\r' < "$t/plain/serial.txt" > "$t/plain.serial"
+hvt_serial_lines "$t/plain/serial.txt" > "$t/plain.serial"
 sqlite3 "$run" "SELECT line FROM serial_lines" > "$t/rec.serial" 2>"$t/sqlerr"
 if [ ! -s "$t/plain.serial" ]; then
     hvt_fail serial_matches_plain_boot "plain boot printed nothing"

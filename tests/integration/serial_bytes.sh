@@ -16,14 +16,18 @@ cd "$t"
 hvt_qemu_run serbytes q > /dev/null || { hvt_fail serial_bytes "plain QEMU: status $(cat q/status)"; exit 0; }
 img=$(hvt_guest_img serbytes)
 "$HVT" record --from 0000:7c00 -o a.db "$img" > a.out 2>&1 || { hvt_fail serial_bytes "record: $(tail -1 a.out)"; exit 0; }
+"$HVT" record --engine rsp --from 0000:7c00 -o r.db "$img" > r.out 2>&1
 # B: the same guest with one byte of the \x1b line changed, so diff names that line.
 sed 's/back\\\\slash/back\\\\slosh/' "$HVT_ROOT/tests/guests/serbytes.S" > b.S
 as --32 -I "$HVT_ROOT/tests/guests" -o b.o b.S && ld -m elf_i386 -Ttext 0x7c00 -e _start -o b.elf b.o &&
     objcopy -O binary b.elf b.img && truncate -s 65536 b.img
 "$HVT" record --from 0000:7c00 -o b.db b.img > b.out 2>&1
 
-# esc.py MODE < BYTES: the guest's line that holds \x1b, escaped for MODE
-# (terminal: one line, LF/TAB escaped).
+# esc.py FILE [lines|hex]: the guest's line that holds \x1b, escaped as on a
+# terminal; with "lines" every line, escaped, with "hex" every line in hex.
+# The line rule (README): LF ends a line, a CR right before or after it
+# belongs to the end, every other byte (CR, NUL) to the line; output not
+# ended by LF is a last line.
 cat > esc.py <<'PY'
 import sys
 def esc(b):
@@ -44,10 +48,21 @@ def esc(b):
             i += n
     return ''.join(out)
 data = open(sys.argv[1], 'rb').read()
-line = [l for l in data.split(b'\n') if b'lit ' in l][0]
-if line.endswith(b'\r'):
-    line = line[:-1]
-print(esc(line))
+pieces = data.split(b'\n')               # each but the last ended by LF
+lines = []
+for k, l in enumerate(pieces):
+    if k > 0 and l.startswith(b'\r'):      # LF CR: the CR after the LF
+        l = l[1:]
+    if k < len(pieces) - 1:
+        lines.append(l[:-1] if l.endswith(b'\r') else l)   # CR LF
+    elif l:
+        lines.append(l)
+mode = sys.argv[2] if len(sys.argv) > 2 else ''
+for l in lines:
+    if mode == 'hex':
+        print(l.hex().upper())
+    elif mode == 'lines' or b'lit ' in l:
+        print(esc(l))
 PY
 want=$(python3 esc.py q/serial.txt)
 
@@ -68,3 +83,23 @@ grep -qF "\"$want\" in A" d.txt || why="$why text: $(grep -a verdict d.txt | hea
 [[ $jv == *"\"$want\" in A"* ]] || why="$why JSON verdict: $jv;"
 grep -qF "&quot;$want&quot; in A" d.html || why="$why HTML: $(grep -ao 'lit [^&]*' d.html | head -1);"
 [ -z "$why" ] && hvt_ok serial_bytes_diff_escapes_backslash || hvt_fail serial_bytes_diff_escapes_backslash "want '$want':$why"
+
+# ---- the bytes: every line of the run file is the guest's, CR and NUL kept ----
+python3 esc.py q/serial.txt hex > want.hex
+for e in a r; do
+    sqlite3 "$e.db" "SELECT hex(CAST(line AS BLOB)) FROM serial_lines" > "$e.hex" 2>&1
+    name=serial_bytes_run_file_keeps_cr_and_nul_$([ $e = a ] && echo log || echo rsp)
+    if [ -s want.hex ] && cmp -s want.hex "$e.hex"; then
+        hvt_ok "$name"
+    else
+        hvt_fail "$name" "$(diff want.hex "$e.hex" | head -6 | tr '\n' ' ')"
+    fi
+done
+# info shows each of them escaped (a CR as \x0d): the same lines, one each.
+python3 esc.py q/serial.txt lines > want.lines
+sed -n '/^serial lines/,/^events/p' a.info | sed '1d;$d' | sed -E 's/^ +[0-9]+  serial  //' > got.lines
+if cmp -s want.lines got.lines; then
+    hvt_ok serial_bytes_info_shows_every_byte
+else
+    hvt_fail serial_bytes_info_shows_every_byte "$(diff want.lines got.lines | head -6 | tr '\n' ' ')"
+fi

@@ -49,13 +49,40 @@ UNIT_TEST(seg_off_match_rejects_other_cs)
     CHECK(addr_matches(&a, &s));
 }
 
-struct got { int n; uint64_t step[8]; char line[8][32]; };
-static int collect(void *ctx, uint64_t step, const char *line)
+struct got { int n; uint64_t step[8]; char line[8][32]; size_t len[8]; };
+static int collect(void *ctx, uint64_t step, const char *line, size_t len)
 {
     struct got *g = ctx;
     g->step[g->n] = step;
-    snprintf(g->line[g->n++], 32, "%s", line);
+    g->len[g->n] = len;
+    memcpy(g->line[g->n++], line, len + 1 < 32 ? len + 1 : 32);
     return 0;
+}
+
+/* The line rule (serial.h): LF ends a line, a CR right before or after it is
+ * part of the end; every other byte, CR and NUL included, is the line's.  The
+ * truth: the lines joined with "\n" give back the bytes sent without the CRs
+ * of CR LF and LF CR.  Fed one byte at a time, as the log engine's matching
+ * does ("x\r\n\r\rlead": the CR after the LF ends x's line too, the next
+ * one starts lead's). */
+UNIT_TEST(serial_keeps_every_byte_but_the_line_ends)
+{
+    static const char sent[] = "BS\rCR\r\ntwo\r\r\nx\r\n\r\rlead\nlf\n\r\nn\0l\r\ntail\r";
+    static const char *want[] = { "BS\rCR", "two\r", "x", "\rlead", "lf", "", "n\0l", "tail\r" };
+    static const size_t wlen[] = { 5, 4, 1, 5, 2, 0, 3, 5 };
+    struct serial_lines s;
+    struct got g = { 0 };
+    serial_init(&s, collect, &g);
+    for (size_t i = 0; i < sizeof sent - 1; i++)
+        serial_feed(&s, i, sent + i, 1);
+    CHECK_EQ_U64(g.n, 7);               /* "tail\r" waits for its end */
+    serial_flush(&s, 99);
+    CHECK_EQ_U64(g.n, 8);
+    for (int i = 0; i < 8; i++)
+        if (g.len[i] != wlen[i] || memcmp(g.line[i], want[i], wlen[i]))
+            UNIT_FAIL("line %d: %zu bytes, want %zu", i, g.len[i], wlen[i]);
+    CHECK_EQ_U64(g.step[0], 6);         /* the LF's step, not the CR's */
+    CHECK_EQ_U64(g.step[7], 99);
 }
 
 UNIT_TEST(serial_lines_carry_the_completing_step)

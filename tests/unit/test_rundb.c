@@ -385,9 +385,9 @@ UNIT_TEST(meta_status_serial_events)
     CHECK(rundb_set_meta(db, "engine", "log", &err) == 0);
     for (int i = 0; i < 10; i++)
         CHECK(rundb_append_step(db, gen_next(&g), &err) == 0);
-    CHECK(rundb_add_serial(db, 3, "SeaBIOS (version 1.16.2)", &err) == 0);
+    CHECK(rundb_add_serial(db, 3, "SeaBIOS (version 1.16.2)", 24, &err) == 0);
     CHECK(rundb_add_event(db, 7, "break", "0000:7c00", &err) == 0);
-    CHECK(rundb_add_serial(db, 9, "Booting from Hard Disk...", &err) == 0);
+    CHECK(rundb_add_serial(db, 9, "Booting from Hard Disk...", 25, &err) == 0);
     CHECK(rundb_finish(db, RUNDB_INCOMPLETE, "qemu exited", &err) == 0);
     rundb_close(db);
 
