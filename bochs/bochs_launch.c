@@ -110,7 +110,10 @@ static int write_rc(const struct bochs_opts *o, struct bochs_proc *p, long cyl, 
 static int make_dir(struct bochs_proc *p, hvt_error *err)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(p->dir, sizeof p->dir, "%s/hvtrace-bochs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    /* hvtrace-PID-...: what a recorder killed with -9 leaves, the next hvtrace
+     * removes (qemu_clean_stale, by the PID in the name). */
+    snprintf(p->dir, sizeof p->dir, "%s/hvtrace-%ld-bochs-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             (long)getpid());
     if (!mkdtemp(p->dir)) {
         p->dir[0] = 0;
         return hvt_error_errno(err, "cannot create a private directory");

@@ -192,8 +192,13 @@ static int make_private_dir(struct qemu_proc *p, hvt_error *err)
 
 void qemu_set_pending(struct qemu_proc *p, const char *run_path)
 {
+    qemu_set_pending_in(p->dir, run_path);
+}
+
+void qemu_set_pending_in(const char *dir, const char *run_path)
+{
     char path[200];
-    if (!p->dir[0] || snprintf(path, sizeof path, "%s/pending", p->dir) >= (int)sizeof path)
+    if (!dir[0] || snprintf(path, sizeof path, "%s/pending", dir) >= (int)sizeof path)
         return;
     if (!run_path) {
         unlink(path);

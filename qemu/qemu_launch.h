@@ -102,6 +102,9 @@ int qemu_clean_stale(void);
 /* The private directory's `pending` file: path of an unfinished run file to
  * delete if this recorder dies before it installs it (NULL: none). */
 void qemu_set_pending(struct qemu_proc *proc, const char *run_path);
+/* The same in any private directory named $TMPDIR/hvtrace-PID-... (Bochs'):
+ * qemu_clean_stale removes such a directory and its pending run once PID is gone. */
+void qemu_set_pending_in(const char *dir, const char *run_path);
 /* $TMPDIR, or /tmp. */
 const char *qemu_tmpdir(void);
 /* "QEMU emulator version 7.2.22 (...)" of a binary, malloc'd, or NULL. */

@@ -467,6 +467,7 @@ static int body(struct bxeng *e)
         return rc < 0 ? -1 : 0;
     if (snapshot(e, "start"))
         return -1;
+    rec_run_began(r);
     poll_serial(e);
     serial_flush(&e->r->serial, 0);
     e->stepping = 1;            /* bytes still in the UART now are lost */
@@ -494,7 +495,7 @@ int record_run_bochs(const struct record_opts *o, struct record_result *res, hvt
         r.deadline = rec_now() + o->timeout;
     if (bochs_launch(&bo, &e.proc, err) ||
         bochs_dbg_open(&e.dbg, &e.proc, on_step, &e, BX_START_MS, err) ||
-        rundb_create(&r.db, o->out, o->overwrite, err)) {
+        rec_run_open(&r, e.proc.dir, err)) {
         bochs_dbg_close(&e.dbg);
         bochs_stop(&e.proc);
         return -1;
@@ -510,11 +511,8 @@ int record_run_bochs(const struct record_opts *o, struct record_result *res, hvt
     }
     res->steps = r.nsteps;
     res->snapshots = r.nsnaps;
-    hvt_error ferr = { "" };
-    int frc = rundb_finish(r.db, res->complete ? RUNDB_COMPLETE : RUNDB_INCOMPLETE,
-                           res->reason, rc ? &ferr : err);
-    rundb_close(r.db);
+    rc = rec_run_close(&r, rc ? -1 : 0, err);
     bochs_dbg_close(&e.dbg);
     bochs_stop(&e.proc);
-    return rc || frc ? -1 : 0;
+    return rc;
 }

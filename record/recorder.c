@@ -773,8 +773,7 @@ static int record_body(struct recorder *r, hvt_error *err)
     r->recording = 1;
     if (rec_take_snapshot(r, "start", err))
         return -1;
-    if (!r->o->overwrite)       /* from now on the file is a run, even if killed */
-        qemu_set_pending(&r->proc, NULL);
+    rec_run_began(r);
     double t0 = rec_now();
     rc = rec_recipe_begin(r, err);
     if (rc == 0)
@@ -809,31 +808,6 @@ static void release(struct recorder *r)
         qemu_stop(&r->proc);
         qemu_stop(&r->rr_free);     /* and the record/replay log with its directory */
     }
-}
-
-/* --force: the new run is written beside the old one and replaces it only
- * when finished (rundb_replace), so a failed or killed recording never costs
- * the old run.  Without --force the run is written under its own name. */
-static int open_run_file(struct recorder *r, hvt_error *err)
-{
-    const char *path = r->o->out;
-    if (r->o->overwrite) {
-        if (snprintf(r->tmp_out, sizeof r->tmp_out, "%s.hvtrace-new-%ld", r->o->out,
-                     (long)getpid()) >= (int)sizeof r->tmp_out)
-            return hvt_error_set(err, "%s: path too long", r->o->out);
-        path = r->tmp_out;
-    }
-    if (rundb_create(&r->db, path, r->o->overwrite, err))
-        return -1;
-    qemu_set_pending(&r->proc, path);   /* a later hvtrace deletes it if we die */
-    return 0;
-}
-
-static void discard_run_file(struct recorder *r)
-{
-    rundb_close(r->db);
-    r->db = NULL;
-    rundb_remove(r->tmp_out[0] ? r->tmp_out : r->o->out);
 }
 
 /* The run never began (ended before --from was reached, QEMU failed at start,
@@ -900,7 +874,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
         rc = connect_target(&r, err);
     rsp_conn_abort_on(NULL);
     if (!rc)
-        rc = open_run_file(&r, err);
+        rc = rec_run_open(&r, r.proc.dir, err);
     if (rc) {
         explain_no_run(&r, -1, err);
         release(&r);
@@ -915,7 +889,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
         rc = -1;
     if (!r.recording || r.nsteps == 0) {
         explain_no_run(&r, rc, err);
-        discard_run_file(&r);
+        rec_run_discard(&r);
         release(&r);
         return -1;
     }
@@ -923,21 +897,7 @@ int record_run(const struct record_opts *o, struct record_result *res, hvt_error
         set_reason(&r, 0, "recording failed: %s", err->msg);
     res->steps = r.nsteps;
     res->snapshots = r.nsnaps;
-    hvt_error ferr = { "" };
-    int frc = rundb_finish(r.db, res->complete ? RUNDB_COMPLETE : RUNDB_INCOMPLETE,
-                           res->reason, rc < 0 ? &ferr : err);
-    rundb_close(r.db);
-    if (!frc && r.tmp_out[0] && o->interrupted && *o->interrupted &&
-        access(o->out, F_OK) == 0) {
-        /* --force: an interrupted run is not finished; the old run stays. */
-        rundb_remove(r.tmp_out);
-        release(&r);
-        hvt_error_clear(err);
-        return hvt_error_set(err, "interrupted by signal %d: the new run was discarded, "
-                             "%s left as it was", (int)*o->interrupted, o->out);
-    }
-    if (!frc && r.tmp_out[0])
-        frc = rundb_replace(r.tmp_out, o->out, rc < 0 ? &ferr : err);
+    rc = rec_run_close(&r, rc, err);
     release(&r);
-    return rc < 0 || frc ? -1 : 0;
+    return rc;
 }

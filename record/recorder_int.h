@@ -105,7 +105,8 @@ struct recorder {
     char hv_stopped[160];
     char hv_prev[140];          /* hv's last serial line, without "hv: " */
     uint64_t hv_lo, hv_end;     /* hv's image [lo, end) as its banner says; end 0: unknown */
-    char tmp_out[4096];         /* --force: the new run's name until it is done */       /* hv's "guest stopped: WHY" serial line, if any */
+    char tmp_out[4096];         /* --force: the new run's name until it is done */
+    const char *private_dir;    /* QEMU's or Bochs': its `pending` file (recorder_runfile.c) */       /* hv's "guest stopped: WHY" serial line, if any */
     struct record_result *res;
     int stop_asked;             /* --steps, --until or a recipe ended the run */
     /* record/replay (recorder_rr.c): the free run's QEMU, stopped but kept
@@ -118,6 +119,17 @@ struct recorder {
 };
 
 double rec_now(void);
+
+/* The run file (recorder_runfile.c).  Open it (under --force beside the old
+ * run), private_dir holding the `pending` file; the recording began: a kill
+ * now leaves a run (without --force); discard it (a run that never began);
+ * close it: status, then under --force the old run replaced, or kept when a
+ * signal interrupted the recording (err says so).  rc: the recording's own
+ * result, whose err a failure to finish does not overwrite. */
+int rec_run_open(struct recorder *r, const char *private_dir, hvt_error *err);
+void rec_run_began(struct recorder *r);
+void rec_run_discard(struct recorder *r);
+int rec_run_close(struct recorder *r, int rc, hvt_error *err);
 /* Record/replay (recorder_rr.c): is a replay needed (a launched QEMU under
  * -icount whose recording stops at breakpoints)?  Run the guest free under
  * rr=record until it ends, then set r->qemu to replay its log. */
