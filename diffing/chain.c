@@ -295,6 +295,13 @@ static int is_reg(const struct chain_loc *l, int field)
     return l->kind == CHAIN_LOC_REG && l->reg.field == field;
 }
 
+/* Where an `int` reads its vector: IDTR.base where the run recorded it (in
+ * real mode too, SDM vol 3A 20.1.4), else the IVT's place after reset, 0. */
+static uint64_t ivt_base(const struct hvt_state *s)
+{
+    return (s->known & HVT_K_DT) ? s->f[HVT_IDTR_BASE] : 0;
+}
+
 /* Inputs fixed by the instruction's definition rather than its operands
  * (SDM vol 2): RIP of ret/iret from the stack, of an indirect jmp/call from
  * its operand, else from the code (none); SP moved by a push or pop comes
@@ -307,8 +314,11 @@ static int implicit_inputs(const struct def *d, const struct chain_loc *l, struc
     if (du->is_int && (cs || is_reg(l, HVT_RIP))) {
         if (d->st.st.f[HVT_CR0] & 1)
             return 0;           /* an IDT gate: not followed */
-        c[0] = (struct chain_loc){ .kind = CHAIN_LOC_MEM, .len = 2,     /* IVT: IP, CS */
-                                   .addr = du->vector * 4u + (cs ? 2u : 0u) };
+        /* IVT entry: IP, CS, at IDTR.base + 4n (SDM vol 3A 20.1.4: a
+         * real-mode lidt moves the table away from 0) */
+        c[0] = (struct chain_loc){ .kind = CHAIN_LOC_MEM, .len = 2,
+                                   .addr = ivt_base(&d->st.st) + du->vector * 4u +
+                                           (cs ? 2u : 0u) };
         return 1;
     }
     if (cs && du->stack == DEFUSE_STACK_POP) {      /* iret, retf: IP, then CS */
@@ -588,10 +598,12 @@ static void start_link(struct walk *w, struct chain_link *lk)
         lk->has_value = st != NULL;
     }
     char val[48] = "";
+    const struct hvt_step *first = get(&w->s, 0);
+    uint64_t ivt = first ? ivt_base(&first->st) : 0, off = w->loc.addr - ivt;
     if (lk->has_value && w->loc.kind == CHAIN_LOC_MEM && w->loc.len == 4 &&
-        w->loc.addr < 0x400 && !(w->loc.addr & 3))     /* an IVT entry: offset, segment */
+        w->loc.addr >= ivt && off < 0x400 && !(off & 3))   /* an IVT entry: offset, segment */
         snprintf(val, sizeof val, " (IVT vector %02" PRIx64 "h = %04" PRIx64 ":%04" PRIx64 ")",
-                 w->loc.addr / 4, lk->value >> 16, lk->value & 0xffff);
+                 off / 4, lk->value >> 16, lk->value & 0xffff);
     snprintf(lk->note, sizeof lk->note, "no step of the trace wrote %s%s: it held this value "
              "when the trace began%s%s%s", loc, val, w->s.r->before ? " (written before it, by "
              : "", w->s.r->before ? w->s.r->before : "", w->s.r->before ? ")" : "");
@@ -779,7 +791,7 @@ static int decider(const struct hvt_step *st, const struct defuse *du, struct ch
         int rm = !(s->f[HVT_CR0] & 1);
         l->kind = CHAIN_LOC_MEM;
         l->len = rm ? 4 : 8;
-        l->addr = ((s->known & HVT_K_DT) ? s->f[HVT_IDTR_BASE] : 0) + (uint64_t)du->vector * l->len;
+        l->addr = ivt_base(s) + (uint64_t)du->vector * l->len;
         return 1;
     }
     if (du->stack == DEFUSE_STACK_POP && du->mnemonic[0] != 'p') {   /* ret, iret, leave */

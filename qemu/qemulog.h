@@ -116,6 +116,9 @@ enum qemulog_event_kind {
                                  * started) or "cpu_io_recompile: rewound
                                  * execution of TB to PC" (an I/O access under
                                  * -icount undid it; it runs again) */
+    QEMULOG_EV_WORLD_SWITCH,    /* -d in_asm: "vmrun! ADDR" or "vmexit(CODE, ...)!":
+                                 * SVM loaded the guest's or the host's state
+                                 * (AMD APM vol 2 15.5.1, 15.6) */
     QEMULOG_EV_CODE,            /* -d in_asm: "0xPC:  bytes  mnemonic" of an
                                  * instruction QEMU just translated (eip = linear
                                  * PC, code/code_len its bytes) */

@@ -83,13 +83,51 @@ static unsigned seg_loads(const struct hvt_step *s)
     }
 }
 
+/* Instructions that load GDTR, IDTR, LDTR, TR or the whole state in any mode
+ * (segcache.h): lgdt/lidt with a memory operand, lldt/ltr, rsm, vmrun,
+ * vmload.  1 also for bytes too short to tell. */
+static int loads_system_regs(const struct hvt_step *s)
+{
+    size_t i = stepev_skip_prefixes(s);
+    if (i >= s->insn_len)
+        return 1;
+    if (s->insn[i] != 0x0f)
+        return 0;
+    if (i + 1 >= s->insn_len)
+        return 1;
+    uint8_t op2 = s->insn[i + 1];
+    if (op2 == 0xaa)
+        return 1;                                   /* rsm */
+    if (op2 > 0x01)
+        return 0;
+    if (i + 2 >= s->insn_len)
+        return 1;
+    uint8_t modrm = s->insn[i + 2];
+    unsigned reg = (modrm >> 3) & 7;
+    if (op2 == 0x00 || (modrm >> 6) != 3)           /* lldt, ltr / lgdt, lidt */
+        return reg == 2 || reg == 3;
+    return modrm == 0xd8 || modrm == 0xda;          /* vmrun, vmload */
+}
+
+/* The reset vector (SDM vol 3A 9.1.4: CS selector f000, EIP fff0): a reset or
+ * INIT, which loads GDTR/IDTR base 0 limit ffff and fresh caches. */
+static int at_reset_vector(const struct hvt_state *a)
+{
+    return a->f[HVT_CS_SEL] == 0xf000 && a->f[HVT_RIP] == 0xfff0;
+}
+
+static int control_regs_changed(const struct hvt_state *b, const struct hvt_state *a)
+{
+    return b->f[HVT_CR0] != a->f[HVT_CR0] || b->f[HVT_CR3] != a->f[HVT_CR3] ||
+           b->f[HVT_CR4] != a->f[HVT_CR4] || b->f[HVT_EFER] != a->f[HVT_EFER] ||
+           ((b->f[HVT_EFLAGS] ^ a->f[HVT_EFLAGS]) & EFLAGS_VM);
+}
+
 int segcache_stale(const struct segcache *c, const struct hvt_step *before,
                    const struct hvt_state *after)
 {
-    const struct hvt_state *b = &before->st;
-    if (!c->valid || b->f[HVT_CR0] != after->f[HVT_CR0] ||
-        b->f[HVT_EFER] != after->f[HVT_EFER] ||
-        (b->f[HVT_EFLAGS] ^ after->f[HVT_EFLAGS]) & EFLAGS_VM)
+    if (!c->valid || control_regs_changed(&before->st, after) ||
+        loads_system_regs(before) || at_reset_vector(after))
         return 1;
     if (real_mode(after))
         return 0;

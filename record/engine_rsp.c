@@ -18,7 +18,10 @@
  * is recorded and the run ends there.
  *
  * Descriptor caches, GDTR/IDTR and SMM (not in `g`) come from `info
- * registers`, read only where they can change (segcache.h).
+ * registers`, read only where they can change (segcache.h): after the
+ * instructions and state changes segcache_stale names, after every event, and
+ * after a step during which QEMU's log named a world switch, an RSM or a
+ * reset (SVM's #VMEXIT, in particular, is no instruction of the guest's).
  *
  * A step that returns with the state unchanged executed nothing (QEMU does that
  * on the first step after reset): it is not recorded.  A step that never
@@ -43,6 +46,7 @@ struct rspeng {
     int have_log;               /* QEMU's in_asm,int log is read after each step */
     struct stepev_seen seen;    /* what it said during the current step */
     int exc_vector, exc_old;    /* check_exception during it, or -1 */
+    int reload;                 /* the log named vmrun/#VMEXIT, rsm or a reset in it */
     struct segcache cache;
     struct hvt_step last;       /* the last instruction that ran (rep_echo) */
     int have_last;
@@ -60,6 +64,9 @@ static int on_log_event(void *priv, const struct qemulog_event *ev)
         e->seen.smm_enter = 1;
     else if (ev->kind == QEMULOG_EV_CHECK_EXCEPTION)
         e->exc_vector = ev->vector, e->exc_old = ev->old_vector;
+    else if (ev->kind == QEMULOG_EV_WORLD_SWITCH || ev->kind == QEMULOG_EV_SMM_RSM ||
+             ev->kind == QEMULOG_EV_RESET)
+        e->reload = 1;
     return 0;
 }
 
@@ -371,6 +378,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         code_bytes(r, &executed);        /* to see a hlt coming */
         e->seen = (struct stepev_seen){ .have_log = e->have_log, .hwint_vector = -1 };
         e->exc_vector = e->exc_old = -1;
+        e->reload = 0;
         /* isa-debug-exit ends QEMU inside the `out`: its memory is read now. */
         if (rec_end_may_exit(&executed) && rec_end_hold(r, err))
             return -1;
@@ -396,7 +404,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         }
         idle = 0;
         classify(e, &executed, &v);
-        update_caches(e, &executed, v.event != STEPEV_NONE);
+        update_caches(e, &executed, v.event != STEPEV_NONE || e->reload);
         if (flush_held(e, v.executed ? &executed : &r->cur, err) ||
             (v.executed && record_executed(e, &executed, err)) ||
             (v.executed && v.event == STEPEV_NONE && pause_ran_next(e, &executed, err) < 0))
@@ -425,7 +433,7 @@ int engine_rsp_record(struct recorder *r, hvt_error *err)
     struct rspeng e = { .r = r };
     rec_engine_sink(r, &e.out);
     if (!r->o->attach) {
-        if (qemu_fifo_log_start(&e.log, r->rsp, r->proc.dir, "in_asm,int", NULL,
+        if (qemu_fifo_log_start(&e.log, r->rsp, r->proc.dir, "in_asm,int,cpu_reset", NULL,
                                 on_log_event, &e, err))
             return qemu_fifo_log_stop(&e.log, NULL), -1;
         e.have_log = 1;

@@ -455,7 +455,25 @@ void rec_note_qemu_end(struct recorder *r)
     }
     r->qemu_gone = 1;
     if (!r->vm_paused)          /* else record_body, once the power-off rule has spoken */
-        rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
+        rec_end_event(r, "qemu-exit", r->res->reason);
+}
+
+void rec_end_event(struct recorder *r, const char *kind, const char *text)
+{
+    if (!r->recording || r->nend_ev == (int)(sizeof r->end_ev / sizeof r->end_ev[0])) {
+        rundb_add_event(r->db, r->nsteps, kind, text, NULL);
+        return;
+    }
+    snprintf(r->end_ev[r->nend_ev].kind, sizeof r->end_ev[0].kind, "%s", kind);
+    snprintf(r->end_ev[r->nend_ev].text, sizeof r->end_ev[0].text, "%s", text);
+    r->nend_ev++;
+}
+
+void rec_end_events_flush(struct recorder *r)
+{
+    for (int i = 0; i < r->nend_ev; i++)
+        rundb_add_event(r->db, r->nsteps, r->end_ev[i].kind, r->end_ev[i].text, NULL);
+    r->nend_ev = 0;
 }
 
 /* Is the CPU sitting after (or on) a `hlt` with EFLAGS.IF clear?  Nothing but
@@ -502,8 +520,7 @@ static void note_halt(struct recorder *r, const char *why, const char *why_end)
     else
         set_reasonf(r, 0, "stuck at %s: %s", at, why);
     snprintf(text, sizeof text, "%s", r->res->reason);
-    rundb_add_event(r->db, r->nsteps, hlt != UINT64_MAX ? "halted" : why_end ? "replay-end"
-                    : "stuck", text, NULL);
+    rec_end_event(r, hlt != UINT64_MAX ? "halted" : why_end ? "replay-end" : "stuck", text);
 }
 
 void rec_note_stuck(struct recorder *r, const char *why)
@@ -781,6 +798,7 @@ static int record_body(struct recorder *r, hvt_error *err)
     r->res->step_seconds = rec_now() - t0;
     if (rec_poweroff_end(r, rc < 0 ? &(hvt_error){ "" } : err))
         rc = -1;
+    rec_end_events_flush(r);
     if (r->vm_paused)
         rundb_add_event(r->db, r->nsteps, "qemu-exit", r->res->reason, NULL);
     if (rc >= 0 && rec_recipe_end(r, err))

@@ -116,6 +116,11 @@ struct recorder {
     double rr_started, rr_seconds;
     int rr_cut;                 /* the free run hit its time limit */
     char rr_how[160];           /* how the free run ended */
+    /* Events that say how the run ended (halted, stuck, replay-end,
+     * qemu-exit), written once the engine appended its last step: they sit
+     * after it (rec_end_event). */
+    struct { char kind[16]; char text[300]; } end_ev[2];
+    int nend_ev;
 };
 
 double rec_now(void);
@@ -130,6 +135,13 @@ int rec_run_open(struct recorder *r, const char *private_dir, hvt_error *err);
 void rec_run_began(struct recorder *r);
 void rec_run_discard(struct recorder *r);
 int rec_run_close(struct recorder *r, int rc, hvt_error *err);
+/* An event that says how the run ended.  While recording it is held and
+ * written by rec_end_events_flush at the final step count: an event sits
+ * between steps (README), and the run's end sits after its last step, the
+ * `hlt` or the `out` QEMU ended in, whichever engine noticed the end first
+ * (the RSP engine notices it inside that step, before appending it). */
+void rec_end_event(struct recorder *r, const char *kind, const char *text);
+void rec_end_events_flush(struct recorder *r);
 /* Record/replay (recorder_rr.c): is a replay needed (a launched QEMU under
  * -icount whose recording stops at breakpoints)?  Run the guest free under
  * rr=record until it ends, then set r->qemu to replay its log. */

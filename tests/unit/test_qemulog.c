@@ -636,3 +636,21 @@ UNIT_TEST(check_exception_without_a_previous_one)
 }
 
 UNIT_MAIN()
+
+/* QEMU 7.2's svm_helper.c logs SVM world switches under -d in_asm (the
+ * strings are in the binary: "vmrun! %016lx", "vmexit(%08x, %016lx, %016lx,
+ * %016lx)!"): the RSP engine reads GDTR/IDTR and the caches again after them
+ * (AMD APM vol 2 15.5.1, 15.6). */
+UNIT_TEST(svm_world_switch_lines_are_events)
+{
+    struct rec *r = calloc(1, sizeof *r);
+    struct qemulog_stats st = parse_str("vmrun! 000000000010a000\n"
+                                        "vmexit(00000062, 0000000000000000, "
+                                        "0000000000000000, 0000000000007c1d)!\n"
+                                        "vmrunner\n", r);
+    CHECK_EQ_U64(st.errors, 0);
+    CHECK_EQ_U64(r->nevents, 2);
+    CHECK_EQ_U64(r->events[0].kind, QEMULOG_EV_WORLD_SWITCH);
+    CHECK_EQ_U64(r->events[1].kind, QEMULOG_EV_WORLD_SWITCH);
+    free(r);
+}

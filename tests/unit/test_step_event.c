@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "qemu/segcache.h"
+#include <string.h>
 #include "qemu/step_event.h"
 
 struct fixture {
@@ -243,6 +244,61 @@ UNIT_TEST(segcache_keeps_the_real_mode_cs_until_the_far_jump)
                              .insn_len = 8, .mode = HVT_MODE_16 };
     next.f[HVT_CS_SEL] = 8;
     CHECK(segcache_stale(&c, &ljmp, &next));
+}
+
+/* The instructions and state changes that load GDTR/IDTR (or everything) in
+ * any mode, real mode included (segcache.h): pmswitch.S's real-mode
+ * `lgdtw` at step 27 was carried stale until the CR0 write at step 31. */
+static int stale_after(const struct segcache *c, const struct hvt_state *before,
+                       const uint8_t *insn, uint8_t len, const struct hvt_state *after)
+{
+    struct hvt_step s = { .st = *before, .insn_len = len, .mode = HVT_MODE_16 };
+    memcpy(s.insn, insn, len);
+    return segcache_stale(c, &s, after);
+}
+
+UNIT_TEST(segcache_reads_again_after_system_register_loads_in_real_mode)
+{
+    struct hvt_state read, next;
+    struct segcache c = { 0 };
+    CHECK(segcache_parse(dump_rm, &read) == 0);
+    segcache_set(&c, &read);
+    next = read;
+    next.f[HVT_RIP] += 5;
+    static const uint8_t lgdt[] = { 0x2e, 0x0f, 0x01, 0x16, 0x78, 0x7c };  /* lgdtw %cs:0x7c78 */
+    static const uint8_t lidt[] = { 0x0f, 0x01, 0x1e, 0x00, 0x06 };        /* lidtw 0x600 */
+    static const uint8_t lidt32[] = { 0x66, 0x0f, 0x01, 0x5e, 0x04 };      /* lidtl 4(%bp) */
+    static const uint8_t rsm[] = { 0x0f, 0xaa };
+    static const uint8_t vmrun[] = { 0x0f, 0x01, 0xd8 };
+    static const uint8_t vmload[] = { 0x0f, 0x01, 0xda };
+    static const uint8_t lldt[] = { 0x0f, 0x00, 0xd0 };                    /* lldt %ax */
+    static const uint8_t ltr[] = { 0x0f, 0x00, 0xd8 };                     /* ltr %ax */
+    static const uint8_t sgdt[] = { 0x0f, 0x01, 0x06, 0x00, 0x06 };        /* sgdtw 0x600 */
+    static const uint8_t vmmcall[] = { 0x0f, 0x01, 0xd9 };
+    static const uint8_t mov_ax[] = { 0xb8, 0x34, 0x12 };
+    CHECK(stale_after(&c, &read, lgdt, sizeof lgdt, &next));
+    CHECK(stale_after(&c, &read, lidt, sizeof lidt, &next));
+    CHECK(stale_after(&c, &read, lidt32, sizeof lidt32, &next));
+    CHECK(stale_after(&c, &read, rsm, sizeof rsm, &next));
+    CHECK(stale_after(&c, &read, vmrun, sizeof vmrun, &next));
+    CHECK(stale_after(&c, &read, vmload, sizeof vmload, &next));
+    CHECK(stale_after(&c, &read, lldt, sizeof lldt, &next));
+    CHECK(stale_after(&c, &read, ltr, sizeof ltr, &next));
+    CHECK(!stale_after(&c, &read, sgdt, sizeof sgdt, &next));     /* stores, loads nothing */
+    CHECK(!stale_after(&c, &read, vmmcall, sizeof vmmcall, &next));
+    CHECK(!stale_after(&c, &read, mov_ax, sizeof mov_ax, &next));
+    /* A #VMEXIT is no instruction of the guest's: the host's CR3/CR4 in `g`
+     * say it happened (AMD APM vol 2 15.6), as does a reset (SDM vol 3A 9.1.4). */
+    struct hvt_state host = next;
+    host.f[HVT_CR3] = 0x1824000;
+    CHECK(stale_after(&c, &read, mov_ax, sizeof mov_ax, &host));
+    host = next;
+    host.f[HVT_CR4] = 0x20;
+    CHECK(stale_after(&c, &read, mov_ax, sizeof mov_ax, &host));
+    struct hvt_state reset = next;
+    reset.f[HVT_CS_SEL] = 0xf000;
+    reset.f[HVT_RIP] = 0xfff0;
+    CHECK(stale_after(&c, &read, mov_ax, sizeof mov_ax, &reset));
 }
 
 UNIT_TEST(segcache_moves_real_mode_bases_without_a_read)
