@@ -367,10 +367,13 @@ static int classify(struct report_diff *d, hvt_error *err)
     d->verdicts = calloc(d->nhunks ? d->nhunks : 1, sizeof *d->verdicts);
     if (!d->verdicts)
         return hvt_error_set(err, "out of memory classifying %zu hunks", d->nhunks);
+    struct report_slip *slip = report_slip_new(d);
     for (size_t i = 0; i < d->nhunks; i++) {
         const struct align_hunk *h = &d->hunks[i];
         struct hunk_verdict *v = &d->verdicts[i];
         hunkclass_classify(&hs, h, v);
+        if (v->cls == HUNK_MEANINGFUL && report_slipped(slip, h, v->reason, sizeof v->reason))
+            v->cls = HUNK_TIMING;
         if (h->flags & ALIGN_HF_NESTED)
             continue;
         d->classes[v->cls]++;
@@ -389,6 +392,7 @@ static int classify(struct report_diff *d, hvt_error *err)
             d->final.hunk = *h;
         }
     }
+    report_slip_free(slip);
     return 0;
 }
 
@@ -461,23 +465,6 @@ static int pair_calls(struct report_diff *d, hvt_error *err)
         }
     align_map_free(&m);
     return 0;
-}
-
-/* Flag the int of each call the guest's own code made (not the BIOS calling
- * itself, not an interrupt handler, not hv) whose answer it takes as data and
- * the other run did not get the same: hunkclass keeps such stretches out of
- * timing.  Needs the calls paired, so it runs between alignment and classify. */
-static void mark_answers(struct report_diff *d)
-{
-    for (int k = 0; k < 2; k++) {
-        struct report_side *s = &d->side[k];
-        for (size_t i = 0; i < s->ncalls; i++) {
-            const struct report_call *c = &s->calls[i];
-            if (c->depth == 0 && !c->same && c->step < s->ntok &&
-                bioscall_is_answer(c->vector, c->ah))
-                s->tok[c->step].flags |= HUNKCLASS_TF_ANSWER;
-        }
-    }
 }
 
 /* ---- pass 3: registers at aligned steps ---- */
@@ -758,7 +745,7 @@ int report_diff_compute(struct report_diff *d, rundb *a, const char *a_name, run
         return hvt_error_set(err, "out of memory");
     if (read_side(d, 0, a, err) < 0 || read_side(d, 1, b, err) < 0 ||
         align_sides(d, err) < 0 || pair_calls(d, err) < 0 ||
-        (mark_answers(d), classify(d, err)) < 0 || regs_all(d, a, b, err) < 0 ||
+        (report_mark_answers(d), classify(d, err)) < 0 || regs_all(d, a, b, err) < 0 ||
         report_data_diff(d, a, b, err) < 0)
         goto fail;
     report_reloc(d, a, b);

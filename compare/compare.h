@@ -131,6 +131,18 @@ void report_reloc(struct report_diff *d, rundb *a, rundb *b);
 int report_runs_under_hv(rundb *db);
 /* Fill d->data once BIOS calls are paired (compare/datadiff.c). */
 int report_data_diff(struct report_diff *d, rundb *a, rundb *b, hvt_error *err);
+/* Flag the int of each call of the guest's own code whose answer the other
+ * run did not get (compare/answers.c), for hunkclass; once calls are paired. */
+void report_mark_answers(struct report_diff *d);
+/* A hunk before which one run made more of the same guest BIOS calls (in the
+ * same order, none answered differently) than the other: the alignment
+ * slipped a round of repeated work.  report_slip_new after report_mark_answers
+ * (NULL when out of memory: nothing slips); report_slipped 1 and the reason. */
+struct report_slip;
+struct report_slip *report_slip_new(const struct report_diff *d);
+int report_slipped(const struct report_slip *s, const struct align_hunk *h, char *why,
+                   size_t n);
+void report_slip_free(struct report_slip *s);
 /* Does d->data hold a difference the verdict must name? */
 int report_data_differs(const struct report_diff *d);
 

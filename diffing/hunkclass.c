@@ -34,6 +34,9 @@ const char *hunkclass_reg_by_design(enum hvt_field f, uint64_t a, uint64_t b)
         return "hv sets EFER.SVME to run the guest under SVM";
     if (f == HVT_CR4 && x && !(x & ~(1ull << 13)))
         return "hv sets CR4.VMXE to run the guest under VMX";
+    if (f == HVT_CR0 && x && !(x & ~(1ull << 5)))
+        return "a guest under VMX runs with CR0.NE set (IA32_VMX_CR0_FIXED0; SDM vol 3, "
+               "26.3.1.1 and A.7)";
     return NULL;
 }
 

@@ -70,7 +70,9 @@ const char *hunkclass_name(enum hunk_class c);   /* "timing", "by design", ... *
 
 /* A register difference hv makes on purpose, or NULL: EFER.SVME alone (AMD
  * APM vol 2, 15.4: VMRUN needs it set), CR4.VMXE alone (Intel SDM vol 3,
- * 23.7: VMXON needs it). */
+ * 23.7: VMXON needs it), CR0.NE alone (vol 3, 26.3.1.1 and A.7: the guest's
+ * CR0 must hold the bits IA32_VMX_CR0_FIXED0 fixes to 1, NE among them; rombios
+ * leaves it clear). */
 const char *hunkclass_reg_by_design(enum hvt_field f, uint64_t a, uint64_t b);
 
 #endif

@@ -239,4 +239,15 @@ UNIT_TEST(excluded_and_async)
     CHECK_STR(hunkclass_name(HUNK_BY_DESIGN), "by design");
 }
 
+/* Register bits hv sets on purpose: EFER.SVME (APM vol 2, 15.4), CR4.VMXE and
+ * CR0.NE under VMX (SDM vol 3, 23.7, 26.3.1.1); anything more is not. */
+UNIT_TEST(registers_by_design)
+{
+    CHECK(hunkclass_reg_by_design(HVT_EFER, 0, 0x1000) != NULL);
+    CHECK(hunkclass_reg_by_design(HVT_CR4, 0, 0x2000) != NULL);
+    CHECK(strstr(hunkclass_reg_by_design(HVT_CR0, 0x60000010, 0x60000030), "CR0.NE"));
+    CHECK(hunkclass_reg_by_design(HVT_CR0, 0x60000010, 0x60000031) == NULL);   /* +PE too */
+    CHECK(hunkclass_reg_by_design(HVT_CR0, 0x10, 0x10) == NULL);
+}
+
 UNIT_MAIN()
