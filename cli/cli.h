@@ -33,7 +33,8 @@ int cli_same_file(const char *a, const char *b);
 /* Write the file path as fill(f, ctx, err) writes it, under path.tmpPID
  * renamed to path only when complete: a failed write leaves path as it was
  * and no temporary file.  A path that exists and is not a regular file
- * (/dev/stdout, a FIFO) is written in place. */
+ * (/dev/stdout, a FIFO) is written in place; a symbolic link is written
+ * through (TARGET.tmpPID renamed onto its target; the link stays). */
 int cli_write_file(const char *path, int (*fill)(FILE *f, void *ctx, hvt_error *err),
                    void *ctx, hvt_error *err);
 /* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */

@@ -3,6 +3,7 @@
  * subcommands (see cli.h).
  */
 #include "cli/cli.h"
+#include "common/pathres.h"
 #include "common/plural.h"
 #include "common/textesc.h"
 
@@ -90,26 +91,34 @@ int cli_same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* A symbolic link is written through (common/pathres.h): the temporary file
+ * goes beside the link's target and is renamed onto it, with the target's
+ * permissions; the link stays. */
 int cli_write_file(const char *path, int (*fill)(FILE *f, void *ctx, hvt_error *err),
                    void *ctx, hvt_error *err)
 {
-    char tmp[4200];
+    char target[4096], tmp[4200];
     struct stat sb;
-    int special = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);   /* /dev/stdout, a FIFO */
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= (int)sizeof tmp)
+    if (pathres_target(path, target, sizeof target))
+        return hvt_error_errno(err, "cannot create %s", path);
+    int exists = stat(target, &sb) == 0;
+    int special = exists && !S_ISREG(sb.st_mode);   /* /dev/stdout, a FIFO */
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", target, (int)getpid()) >= (int)sizeof tmp)
         return hvt_error_set(err, "%s: path too long", path);
     if (special)
-        snprintf(tmp, sizeof tmp, "%s", path);
+        snprintf(tmp, sizeof tmp, "%s", target);
     FILE *f = fopen(tmp, special ? "w" : "wb");
     if (!f)
         return hvt_error_errno(err, "cannot create %s", path);
+    if (exists && !special)
+        fchmod(fileno(f), sb.st_mode & 07777);
     int rc = fill(f, ctx, err);
     if (rc && !err->msg[0])
         hvt_error_errno(err, "cannot write %s", path);
     if (fclose(f) && !rc)
         rc = hvt_error_errno(err, "cannot write %s", path);
-    if (!rc && !special && rename(tmp, path))
-        rc = hvt_error_errno(err, "cannot rename %s to %s", tmp, path);
+    if (!rc && !special && rename(tmp, target))
+        rc = hvt_error_errno(err, "cannot rename %s to %s", tmp, target);
     if (rc && !special)
         unlink(tmp);
     return rc;

@@ -21,6 +21,7 @@
  * file under the final name (it builds it under a temporary name and renames).
  */
 #include "db/rundb_int.h"
+#include "common/pathres.h"
 #include "common/version.h"
 
 #include <errno.h>
@@ -220,18 +221,22 @@ static int install_tmp(const char *tmp, const char *path, int overwrite, hvt_err
     return 0;
 }
 
+/* A path that is a symbolic link names its target (common/pathres.h): the
+ * temporary file goes beside the target and is renamed onto it; the link stays. */
 int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err)
 {
     *out = NULL;
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    char target[4096], tmp[4200];
+    if (pathres_target(path, target, sizeof target))
+        return hvt_error_errno(err, "%s: cannot create", path);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", target, (long)getpid()) >= (int)sizeof tmp)
         return hvt_error_set(err, "%s: path too long", path);
-    if (!overwrite && access(path, F_OK) == 0)
+    if (!overwrite && access(target, F_OK) == 0)
         return hvt_error_set(err, "%s: already exists", path);
     rundb *db = handle_new(path, err);
     if (!db)
         return -1;
-    if (create_tmp(db, tmp, err) || install_tmp(tmp, path, overwrite, err) ||
+    if (create_tmp(db, tmp, err) || install_tmp(tmp, target, overwrite, err) ||
         handle_connect(db, path, SQLITE_OPEN_READWRITE, err) ||
         handle_tune_writer(db, err)) {
         unlink(tmp);
@@ -250,13 +255,22 @@ int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err)
 
 int rundb_replace(const char *tmp, const char *path, hvt_error *err)
 {
-    return install_tmp(tmp, path, 1, err);
+    char target[4096];
+    if (pathres_target(path, target, sizeof target)) {
+        hvt_error_errno(err, "%s: cannot replace", path);
+        unlink(tmp);
+        return -1;
+    }
+    return install_tmp(tmp, target, 1, err);
 }
 
 void rundb_remove(const char *path)
 {
-    unlink(path);
-    unlink_sidecars(path);
+    char target[4096];
+    if (pathres_target(path, target, sizeof target))
+        return;
+    unlink(target);             /* a link's target: the link is the user's */
+    unlink_sidecars(target);
 }
 
 void rundb_close(rundb *db)

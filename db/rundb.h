@@ -43,15 +43,18 @@ typedef struct rundb rundb;
 
 /* Create a new run file.  Fails if path exists unless overwrite is set (then the
  * old file is replaced only once the new one is created under a temporary name
- * and renamed, so a failed create never destroys a previous run). */
+ * and renamed, so a failed create never destroys a previous run).  A path that
+ * is a symbolic link is written through: its target is created or replaced. */
 int rundb_create(rundb **out, const char *path, int overwrite, hvt_error *err);
 /* Open an existing run file for reading; checks it is an hvtrace run file of a
  * schema version this build understands. */
 int rundb_open(rundb **out, const char *path, hvt_error *err);
 /* Move a finished (closed) run file tmp over path, dropping path's old journal
- * first; tmp is removed on failure. */
+ * first; tmp is removed on failure.  A path that is a symbolic link is written
+ * through: tmp must be in its target's directory (common/pathres.h). */
 int rundb_replace(const char *tmp, const char *path, hvt_error *err);
-/* Delete a run file and its journal (a run that never began). */
+/* Delete a run file and its journal (a run that never began); through a
+ * symbolic link, its target. */
 void rundb_remove(const char *path);
 void rundb_close(rundb *db);
 

@@ -3,7 +3,8 @@
  * log and RSP engines, Bochs).
  *
  * Without --force the run is written under its own name.  With --force it is
- * written beside the old one, as OUT.hvtrace-new-PID, and replaces the old run
+ * written beside the old one, as OUT.hvtrace-new-PID (beside the file OUT
+ * points to when it is a symbolic link: the link stays), and replaces the old run
  * only once it is finished (rundb_replace: a rename), so a failed, interrupted
  * or killed recording never costs the old run.  The name of a file that is not
  * yet a run sits in the private directory's `pending` file (qemu_set_pending_in),
@@ -15,22 +16,27 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "common/pathres.h"
 #include "qemu/qemu_launch.h"
 #include "record/recorder_int.h"
 
 int rec_run_open(struct recorder *r, const char *private_dir, hvt_error *err)
 {
+    char target[4096];
     const char *path = r->o->out;
     r->private_dir = private_dir;
+    if (pathres_target(r->o->out, target, sizeof target))
+        return hvt_error_errno(err, "cannot create %s", r->o->out);
     if (r->o->overwrite) {
-        if (snprintf(r->tmp_out, sizeof r->tmp_out, "%s.hvtrace-new-%ld", r->o->out,
+        if (snprintf(r->tmp_out, sizeof r->tmp_out, "%s.hvtrace-new-%ld", target,
                      (long)getpid()) >= (int)sizeof r->tmp_out)
             return hvt_error_set(err, "%s: path too long", r->o->out);
         path = r->tmp_out;
     }
     if (rundb_create(&r->db, path, r->o->overwrite, err))
         return -1;
-    qemu_set_pending_in(private_dir, path);     /* a later hvtrace deletes it if we die */
+    /* A later hvtrace deletes it if we die: the file, not a link to it. */
+    qemu_set_pending_in(private_dir, r->o->overwrite ? path : target);
     return 0;
 }
 
