@@ -1,7 +1,8 @@
 /*
  * bioscall_entry: recognises the instruction that enters a real-mode interrupt
  * handler, whichever way the guest chose (bioscall.h): `int n` / `int3`, or a far
- * call / far jump whose memory operand is the vector's IVT entry.  Pure: it reads
+ * call / far jump whose memory operand is the vector's IVT entry (at IDTR.base,
+ * 0 unless a real-mode lidt moved it).  Pure: it reads
  * the instruction bytes and the registers of the step, never memory.
  *
  * Not recognised: a far call through a copy of a vector kept elsewhere (a hook
@@ -135,10 +136,13 @@ int bioscall_entry_decode(const uint8_t *b, size_t len, const struct hvt_state *
     unsigned reg = (op[1] >> 3) & 7;
     if (reg != 3 && reg != 5)
         return 0;
+    /* The table `int n` itself would read: IDTR.base where the run recorded
+     * it (Intel SDM vol 3A 20.1.4: a real-mode lidt moves it), else 0. */
+    uint64_t ivt = (st->known & HVT_K_DT) ? st->f[HVT_IDTR_BASE] : 0;
     int64_t at = operand_linear(op + 1, rest - 1, &p, st);
-    if (at < 0 || (uint64_t)at >= IVT_BYTES || at % 4)
+    if (at < 0 || (uint64_t)at < ivt || (uint64_t)at - ivt >= IVT_BYTES || (at - ivt) % 4)
         return 0;
-    e->vector = (uint8_t)(at / 4);
+    e->vector = (uint8_t)((uint64_t)(at - ivt) / 4);
     if (reg == 3) {                 /* the call pushes CS, IP; IRET pops those and FLAGS */
         e->how = BIOSCALL_CALLF;
         e->ret_sp = (uint16_t)(sp + 2);

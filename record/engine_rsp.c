@@ -176,7 +176,7 @@ static void note_event(struct rspeng *e, const struct hvt_step *x,
         return;
     }
     if (vec < 0 && !(r->cur.st.f[HVT_CR0] & 1) &&
-        rsp_read_mem(r->rsp, 0, ivt, sizeof ivt, &(hvt_error){ "" }) == 0)
+        rsp_read_mem(r->rsp, rec_ivt_base(r), ivt, sizeof ivt, &(hvt_error){ "" }) == 0)
         vec = stepev_vector_from_ivt(ivt, (uint16_t)r->cur.st.f[HVT_CS_SEL],
                                      (uint16_t)r->cur.st.f[HVT_RIP]);
     after_last(e, after, sizeof after);

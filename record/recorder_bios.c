@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qemu/segcache.h"
 #include "record/recorder_int.h"
 
 #define E820_ENTRY_BYTES 24         /* ACPI 3.0 entries; ECX says how many count */
@@ -44,13 +45,27 @@ static void capture(struct recorder *r, int vector, const char *when, uint64_t a
     rundb_add_event(r->db, r->nsteps, "bios-mem", text, NULL);
 }
 
+uint64_t rec_ivt_base(struct recorder *r)
+{
+    char out[4096];
+    struct hvt_state st = r->cur.st;
+    if (st.f[HVT_CR0] & 1)
+        return 0;
+    if (!(st.known & HVT_K_DT) &&
+        (rsp_monitor(r->rsp, "info registers", out, sizeof out, &(hvt_error){ "" }) ||
+         segcache_parse(out, &st) || !(st.known & HVT_K_DT)))
+        return 0;
+    return st.f[HVT_IDTR_BASE];
+}
+
 int rec_bios_start(struct recorder *r)
 {
     uint8_t ivt[4];
+    uint64_t base = rec_ivt_base(r);
     r->bios.ready = 1;
     for (int i = 0; i < REC_BIOS_VECTORS; i++) {
         r->bios.entry[i] = UINT64_MAX;
-        if (rsp_read_mem(r->rsp, 4u * watched_vectors[i], ivt, 4, &(hvt_error){ "" }) == 0)
+        if (rsp_read_mem(r->rsp, base + 4u * watched_vectors[i], ivt, 4, &(hvt_error){ "" }) == 0)
             r->bios.entry[i] = seg_linear((uint64_t)ivt[3] << 8 | ivt[2],
                                           (uint64_t)ivt[1] << 8 | ivt[0]);
     }

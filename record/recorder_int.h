@@ -253,6 +253,12 @@ int rec_recipe_at_stop(struct recorder *r, hvt_error *err);
  * rec_bios_check, on a stopped r->cur, captures a call's input at its entry
  * or its output at its return (1 if it did either). */
 int rec_bios_start(struct recorder *r);
+/* Where a real-mode `int n` of r->cur reads its vector, IDTR.base (Intel SDM
+ * vol 3A 20.1.4: 0 after reset, but a real-mode lidt moves the table): from
+ * r->cur when the engine knows it, else QEMU's `info registers`; 0 when
+ * neither says, and in protected mode (the IDT holds gates; the BIOS's table
+ * stays at 0). */
+uint64_t rec_ivt_base(struct recorder *r);
 int rec_bios_check(struct recorder *r);
 
 /* The run file and the progress callback as an engine's sinks (engine.h;

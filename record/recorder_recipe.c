@@ -94,11 +94,12 @@ int rec_recipe_end(struct recorder *r, hvt_error *err)
 
 #define BOOT_SECTOR_PC 0x7c00   /* the BIOS has filled the IVT before it runs this */
 
-/* IVT[v]'s target, linear (real mode: segment*16 + offset); UINT64_MAX if unreadable. */
-static uint64_t ivt_target(struct recorder *r, uint8_t v)
+/* IVT[v]'s target, linear (real mode: segment*16 + offset), in the table at
+ * base (rec_ivt_base: IDTR.base); UINT64_MAX if unreadable. */
+static uint64_t ivt_target(struct recorder *r, uint64_t base, uint8_t v)
 {
     uint8_t e[4];
-    if (rsp_read_mem(r->rsp, 4u * v, e, 4, &(hvt_error){ "" }))
+    if (rsp_read_mem(r->rsp, base + 4u * v, e, 4, &(hvt_error){ "" }))
         return UINT64_MAX;
     return ((uint64_t)(e[3] << 8 | e[2]) << 4) + (uint64_t)(e[1] << 8 | e[0]);
 }
@@ -114,8 +115,9 @@ static int set_bp(struct recorder *r, uint64_t pc, int insert, hvt_error *err)
 static int follow_entries(struct recorder *r, hvt_error *err)
 {
     struct rec_recipe_stops *b = &r->recipe_bp;
+    uint64_t base = b->nentry ? rec_ivt_base(r) : 0;
     for (int i = 0; i < b->nentry; i++) {
-        uint64_t now = ivt_target(r, b->vec[i]);
+        uint64_t now = ivt_target(r, base, b->vec[i]);
         if (now == b->entry[i])
             continue;
         if (set_bp(r, b->entry[i], 0, err) || set_bp(r, now, 1, err))
@@ -148,8 +150,9 @@ int rec_recipe_breaks(struct recorder *r, int insert, hvt_error *err)
         b->nentry = (int)recipe_trigger_vectors(r->o->recipe, b->vec, REC_RECIPE_BPS);
         b->evaluated = r->cur.n + 1;    /* recipe_begin evaluated the first state */
         b->boot_bp = 0;
+        uint64_t base = b->nentry ? rec_ivt_base(r) : 0;
         for (int i = 0; i < b->nentry; i++) {
-            b->entry[i] = ivt_target(r, b->vec[i]);
+            b->entry[i] = ivt_target(r, base, b->vec[i]);
             b->boot_bp |= b->entry[i] == 0;     /* IVT not set yet: from reset */
         }
         return set_fixed(r, 1, err);

@@ -182,6 +182,23 @@ UNIT_TEST(entry_far_jump_and_addressing_forms)
     CHECK(!bioscall_entry_decode(jmpf, sizeof jmpf, &st, &e));
 }
 
+/* A real-mode lidt moves the IVT (Intel SDM vol 3A 20.1.4, dtregs.S): a far
+ * call through [IDTR.base + 4n] is vector n's entry, [4n] at 0 no longer is. */
+UNIT_TEST(entry_far_call_through_a_moved_ivt)
+{
+    static const uint8_t at0[] = { 0xff, 0x1e, 0x54, 0x00 };     /* call far [0x54] */
+    static const uint8_t moved[] = { 0xff, 0x1e, 0x54, 0x06 };   /* call far [0x654] */
+    struct hvt_state st = real_at(0, 0x7c78, 0x7bfe);
+    struct bioscall_entry e;
+    st.known |= HVT_K_DT;
+    st.f[HVT_IDTR_BASE] = 0x600;
+    st.f[HVT_IDTR_LIMIT] = 0x3ff;
+    CHECK(bioscall_entry_decode(moved, sizeof moved, &st, &e) && e.vector == 0x15);
+    CHECK(!bioscall_entry_decode(at0, sizeof at0, &st, &e));
+    st.known &= ~HVT_K_DT;                  /* a run without IDTR: the table at 0 */
+    CHECK(bioscall_entry_decode(at0, sizeof at0, &st, &e) && e.vector == 0x15);
+}
+
 /* Which answers a guest takes as data, per Ralf Brown's interrupt list: disk,
  * memory map, TPM yes; the timer, clock, keyboard, waits and output no. */
 UNIT_TEST(answers_the_guest_takes_as_data)
