@@ -110,14 +110,33 @@ static int passes(const struct hunkclass_sides *s, int k, uint64_t begin, uint64
     return 0;
 }
 
+/* Side k's steps [begin, end) leave a polling loop and come round to the
+ * same poll again: the step after them polls at a pc polled in the
+ * HUNKCLASS_BEFORE steps before them (a UART putc's next character: the
+ * rest of one round of the printing loop, seen when one run polled longer
+ * and the alignment paired its polls with the other's next round). */
+static int comes_round(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end,
+                       uint64_t *pc)
+{
+    const struct align_token *t = s->tok[k];
+    if (end >= s->ntok[k] || !(t[end].flags & HUNKCLASS_TF_POLL) ||
+        (t[end].flags & ALIGN_TF_EXCLUDED))
+        return 0;
+    *pc = align_tok_pc(s->itab, &t[end]);
+    uint64_t from = begin > HUNKCLASS_BEFORE ? begin - HUNKCLASS_BEFORE : 0;
+    return passes(s, k, from, begin, *pc);
+}
+
 /* Side k's steps [begin, end) of a hunk run the code around it once more. */
 static int loops_again(const struct hunkclass_sides *s, int k, uint64_t begin, uint64_t end)
 {
     const struct align_token *t = s->tok[k];
+    uint64_t pc;
     if (begin == end)
         return 1;
     return (begin > 0 && passes(s, k, begin, end, align_tok_pc(s->itab, &t[begin - 1]))) ||
-           (end < s->ntok[k] && passes(s, k, begin, end, align_tok_pc(s->itab, &t[end])));
+           (end < s->ntok[k] && passes(s, k, begin, end, align_tok_pc(s->itab, &t[end]))) ||
+           comes_round(s, k, begin, end, &pc);
 }
 
 /* A poll in side k's [begin, end) or in the `before` tokens ahead of it. */
@@ -158,6 +177,12 @@ static void classify_change(const struct hunkclass_sides *s, const struct align_
             "): %" PRIu64 " extra step%s, then it goes on as A" : "A waited on a device or "
             "the clock (polls at 0x%" PRIx64 "): %" PRIu64 " extra step%s, then it goes on "
             "as B", pc, e[k] - b[k], hvt_s(e[k] - b[k]));
+        return;
+    }
+    if ((b[0] == e[0] || b[1] == e[1]) && comes_round(s, k, b[k], e[k], &pc)) {
+        set(v, HUNK_TIMING, "%c left its polling loop (at 0x%" PRIx64 ") and came round to "
+            "it again while %c still polled: %" PRIu64 " step%s of the same loop at another pace",
+            'A' + k, pc, 'B' - k, e[k] - b[k], hvt_s(e[k] - b[k]));
         return;
     }
     if (loops_again(s, 0, b[0], e[0]) && loops_again(s, 1, b[1], e[1]) &&

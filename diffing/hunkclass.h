@@ -5,7 +5,11 @@
  *   timing      the same code looping a different number of times while it
  *               polls a device or the clock (in/ins/rdtsc/rdtscp/pause/hlt in
  *               the repeated steps), or an asynchronous interrupt taken at a
- *               different place; not when the stretch makes a BIOS
+ *               different place, or one run's stretch that leaves a polling
+ *               loop and comes round to the same poll while the other still
+ *               polls (a putc's next character: the alignment paired one
+ *               run's polls with the other's next round); not when the
+ *               stretch makes a BIOS
  *               call whose answer differs (HUNKCLASS_TF_ANSWER);
  *   by design   steps of hv's own code (an excluded range);
  *   ends        one recording stops inside a stretch the other goes on with:

@@ -4,7 +4,9 @@
  * `in`), a detour without any poll (meaningful), a recording that stops where
  * the other goes on (through align_diff itself: an exact prefix), a loop whose
  * body polls vs one that does not, hv's excluded steps, interrupts taken at
- * different places.  Poll detection is checked against opcode bytes from the
+ * different places, a string printed through a polling putc at another pace
+ * (aligned by align_diff itself: one run's next character faces the other's
+ * polls).  Poll detection is checked against opcode bytes from the
  * Intel SDM vol 2 (IN E4/E5/EC/ED, INS 6C/6D, RDTSC 0F 31, RDTSCP 0F 01 F9,
  * PAUSE F3 90, HLT F4) and non-polls (OUT E6, NOP 90).
  */
@@ -237,6 +239,70 @@ UNIT_TEST(excluded_and_async)
     hunkclass_classify(&s, &h, &v);
     CHECK_EQ_U64(v.cls, HUNK_SAME);
     CHECK_STR(hunkclass_name(HUNK_BY_DESIGN), "by design");
+}
+
+/* A string printed through a UART putc that polls the line status (guest.inc's
+ * print_inline and putc: per character a tail of 14 instructions, lodsb to
+ * the `mov $COM1_LSR, %dx`, then `in; test; jz` until THRE), the same 5
+ * characters in both runs, the UART slower for some characters in one run
+ * (Bochs times its UART in emulated time).  Each hunk the aligner finds is
+ * the same printing done at another pace: none may be meaningful. */
+#define PRN_MAX 4096
+static struct align_token pa[PRN_MAX], pb[PRN_MAX];
+static struct hunk_verdict prn_v[64];
+static struct align_hunk prn_h[64];
+static size_t prn_n;
+
+static size_t print_string(struct align_token *t, const int *polls, int nchars)
+{
+    size_t n = 0;
+    for (int c = 0; c < nchars; c++) {
+        for (int i = 0; i < 14; i++)                        /* the tail, lodsb ... mov dx */
+            t[n++] = tok(0x7c40 + (uint64_t)i, 0x90, INSN_CF_NONE);
+        for (int p = 0; p < polls[c]; p++) {
+            t[n] = tok(0x7cd9, 0xec, INSN_CF_NONE);         /* in %dx, %al */
+            t[n++].flags |= HUNKCLASS_TF_POLL;
+            t[n++] = tok(0x7cda, 0xa8, INSN_CF_NONE);       /* test $0x20, %al */
+            t[n++] = tok(0x7cdc, 0x74, INSN_CF_BRANCH);     /* jz back to the in */
+        }
+    }
+    for (int i = 0; i < 40; i++)                            /* what follows the string */
+        t[n++] = tok(0x7d00 + (uint64_t)i, 0x90, INSN_CF_NONE);
+    return n;
+}
+
+static int prn_collect(void *priv, const struct align_hunk *h)
+{
+    (void)priv;
+    if (h->kind != ALIGN_EQUAL && prn_n < 64)
+        prn_h[prn_n++] = *h;
+    return 0;
+}
+
+UNIT_TEST(string_printed_at_another_pace_is_timing)
+{
+    static const int polls_a[5] = { 5, 120, 5, 60, 5 }, polls_b[5] = { 5, 8, 110, 5, 70 };
+    size_t na = print_string(pa, polls_a, 5), nb = print_string(pb, polls_b, 5);
+    struct align_opts o = { 0, 0 };
+    struct align_result r;
+    hvt_error err = { "" };
+    prn_n = 0;
+    CHECK(align_diff(&itab, pa, na, pb, nb, &o, prn_collect, NULL, &r, &err) == 0);
+    CHECK(prn_n > 0);
+    struct hunkclass_sides s = { { pa, pb }, { na, nb }, &itab };
+    for (size_t i = 0; i < prn_n; i++) {
+        hunkclass_classify(&s, &prn_h[i], &prn_v[i]);
+        if (getenv("PRN_DEBUG"))
+            printf("# %s A #%" PRIu64 "-#%" PRIu64 " B #%" PRIu64 "-#%" PRIu64 " %s: %s\n",
+                   align_kind_name((enum align_kind)prn_h[i].kind), prn_h[i].a_begin,
+                   prn_h[i].a_end, prn_h[i].b_begin, prn_h[i].b_end,
+                   hunkclass_name((enum hunk_class)prn_v[i].cls), prn_v[i].reason);
+        if (prn_v[i].cls != HUNK_TIMING && !getenv("PRN_DEBUG"))
+            UNIT_FAIL("hunk %zu (%s: A #%" PRIu64 "-#%" PRIu64 ", B #%" PRIu64 "-#%" PRIu64
+                      ") is %s", i, align_kind_name((enum align_kind)prn_h[i].kind),
+                      prn_h[i].a_begin, prn_h[i].a_end, prn_h[i].b_begin, prn_h[i].b_end,
+                      hunkclass_name((enum hunk_class)prn_v[i].cls));
+    }
 }
 
 /* Register bits hv sets on purpose: EFER.SVME (APM vol 2, 15.4), CR4.VMXE and
