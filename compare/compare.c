@@ -597,6 +597,19 @@ static int chain_worthy(const struct report_diff *d, size_t i)
            h->b_begin > d->side[1].anchor;
 }
 
+/* The last step both runs execute alike before hunk h: the step before it,
+ * or for a loop that ran min(count_a, count_b) times alike, the last step of
+ * its last common round, where one run leaves and the other goes round again
+ * (a rep movsw of 0x4f00 against 0x7f00 words parts at its 0x4f00th
+ * iteration, on CX, not at the cld before it). */
+static void parting(const struct align_hunk *h, uint64_t last[2])
+{
+    uint64_t alike = h->kind == ALIGN_LOOP ?
+                     (h->count_a < h->count_b ? h->count_a : h->count_b) * h->body_len : 0;
+    last[0] = h->a_begin + alike - 1;
+    last[1] = h->b_begin + alike - 1;
+}
+
 /* The chains behind the first REPORT_MAX_WHY meaningful divergences (the
  * first is the headline's). */
 static int chain_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
@@ -613,7 +626,8 @@ static int chain_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err
         if (!chain_worthy(d, i))
             continue;
         struct report_why *w = &d->why[d->nwhy];
-        uint64_t last[2] = { d->hunks[i].a_begin - 1, d->hunks[i].b_begin - 1 };
+        uint64_t last[2];
+        parting(&d->hunks[i], last);
         w->hunk = i;
         rc = chain_diff(runs, last, w->c, err);
         for (int k = 0; !rc && k < 2; k++)

@@ -74,6 +74,30 @@ ok = st_b and st_b[0]["insn"]["pc"] == planted and st_b[0]["addr"] == 0x648 and 
      b[-1]["kind"] == "start" and b[-1]["addr"] == 0x56 and b[-1]["value"] == 0x40
 print(st_a, st_b); sys.exit(0 if ok else 1)'
 
+# A rep whose count differs (IVT 15h's offset, low 6 bits: 0x19 bare, 0x2c
+# under hv): the runs part inside the rep stosb at planted, where A's CX runs
+# out, not at the instruction before it; the chain goes through CX to the
+# load at `load` and ends at the IVT entry no step wrote.  Truths: the
+# guest's symbols and the count each run's stores show: A's DI after the rep,
+# as the guest printed it ("STORED TO 0619"), is 0x600 + the count.
+check chain_repcount chain_follows_the_rep_count '
+a, b = d["chain"]["a"], d["chain"]["b"]
+load = planted - 12     # mov 0x54,%cx (4 bytes), and $0x3f,%cx (3), mov $0x600,%di (3), mov $0x5a,%al (2)
+
+ok = all(c[0]["kind"] == "decides" and c[0]["insn"]["pc"] == planted and c[0]["loc"] == "cx"
+         for c in (a, b))
+ok = ok and a[0]["value"] == 1 and b[0]["value"] == 0x2c - 0x19 + 1
+ok = ok and all(any(l["kind"] == "loaded" and l["from"] == "[0x54, 2 bytes]" and
+                    l["insn"]["pc"] == load for l in c) for c in (a, b))
+ok = ok and all(c[-1]["kind"] == "start" and c[-1]["addr"] == 0x54 for c in (a, b))
+ok = ok and a[-1]["value"] & 0x3f == 0x19 and b[-1]["value"] & 0x3f == 0x2c
+print(a, b); sys.exit(0 if ok else 1)'
+if [ -s "$t/chain_repcount-a.db" ] &&
+   [ "$(sqlite3 "$t/chain_repcount-a.db" "SELECT line FROM serial_lines WHERE line LIKE 'STORED%'")" = "STORED TO 0619" ] &&
+   [ "$(sqlite3 "$t/chain_repcount-b.db" "SELECT line FROM serial_lines WHERE line LIKE 'STORED%'")" = "STORED TO 062c" ]
+then hvt_ok repcount_guest_counts_as_planted
+else hvt_fail repcount_guest_counts_as_planted "the guest did not print STORED TO 0619 / 062C"; fi
+
 # A branch on a value computed three instructions after an E820 call: the
 # chain behind that branch (a later meaningful divergence: the first is the
 # int 15h itself) loads at planted from the buffer the call filled; under hv
