@@ -530,9 +530,14 @@ static int event_line(struct qemulog *q, const char *p, size_t n)
     } else if (TAKE(&c, "CPU Reset (CPU ") == 0) {
         ev.kind = QEMULOG_EV_RESET;
         event_with_dump(q, &ev);
-    } else if ((n > 6 && memcmp(p, "vmrun!", 6) == 0) ||
-               (n > 7 && memcmp(p, "vmexit(", 7) == 0)) {
+    } else if (n > 6 && memcmp(p, "vmrun!", 6) == 0) {
         ev.kind = QEMULOG_EV_WORLD_SWITCH;
+        event_now(q, &ev);
+    } else if (TAKE(&c, "vmexit(") == 0) {
+        if (take_hex(&c, &v))
+            return count_error(q, "malformed vmexit line"), 1;
+        ev.kind = QEMULOG_EV_WORLD_SWITCH;
+        ev.vector = (int)(v & 0xffffffffu);
         event_now(q, &ev);
     } else if (n > 12 && p[0] == '0' && p[1] == 'x' && parse_code(&ev, &c) == 0) {
         ev.kind = QEMULOG_EV_CODE;

@@ -126,7 +126,9 @@ enum qemulog_event_kind {
 
 struct qemulog_event {
     enum qemulog_event_kind kind;
-    int vector;                 /* HWINT, INTERRUPT; CHECK_EXCEPTION: new; else -1 */
+    int vector;                 /* HWINT, INTERRUPT; CHECK_EXCEPTION: new; WORLD_SWITCH:
+                                 * a #VMEXIT's exit code (AMD APM vol 2 appendix C;
+                                 * -1 for vmrun); else -1 */
     int old_vector;             /* CHECK_EXCEPTION: old; else -1 */
     uint32_t error_code;        /* INTERRUPT */
     int is_int;                 /* INTERRUPT: 1 = software INT n */

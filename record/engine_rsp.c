@@ -47,6 +47,7 @@ struct rspeng {
     struct stepev_seen seen;    /* what it said during the current step */
     int exc_vector, exc_old;    /* check_exception during it, or -1 */
     int reload;                 /* the log named vmrun/#VMEXIT, rsm or a reset in it */
+    int boundary_exit;          /* ... a #VMEXIT taken before the instruction ran */
     struct segcache cache;
     struct hvt_step last;       /* the last instruction that ran (rep_echo) */
     int have_last;
@@ -67,6 +68,13 @@ static int on_log_event(void *priv, const struct qemulog_event *ev)
     else if (ev->kind == QEMULOG_EV_WORLD_SWITCH || ev->kind == QEMULOG_EV_SMM_RSM ||
              ev->kind == QEMULOG_EV_RESET)
         e->reload = 1;
+    /* #VMEXIT for INTR, NMI, SMI, INIT or VINTR (exit codes 60h-64h, AMD APM
+     * vol 2 15.13 and appendix C): an interrupt intercepted at the instruction
+     * boundary, so the guest instruction at the step's start did not run (QEMU
+     * takes it in cpu_handle_interrupt, before the block; its -d exec log, the
+     * log engine's source, has no state of that instruction). */
+    if (ev->kind == QEMULOG_EV_WORLD_SWITCH && ev->vector >= 0x60 && ev->vector <= 0x64)
+        e->boundary_exit = 1;
     return 0;
 }
 
@@ -378,7 +386,7 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         code_bytes(r, &executed);        /* to see a hlt coming */
         e->seen = (struct stepev_seen){ .have_log = e->have_log, .hwint_vector = -1 };
         e->exc_vector = e->exc_old = -1;
-        e->reload = 0;
+        e->reload = e->boundary_exit = 0;
         /* isa-debug-exit ends QEMU inside the `out`: its memory is read now. */
         if (rec_end_may_exit(&executed) && rec_end_hold(r, err))
             return -1;
@@ -404,6 +412,8 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         }
         idle = 0;
         classify(e, &executed, &v);
+        if (e->boundary_exit)           /* the step ran into hv, not the instruction */
+            v.executed = 0, v.event = STEPEV_NONE;
         update_caches(e, &executed, v.event != STEPEV_NONE || e->reload);
         if (flush_held(e, v.executed ? &executed : &r->cur, err) ||
             (v.executed && record_executed(e, &executed, err)) ||

@@ -651,6 +651,8 @@ UNIT_TEST(svm_world_switch_lines_are_events)
     CHECK_EQ_U64(st.errors, 0);
     CHECK_EQ_U64(r->nevents, 2);
     CHECK_EQ_U64(r->events[0].kind, QEMULOG_EV_WORLD_SWITCH);
+    CHECK(r->events[0].vector == -1);
     CHECK_EQ_U64(r->events[1].kind, QEMULOG_EV_WORLD_SWITCH);
+    CHECK_EQ_U64(r->events[1].vector, 0x62);            /* SVM_EXIT_SMI */
     free(r);
 }
