@@ -508,11 +508,13 @@ static void insn_note(struct chain_link *lk, const struct def *d, const struct c
     chain_loc_format(from, src, sizeof src);
     lk->kind = d->kind;
     if (d->du.origin == DEFUSE_FROM_PORT) {
+        unsigned port = d->du.imm ? d->du.vector : (unsigned)(d->st.st.f[HVT_RDX] & 0xffff);
+        int clock;
+        const char *what = chain_port_name(port, &clock);
         lk->kind = CHAIN_OUTSIDE;
-        lk->cause = CHAIN_C_PORT;
-        snprintf(lk->note, sizeof lk->note, "%s read %s from an I/O port (port 0x%" PRIx64
-                 "): a device", d->du.mnemonic, loc, d->du.imm ? (uint64_t)d->du.vector
-                 : d->st.st.f[HVT_RDX] & 0xffff);
+        lk->cause = clock ? CHAIN_C_CLOCK : CHAIN_C_PORT;
+        snprintf(lk->note, sizeof lk->note, "%s read %s from an I/O port (port 0x%x): %s",
+                 d->du.mnemonic, loc, port, what ? what : "a device");
     } else if (d->du.origin != DEFUSE_FROM_OPERANDS) {
         lk->kind = CHAIN_OUTSIDE;
         lk->cause = d->du.origin == DEFUSE_FROM_CLOCK ? CHAIN_C_CLOCK : CHAIN_C_CPU;

@@ -152,6 +152,11 @@ int chain_why_flags(const struct chain_run *r, uint64_t step, uint32_t flags,
 int chain_diff(const struct chain_run r[2], const uint64_t last[2], struct chain out[2],
                hvt_error *err);
 
+/* What sits behind I/O port `port` (diffing/ports.c): "the clock (the ACPI
+ * PM timer)", "a device (the IDE disk: ...)", "QEMU's fw_cfg: ..."; *clock 1
+ * for a clock.  NULL for a port not known. */
+const char *chain_port_name(unsigned port, int *clock);
+
 /* "eax", "zf|cf", "[0x54, 4 bytes]" */
 void chain_loc_format(const struct chain_loc *l, char *buf, size_t n);
 const char *chain_kind_name(enum chain_link_kind k);    /* "decides", "produced", ... */

@@ -160,7 +160,7 @@ UNIT_TEST(diff_stops_at_the_device)
         CHECK_EQ_U64(end->kind, CHAIN_OUTSIDE);
         CHECK_EQ_U64(end->cause, CHAIN_C_PORT);
         CHECK_EQ_U64(end->step, 1);
-        CHECK(strstr(end->note, "port 0x3f8"));
+        CHECK(strstr(end->note, "port 0x3f8): a device (COM1"));
     }
     CHECK_EQ_U64(cc[0].link[cc[0].n - 1].value, 1);
     CHECK_EQ_U64(cc[1].link[cc[1].n - 1].value, 0);
@@ -459,6 +459,28 @@ UNIT_TEST(eflags_flag_by_flag)
     struct chain_loc l = reg("eflags");                         /* as a whole: says so */
     CHECK(chain_why(&r, 4, &l, &c, &(hvt_error){ "" }) == 0);
     CHECK(c.link[0].step == 3 && strstr(c.link[0].note, "writes only pf|af|zf|sf|of"));
+}
+
+/* Ports named by the PC's map: the ACPI PM timer SeaBIOS polls at 608h
+ * (ACPI 6.x 4.8.3.3; SeaBIOS's PM base 600h) is the clock, the ATA status
+ * 1F7h a device, fw_cfg 510h-511h QEMU's command line (QEMU fw_cfg.txt). */
+UNIT_TEST(ports_named)
+{
+    int clock;
+    CHECK(strstr(chain_port_name(0x608, &clock), "PM timer") && clock == 1);
+    CHECK(strstr(chain_port_name(0x40, &clock), "PIT") && clock == 1);
+    CHECK(strstr(chain_port_name(0x1f7, &clock), "IDE disk") && clock == 0);
+    CHECK(strstr(chain_port_name(0x511, &clock), "fw_cfg") && clock == 0);
+    CHECK(chain_port_name(0x80, &clock) == NULL && clock == 0);
+    start(&ta);
+    step(&ta, "ba0806", HVT_RDX, 0x608, -1);                    /* mov dx, 0x608 */
+    step(&ta, "66ed", HVT_RAX, 0xbea21, -1);                    /* in eax, dx */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc l = reg("eax");
+    CHECK(chain_why(&r, 2, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.link[0].kind == CHAIN_OUTSIDE && c.link[0].cause == CHAIN_C_CLOCK);
+    CHECK(strstr(c.link[0].note, "port 0x608): the clock (the ACPI PM timer)"));
 }
 
 UNIT_TEST(names)
