@@ -83,6 +83,7 @@ struct reader {
     struct pending pend[REPORT_NEST];
     int npend;
     int after_iret;             /* the previous step was an iret */
+    int failed;                 /* on_step stopped the read: err says why */
     hvt_error *err;
 };
 
@@ -229,8 +230,10 @@ static int on_step(void *ctx, const struct hvt_step *s)
     if (r->nextirq < r->nirq && r->irq[r->nextirq] == s->n)
         align_builder_interrupt(r->b);
     if (align_builder_add(r->b, s, r->err) < 0)
-        return 1;
+        return r->failed = 1;
     struct align_token *t = &side->tok[align_builder_count(r->b) - 1];
+    if (chain_idx_add(&side->idx, s, t->insn, r->err) < 0)
+        return r->failed = 1;
     const struct align_insn *in = align_insn_of(r->itab, t);
     if (hunkclass_is_poll(s->insn, in->len ? in->len : s->insn_len))
         t->flags |= HUNKCLASS_TF_POLL;
@@ -257,11 +260,12 @@ static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
     if (!s->tok)
         return hvt_error_set(err, "%s: out of memory for %zu steps", s->name, s->ntok);
     struct reader r = { .itab = &d->itab, .s = s, .err = err };
+    chain_idx_init(&s->idx, &d->idx_insns, CHAIN_IDX_SHIFT);
     if (align_builder_new(&r.b, &d->itab, s->tok, s->ntok, d->exclude, d->nexclude, err) < 0)
         return -1;
     int rc = rundb_read_events(db, on_event, &r, err);
     if (rc == 0)
-        rc = rundb_read_steps(db, 0, 0, on_step, &r, err);
+        rc = rundb_read_steps(db, 0, 0, on_step, &r, err) || r.failed ? -1 : 0;
     s->ntok = align_builder_count(r.b);
     align_builder_free(r.b);
     while (r.npend > 0)
@@ -619,9 +623,11 @@ static int chain_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err
     report_chain_src_open(&src[0], da, d->exclude, d->nexclude, err);
     report_chain_src_open(&src[1], db, d->exclude, d->nexclude, err);
     struct chain_run runs[2] = { src[0].run, src[1].run };
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 2; k++) {
         runs[k].before = report_runs_under_hv(k ? db : da) ? "hv, which this run boots under"
                                                           : NULL;
+        runs[k].idx = &d->side[k].idx;
+    }
     for (size_t i = 0; !rc && i < d->nhunks && d->nwhy < REPORT_MAX_WHY; i++) {
         if (!chain_worthy(d, i))
             continue;
@@ -778,7 +784,9 @@ void report_diff_free(struct report_diff *d)
         free(d->side[i].tok);
         free(d->side[i].calls);
         free(d->side[i].smi);
+        chain_idx_free(&d->side[i].idx);
     }
+    chain_idx_insns_free(&d->idx_insns);
     align_itab_free(&d->itab);
     free(d->hunks);
     free(d->verdicts);

@@ -18,6 +18,7 @@
 #include "db/rundb.h"
 #include "diffing/align.h"
 #include "diffing/chain.h"
+#include "diffing/chain_idx.h"
 #include "diffing/hunkclass.h"
 #include "diffing/memdiff.h"
 #include "diffing/regdiff.h"
@@ -66,6 +67,8 @@ struct report_side {
     size_t ncalls;
     uint64_t *smi;              /* steps of `out` to port 0xb2 (SMI command port) */
     size_t nsmi;
+    struct chain_idx idx;       /* what each block of its steps may write, for the
+                                 * chains of causes (built with the tokens) */
 };
 
 /* A place where the runs part: its hunk and, per side (0 A, 1 B), the last
@@ -97,6 +100,7 @@ struct report_data {
 struct report_diff {
     struct report_side side[2]; /* A, B */
     struct align_itab itab;     /* the instructions both sides' tokens name */
+    struct chain_idx_insns idx_insns;   /* what each of them writes (side[].idx) */
     int anchored;               /* the anchor pc was found on both sides */
     uint64_t anchor_pc;
     struct align_range exclude[REPORT_MAX_EXCLUDE + 2];  /* opts + hv's */

@@ -24,10 +24,14 @@ void insnmap_free(insnmap *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Fibonacci hashing (Knuth, TAOCP vol 3, 6.4): spreads nearby pcs. */
+/* Fibonacci hashing (Knuth, TAOCP vol 3, 6.4) of the pc's 64-byte window,
+ * the pc's offset in it kept: windows spread over the table, and straight-line
+ * code looks its instructions up in neighbouring slots (one cache line for
+ * several steps, where a hash of the whole pc cost a cache miss each). */
 static size_t slot_of(const insnmap *m, uint64_t pc)
 {
-    return (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 20) & (m->nslots - 1);
+    return (size_t)(((pc >> 6) * 0x9e3779b97f4a7c15ull) >> 20 << 6 | (pc & 63)) &
+           (m->nslots - 1);
 }
 
 static size_t *slot_find(const insnmap *m, uint64_t pc)

@@ -188,8 +188,10 @@ static int load_insns(rundb *db, hvt_error *err)
     sqlite3_stmt *st;
     if (db->insns_loaded)
         return 0;
+    /* In primary-key order (pc, first_step): no sort, and each pc's versions
+     * come oldest first, as insnmap_add wants them. */
     if (rundb_prepare(db, "SELECT pc, first_step, len, mode, bytes FROM insn "
-                      "ORDER BY first_step", &st, err))
+                      "ORDER BY pc, first_step", &st, err))
         return -1;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -28,7 +28,7 @@ void align_itab_free(struct align_itab *t)
     memset(t, 0, sizeof *t);
 }
 
-/* splitmix64's finaliser over the key words: spreads nearby pcs. */
+/* splitmix64's finaliser: spreads nearby windows. */
 static uint64_t mix(uint64_t x)
 {
     x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
@@ -36,13 +36,13 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static uint64_t key_hash(const struct align_insn *k)
+/* The home slot: the pc's 64-byte window mixed, its offset in the window
+ * kept, so straight-line code interns into neighbouring slots (a cache line
+ * for several instructions, not a miss each).  Versions of one pc (other
+ * bytes, another mode) share a home slot and are told apart by same_key. */
+static size_t key_slot(const struct align_insn *k, size_t m)
 {
-    uint64_t w[2];
-    memcpy(w, k->bytes, sizeof w);
-    uint64_t h = mix(k->pc ^ ((uint64_t)k->mode << 56) ^ ((uint64_t)k->nbytes << 48));
-    h = mix(h ^ w[0]);
-    return mix(h ^ w[1]);
+    return (size_t)(mix(k->pc >> 6) << 6 | (k->pc & 63)) & m;
 }
 
 static int same_key(const struct align_insn *x, const struct align_insn *y)
@@ -54,7 +54,7 @@ static int same_key(const struct align_insn *x, const struct align_insn *y)
 static uint32_t *slot_find(const struct align_itab *t, const struct align_insn *k)
 {
     size_t m = t->nslots - 1;
-    for (size_t i = (size_t)key_hash(k) & m;; i = (i + 1) & m) {
+    for (size_t i = key_slot(k, m);; i = (i + 1) & m) {
         uint32_t *s = &t->slots[i];
         if (!*s || same_key(&t->v[*s - 1], k))
             return s;

@@ -9,6 +9,8 @@
  * Invariant: links of a chain go strictly backward in steps, so a walk ends.
  */
 #include "diffing/chain.h"
+#include "diffing/chain_idx.h"
+#include "diffing/chain_int.h"
 #include "common/plural.h"
 
 #include <inttypes.h>
@@ -108,25 +110,19 @@ static int reg_overlaps(const struct defuse_reg *x, const struct defuse_reg *y)
 
 static uint64_t stack_mask(const struct hvt_step *st)
 {
-    return st->mode == HVT_MODE_16 ? 0xffff : st->mode == HVT_MODE_32 ? 0xffffffffu : ~0ull;
+    return chain_stack_mask(st->mode);
 }
 
 /* Bytes [*lo, *lo + *len) the stack grew by between two states. */
 static int stack_grown(const struct hvt_step *st, const struct hvt_state *after, uint64_t *lo,
                        uint64_t *len)
 {
-    uint64_t m = stack_mask(st);
-    uint64_t sp0 = st->st.f[HVT_RSP] & m, sp1 = after->f[HVT_RSP] & m;
-    if (sp1 >= sp0 || sp0 - sp1 > 64)
-        return 0;
-    *lo = defuse_seg_base(&st->st, HVT_SS) + sp1;
-    *len = sp0 - sp1;
-    return 1;
+    return chain_stack_grown(st->mode, &st->st, after, lo, len);
 }
 
 static int smm(const struct hvt_state *s)
 {
-    return (s->known & HVT_K_SMM) && s->f[HVT_SMM];
+    return chain_in_smm(s);
 }
 
 /* ---- the scan ---- */
@@ -226,7 +222,8 @@ static int event_writes(struct view *d, const struct chain_loc *l, const struct 
     if (l->kind != CHAIN_LOC_MEM)
         hit = loc_value(l, b) != loc_value(l, a);
     else if (!smm(b) && smm(a))
-        hit = overlaps(a->f[HVT_CS_BASE] + 0xfe00, 0x200, l->addr, l->len);
+        hit = overlaps(a->f[HVT_CS_BASE] + CHAIN_SMM_SAVE_OFF, CHAIN_SMM_SAVE_LEN, l->addr,
+                       l->len);
     else
         hit = d->du->stack != DEFUSE_STACK_PUSH && stack_grown(d->st, a, &lo, &len) &&
               overlaps(lo, len, l->addr, l->len);
@@ -243,7 +240,12 @@ static int find_def(struct side *s, const struct chain_loc *l, uint64_t n, struc
                 ? s->r->last_store(s->r->priv, n, l->addr, l->len, &rec) : -1;
     if (known == 0)
         n = 0;
-    for (uint64_t k = known == 1 ? rec + 1 : n; k-- > 0;) {
+    uint64_t k = known == 1 ? rec + 1 : n, scan = UINT64_MAX;
+    while (k > 0) {
+        if (known != 1 && k <= scan)    /* a new block: skip those that cannot hold it */
+            k = chain_idx_skip(s->r->idx, l, k, &scan);
+        if (k-- == 0)
+            break;
         const struct hvt_step *st = get(s, k), *nx = st ? get(s, k + 1) : NULL;
         if (!st || !nx || !(st = get(s, k)))
             return -1;

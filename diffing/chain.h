@@ -97,6 +97,8 @@ struct chain {
     size_t n;
 };
 
+struct chain_idx;
+
 /* One run as the walker reads it. */
 struct chain_run {
     uint64_t nsteps;
@@ -115,6 +117,9 @@ struct chain_run {
     const char *image;          /* optional: the guest image's identity (its sha256) */
     const struct align_range *excl;     /* hv's own code */
     size_t nexcl;
+    /* Optional: what each block of the run's steps may write (chain_idx.h),
+     * so that a scan back skips the blocks that cannot hold the writer. */
+    const struct chain_idx *idx;
 };
 
 #define CHAIN_BLOCK 4096

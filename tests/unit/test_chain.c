@@ -7,9 +7,12 @@
  * stack), a variable overwritten by one iteration of `rep stosb`, a port read
  * in one run only (chain_diff stops at the device), an SMM entry that saves
  * the interrupted EAX into the state-save area, memory nobody wrote (the
- * start snapshot), recorded accesses taking precedence over reconstruction.
+ * start snapshot), recorded accesses taking precedence over reconstruction,
+ * and the block index (diffing/chain_idx.h) skipping only blocks that cannot
+ * hold the writer: the same links with it as without.
  */
 #include "diffing/chain.h"
+#include "diffing/chain_idx.h"
 #include "tests/unit/unit.h"
 
 #include <stdarg.h>
@@ -481,6 +484,63 @@ UNIT_TEST(ports_named)
     CHECK(chain_why(&r, 2, &l, &c, &(hvt_error){ "" }) == 0);
     CHECK(c.link[0].kind == CHAIN_OUTSIDE && c.link[0].cause == CHAIN_C_CLOCK);
     CHECK(strstr(c.link[0].note, "port 0x608): the clock (the ACPI PM timer)"));
+}
+
+/* A trace of 44 steps in 4-step index blocks: a store at step 1, an interrupt
+ * frame pushed with no instruction at step 20, EAX changed by an event at
+ * step 30, `inc cx` everywhere else, then the reads. */
+static void indexed_trace(struct trace *t, struct chain_idx *x, struct chain_idx_insns *ins)
+{
+    start(t);
+    step(t, "b83412", HVT_RAX, 0x1234, -1);                  /* mov ax, 0x1234 */
+    step(t, "a30006", -1);                                    /* mov [0x600], ax */
+    for (uint64_t i = 2; i < 42; i++) {
+        if (i == 20)                                          /* a 6-byte frame */
+            step(t, "41", HVT_RCX, i, HVT_RSP, 0x6ffa, -1);
+        else if (i == 30)
+            step(t, "41", HVT_RCX, i, HVT_RAX, 0x5678, -1);
+        else
+            step(t, "41", HVT_RCX, i, -1);                    /* inc cx */
+    }
+    step(t, "8b160006", HVT_RDX, 0x1234, -1);                 /* mov dx, [0x600] */
+    step(t, "90", -1);
+    chain_idx_init(x, ins, 2);
+    for (size_t i = 0; i < t->n; i++)       /* one key per distinct instruction */
+        CHECK(chain_idx_add(x, &t->s[i], t->s[i].insn[0], &(hvt_error){ "" }) == 0);
+}
+
+UNIT_TEST(index_skips_only_blocks_without_the_writer)
+{
+    static struct chain_idx x;
+    static struct chain_idx_insns ins;
+    indexed_trace(&ta, &x, &ins);
+    uint64_t scan;
+    struct chain_loc var = { .kind = CHAIN_LOC_MEM, .addr = 0x600, .len = 2 };
+    struct chain_loc frame = { .kind = CHAIN_LOC_MEM, .addr = 0x6ffc, .len = 2 };
+    struct chain_loc dx = reg("dx"), cx = reg("cx"), eax = reg("eax");
+    CHECK_EQ_U64(chain_idx_skip(&x, &var, 40, &scan), 4);    /* block 0 stored it */
+    CHECK_EQ_U64(scan, 0);
+    CHECK_EQ_U64(chain_idx_skip(&x, &dx, 40, &scan), 0);     /* nobody wrote dx */
+    CHECK_EQ_U64(chain_idx_skip(&x, &cx, 40, &scan), 40);    /* every block writes cx */
+    CHECK_EQ_U64(chain_idx_skip(&x, &frame, 40, &scan), 24); /* the frame, step 20 */
+    CHECK_EQ_U64(chain_idx_skip(&x, &eax, 40, &scan), 32);   /* the event at step 30 */
+    CHECK_EQ_U64(chain_idx_skip(&x, &var, 44, &scan), 44);   /* the last block: incomplete */
+    struct chain_run r = run_of(&ta);
+    struct chain plain;
+    struct chain_loc locs[3] = { dx, frame, eax };
+    uint64_t expect[3] = { 0, 20, 30 };     /* where each chain ends, by construction */
+    for (int i = 0; i < 3; i++) {
+        r.idx = NULL;
+        CHECK(chain_why(&r, 43, &locs[i], &plain, &(hvt_error){ "" }) == 0);
+        r.idx = &x;
+        CHECK(chain_why(&r, 43, &locs[i], &c, &(hvt_error){ "" }) == 0);
+        CHECK_EQ_U64(c.n, plain.n);
+        CHECK(!memcmp(c.link, plain.link, c.n * sizeof c.link[0]));
+        CHECK_EQ_U64(c.link[c.n - 1].step, expect[i]);
+    }
+    CHECK_EQ_U64(c.link[0].kind, CHAIN_EVENT);
+    chain_idx_free(&x);
+    chain_idx_insns_free(&ins);
 }
 
 UNIT_TEST(names)
