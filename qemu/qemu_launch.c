@@ -195,10 +195,11 @@ void qemu_set_pending(struct qemu_proc *p, const char *run_path)
     qemu_set_pending_in(p->dir, run_path);
 }
 
-void qemu_set_pending_in(const char *dir, const char *run_path)
+/* dir/name holds run_path (NULL: dir/name removed). */
+static void note_in(const char *dir, const char *name, const char *run_path)
 {
     char path[200];
-    if (!dir[0] || snprintf(path, sizeof path, "%s/pending", dir) >= (int)sizeof path)
+    if (!dir[0] || snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return;
     if (!run_path) {
         unlink(path);
@@ -211,7 +212,42 @@ void qemu_set_pending_in(const char *dir, const char *run_path)
     }
 }
 
-static void exec_child(const struct qemu_proc *p, const char *const *v)
+void qemu_set_pending_in(const char *dir, const char *run_path)
+{
+    note_in(dir, "pending", run_path);
+}
+
+void qemu_set_run_in(const char *dir, const char *run_path)
+{
+    note_in(dir, "run", run_path);
+}
+
+/* QEMU's environment: ours with TMPDIR set to the private directory.  QEMU
+ * puts a snapshot=on disk's temporary overlay there (block.c,
+ * get_tmp_filename: $TMPDIR/vl.XXXXXX); a recording leaves none, but a QEMU
+ * killed during its start-up left one in the user's $TMPDIR (kill.sh: vl.*
+ * after a kill -9 of QEMU 104 ms in); in the private directory it goes with
+ * the directory (qemu_stop, qemu_clean_stale).  Built before the fork, so the
+ * child only execs. */
+static char **child_env(const struct qemu_proc *p, char *var, size_t cap)
+{
+    extern char **environ;
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    char **env = malloc((n + 2) * sizeof *env);
+    if (!env)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "TMPDIR=", 7))
+            env[k++] = environ[i];
+    snprintf(var, cap, "TMPDIR=%s", p->dir);
+    env[k++] = var;
+    env[k] = NULL;
+    return env;
+}
+
+static void exec_child(const struct qemu_proc *p, const char *const *v, char **env)
 {
     /* QEMU must not outlive a recorder killed with -9: nobody would stop it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -224,7 +260,10 @@ static void exec_child(const struct qemu_proc *p, const char *const *v)
     if (null >= 0) dup2(null, 0);
     if (p->has_ram)
         fcntl(p->ram_fd, F_SETFD, 0);   /* QEMU opens it as /proc/self/fd/N */
-    execvp(v[0], (char *const *)v);
+    if (env)
+        execvpe(v[0], (char *const *)v, env);
+    else
+        execvp(v[0], (char *const *)v);
     dprintf(2, "cannot run %s: %s\n", v[0], strerror(errno));
     _exit(127);
 }
@@ -291,11 +330,14 @@ int qemu_launch(const struct qemu_opts *opts, struct qemu_proc *p, hvt_error *er
     quote_cmdline(a.v, p->cmdline, sizeof p->cmdline);
     a = (struct argv_builder){ .n = 0 };
     build_argv(opts, p, &a, 1);
+    char tmpdir[sizeof p->dir + 8];
+    char **env = child_env(p, tmpdir, sizeof tmpdir);
     pid_t pid = fork();
+    if (pid == 0)
+        exec_child(p, a.v, env);
+    free(env);
     if (pid < 0)
         return hvt_error_errno(err, "fork");
-    if (pid == 0)
-        exec_child(p, a.v);
     p->pid = pid;
     return 0;
 }
@@ -399,22 +441,67 @@ static int owner_alive(const char *name, const char *prefix)
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-/* A dead recorder's unfinished run file (named in its `pending`): delete it. */
-static void remove_pending_run(const char *dir)
+/* The path a private directory's note (`run`, `pending`) holds, or -1. */
+static int read_note(const char *dir, const char *name, char *out, size_t cap)
 {
-    char path[PATH_MAX_LAUNCH], run[PATH_MAX_LAUNCH] = "";
-    if (snprintf(path, sizeof path, "%s/pending", dir) >= (int)sizeof path)
-        return;
+    char path[PATH_MAX_LAUNCH];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return -1;
     FILE *f = fopen(path, "r");
     if (!f)
-        return;
-    if (fgets(run, sizeof run, f) && run[0]) {
-        static const char *const side[] = { "", "-journal", "-wal", "-shm" };
-        for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
-            if (snprintf(path, sizeof path, "%s%s", run, side[i]) < (int)sizeof path)
-                unlink(path);
-    }
+        return -1;
+    int named = fgets(out, (int)cap, f) && out[0];
     fclose(f);
+    out[strcspn(out, "\n")] = 0;
+    return named && out[0] ? 0 : -1;
+}
+
+/* A run file and what SQLite keeps beside it. */
+static void unlink_run(const char *run)
+{
+    static const char *const side[] = { "", "-journal", "-wal", "-shm" };
+    char path[PATH_MAX_LAUNCH];
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
+        if (snprintf(path, sizeof path, "%s%s", run, side[i]) < (int)sizeof path)
+            unlink(path);
+}
+
+/* A rollback journal SQLite would not call hot is deleted.  SQLite creates
+ * the journal, then writes its header; a recorder killed in between leaves a
+ * journal whose first byte is 0 (or that is empty), which SQLite ignores
+ * (pager.c, hasHotJournal: hot only if the first byte is not 0) and never
+ * deletes, so it stayed next to the run for good.  A hot one (a transaction
+ * cut by the kill) is SQLite's to roll back when the run is next opened for
+ * writing; it stays. */
+static void remove_cold_journal(const char *run)
+{
+    char path[PATH_MAX_LAUNCH];
+    unsigned char first = 0;
+    if (snprintf(path, sizeof path, "%s-journal", run) >= (int)sizeof path)
+        return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, &first, 1);
+    close(fd);
+    if (n == 0 || (n == 1 && first == 0))
+        unlink(path);
+}
+
+/* What dead recorder pid left of its run (named in its `run`, noted before
+ * the file is made): rundb_create's temporary RUN.tmpPID (db/rundb.c; a kill
+ * while the run is created), a journal SQLite would leave; and an unfinished
+ * run (named in its `pending`), deleted whole. */
+static void remove_run_leftovers(const char *dir, long pid)
+{
+    char run[PATH_MAX_LAUNCH], tmp[PATH_MAX_LAUNCH + 32];
+    if (read_note(dir, "run", run, sizeof run) == 0) {
+        if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", run, pid) < (int)sizeof tmp)
+            unlink_run(tmp);
+        remove_cold_journal(run);
+    }
+    if (read_note(dir, "pending", run, sizeof run) == 0)
+        unlink_run(run);
 }
 
 int qemu_clean_stale(void)
@@ -431,7 +518,7 @@ int qemu_clean_stale(void)
             snprintf(path, sizeof path, "%s/%s", tmp, e->d_name) >= (int)sizeof path)
             continue;
         if (dir) {
-            remove_pending_run(path);
+            remove_run_leftovers(path, strtol(e->d_name + strlen("hvtrace-"), NULL, 10));
             remove_private_dir(path);
         } else {
             unlink(path);

@@ -105,6 +105,10 @@ void qemu_set_pending(struct qemu_proc *proc, const char *run_path);
 /* The same in any private directory named $TMPDIR/hvtrace-PID-... (Bochs'):
  * qemu_clean_stale removes such a directory and its pending run once PID is gone. */
 void qemu_set_pending_in(const char *dir, const char *run_path);
+/* The run file being written (`run`, noted before it is made): once PID is
+ * gone, qemu_clean_stale deletes the temporary file rundb_create makes for it
+ * (RUN.tmpPID) and a rollback journal of it that SQLite would not call hot. */
+void qemu_set_run_in(const char *dir, const char *run_path);
 /* $TMPDIR, or /tmp. */
 const char *qemu_tmpdir(void);
 /* "QEMU emulator version 7.2.22 (...)" of a binary, malloc'd, or NULL. */

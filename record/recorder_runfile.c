@@ -33,11 +33,23 @@ int rec_run_open(struct recorder *r, const char *private_dir, hvt_error *err)
             return hvt_error_set(err, "%s: path too long", r->o->out);
         path = r->tmp_out;
     }
-    if (rundb_create(&r->db, path, r->o->overwrite, err))
+    /* What a later hvtrace deletes if we die: rundb_create's temporary file,
+     * a journal SQLite would leave (named before the file is made), then the
+     * unfinished run itself: the file, not a link to it. */
+    qemu_set_run_in(private_dir, r->o->overwrite ? path : target);
+    if (rundb_create(&r->db, path, r->o->overwrite, err)) {
+        qemu_set_run_in(private_dir, NULL);     /* not ours: another run's, maybe */
         return -1;
-    /* A later hvtrace deletes it if we die: the file, not a link to it. */
+    }
     qemu_set_pending_in(private_dir, r->o->overwrite ? path : target);
     return 0;
+}
+
+/* Nothing left to clean after us: the private directory's notes go. */
+static void settled(struct recorder *r)
+{
+    qemu_set_pending_in(r->private_dir, NULL);
+    qemu_set_run_in(r->private_dir, NULL);
 }
 
 void rec_run_began(struct recorder *r)
@@ -51,7 +63,7 @@ void rec_run_discard(struct recorder *r)
     rundb_close(r->db);
     r->db = NULL;
     rundb_remove(r->tmp_out[0] ? r->tmp_out : r->o->out);
-    qemu_set_pending_in(r->private_dir, NULL);
+    settled(r);
 }
 
 int rec_run_close(struct recorder *r, int rc, hvt_error *err)
@@ -66,13 +78,13 @@ int rec_run_close(struct recorder *r, int rc, hvt_error *err)
         access(o->out, F_OK) == 0) {
         /* --force: an interrupted run is not finished; the old run stays. */
         rundb_remove(r->tmp_out);
-        qemu_set_pending_in(r->private_dir, NULL);
+        settled(r);
         hvt_error_clear(err);
         return hvt_error_set(err, "interrupted by signal %d: the new run was discarded, "
                              "%s left as it was", (int)*o->interrupted, o->out);
     }
     if (!frc && r->tmp_out[0])
         frc = rundb_replace(r->tmp_out, o->out, rc < 0 ? &ferr : err);
-    qemu_set_pending_in(r->private_dir, NULL);
+    settled(r);
     return rc < 0 || frc ? -1 : 0;
 }

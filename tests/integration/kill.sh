@@ -53,3 +53,40 @@ for i in $(seq 1 "$ROUNDS"); do
     fi
     echo "    $what: $([ -e "$run" ] && echo "file, $status" || echo 'no file')"
 done
+
+# A journal SQLite would not call hot (created, header not yet written: its
+# first byte 0, or empty) next to the run of a recorder killed with -9: SQLite
+# ignores it and never deletes it (pager.c, hasHotJournal), so the next
+# hvtrace command does, as it removes the recorder's private directory.  Made
+# here as the kill leaves it, deterministically: a dead PID's private
+# directory whose `run` names a finished run with such a journal; a journal
+# whose first byte is not 0 (hot: SQLite's to roll back) stays; the
+# temporary file rundb_create makes (RUN.tmpPID, a kill while it creates the
+# run) goes.
+"$HVT" record --steps 5 -o "$t/cold.db" "$C/irqs.img" > /dev/null 2>&1   # before: it cleans up too
+dead=$(sh -c 'echo $$')
+for kind in empty zeroed hot; do
+    d=$TMPDIR/hvtrace-$dead-cold$kind
+    mkdir -p "$d"
+    cp "$t/cold.db" "$t/cold-$kind.db"
+    printf '%s' "$t/cold-$kind.db" > "$d/run"
+    case $kind in
+        empty) : > "$t/cold-$kind.db-journal" ;;
+        zeroed) head -c 512 /dev/zero > "$t/cold-$kind.db-journal" ;;
+        hot) printf '\331\325\005\371\040\241\143\327' > "$t/cold-$kind.db-journal" ;;
+    esac
+    # rundb_create's own temporary file, as a kill while it creates the run leaves it.
+    cp "$t/cold.db" "$t/cold-$kind.db.tmp$dead"; : > "$t/cold-$kind.db.tmp$dead-journal"
+done
+"$HVT" info "$t/cold-empty.db" > /dev/null 2>&1
+why=
+for kind in empty zeroed; do
+    [ ! -e "$t/cold-$kind.db-journal" ] || why="$why the $kind journal is still there;"
+    [ "$(sqlite3 "$t/cold-$kind.db" 'PRAGMA integrity_check' 2>&1)" = ok ] || why="$why cold-$kind.db does not read back;"
+done
+[ -e "$t/cold-hot.db-journal" ] || why="$why the hot journal was deleted;"
+left=$(ls "$t" | grep "\.tmp$dead")
+[ -z "$left" ] || why="$why left: $left;"
+left=$(ls "$TMPDIR" | grep "^hvtrace-$dead-")
+[ -z "$left" ] || why="$why left: $left;"
+[ -z "$why" ] && hvt_ok kill_stale_leftovers_removed || hvt_fail kill_stale_leftovers_removed "$why"
