@@ -533,8 +533,10 @@ static int event_line(struct qemulog *q, const char *p, size_t n)
     } else if (n > 6 && memcmp(p, "vmrun!", 6) == 0) {
         ev.kind = QEMULOG_EV_WORLD_SWITCH;
         event_now(q, &ev);
-    } else if (TAKE(&c, "vmexit(") == 0) {
-        if (take_hex(&c, &v))
+    } else if (TAKE(&c, "vmexit(") == 0) {      /* (code, info1, info2, eip)! */
+        uint64_t info;
+        if (take_hex(&c, &v) || TAKE(&c, ", ") || take_hex(&c, &info) || TAKE(&c, ", ") ||
+            take_hex(&c, &info) || TAKE(&c, ", ") || take_hex(&c, &ev.eip))
             return count_error(q, "malformed vmexit line"), 1;
         ev.kind = QEMULOG_EV_WORLD_SWITCH;
         ev.vector = (int)(v & 0xffffffffu);

@@ -133,7 +133,8 @@ struct qemulog_event {
     uint32_t error_code;        /* INTERRUPT */
     int is_int;                 /* INTERRUPT: 1 = software INT n */
     uint16_t cs;                /* INTERRUPT: CS:EIP QEMU printed as IP= */
-    uint64_t eip;               /* INTERRUPT; TB_ABANDONED: the linear PC */
+    uint64_t eip;               /* INTERRUPT; TB_ABANDONED: the linear PC;
+                                 * WORLD_SWITCH (#VMEXIT): the guest's EIP */
     uint64_t nsteps;            /* on_step calls made before this event */
     uint8_t code[16];           /* CODE: instruction bytes as QEMU printed them */
     uint8_t code_len;

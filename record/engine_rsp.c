@@ -47,7 +47,8 @@ struct rspeng {
     struct stepev_seen seen;    /* what it said during the current step */
     int exc_vector, exc_old;    /* check_exception during it, or -1 */
     int reload;                 /* the log named vmrun/#VMEXIT, rsm or a reset in it */
-    int boundary_exit;          /* ... a #VMEXIT taken before the instruction ran */
+    int boundary_exit;          /* ... a #VMEXIT for an interrupt (exit codes 60h-64h) */
+    uint64_t exit_eip;          /* ... and the guest's EIP it left */
     struct segcache cache;
     struct hvt_step last;       /* the last instruction that ran (rep_echo) */
     int have_last;
@@ -69,12 +70,13 @@ static int on_log_event(void *priv, const struct qemulog_event *ev)
              ev->kind == QEMULOG_EV_RESET)
         e->reload = 1;
     /* #VMEXIT for INTR, NMI, SMI, INIT or VINTR (exit codes 60h-64h, AMD APM
-     * vol 2 15.13 and appendix C): an interrupt intercepted at the instruction
-     * boundary, so the guest instruction at the step's start did not run (QEMU
-     * takes it in cpu_handle_interrupt, before the block; its -d exec log, the
-     * log engine's source, has no state of that instruction). */
+     * vol 2 15.13 and appendix C): an interrupt intercepted at an instruction
+     * boundary.  Left at the step's own EIP, the guest instruction did not run
+     * (QEMU takes it in cpu_handle_interrupt, before the block; its -d exec
+     * log, the log engine's source, has no state of that instruction); left
+     * past it, it ran first (a hlt the interrupt woke). */
     if (ev->kind == QEMULOG_EV_WORLD_SWITCH && ev->vector >= 0x60 && ev->vector <= 0x64)
-        e->boundary_exit = 1;
+        e->boundary_exit = 1, e->exit_eip = ev->eip;
     return 0;
 }
 
@@ -412,8 +414,8 @@ static int step_loop(struct rspeng *e, hvt_error *err)
         }
         idle = 0;
         classify(e, &executed, &v);
-        if (e->boundary_exit)           /* the step ran into hv, not the instruction */
-            v.executed = 0, v.event = STEPEV_NONE;
+        if (e->boundary_exit)           /* the step ran into hv */
+            v.executed = e->exit_eip != executed.st.f[HVT_RIP], v.event = STEPEV_NONE;
         update_caches(e, &executed, v.event != STEPEV_NONE || e->reload);
         if (flush_held(e, v.executed ? &executed : &r->cur, err) ||
             (v.executed && record_executed(e, &executed, err)) ||

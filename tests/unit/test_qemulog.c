@@ -654,5 +654,6 @@ UNIT_TEST(svm_world_switch_lines_are_events)
     CHECK(r->events[0].vector == -1);
     CHECK_EQ_U64(r->events[1].kind, QEMULOG_EV_WORLD_SWITCH);
     CHECK_EQ_U64(r->events[1].vector, 0x62);            /* SVM_EXIT_SMI */
+    CHECK_EQ_U64(r->events[1].eip, 0x7c1d);             /* the guest's EIP */
     free(r);
 }
