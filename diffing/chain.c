@@ -613,6 +613,48 @@ static void start_link(struct walk *w, struct chain_link *lk)
              : "", w->s.r->before ? w->s.r->before : "", w->s.r->before ? ")" : "");
 }
 
+#define DMA_SCAN (1u << 20)     /* steps searched back for the out that asked for DMA */
+
+/* A load read memory that held another value when the trace began, and no
+ * instruction of the trace wrote it in between: a device did, by DMA (QEMU's
+ * fw_cfg DMA interface, a disk's bus master), not "the start".  The link
+ * becomes that: the device named from the last `out` before the load (the
+ * guest's request), when there is one.  1 if so. */
+static int dma_link(struct walk *w, struct chain_link *lk)
+{
+    const struct chain_link *prev = w->out->n > 1 ? lk - 1 : NULL;
+    uint64_t mask = w->loc.len >= 8 ? ~0ull : (1ull << (w->loc.len * 8)) - 1;
+    if (!prev || w->loc.kind != CHAIN_LOC_MEM || !lk->has_value || prev->kind != CHAIN_LOADED ||
+        !prev->has_value || prev->loc.kind != CHAIN_LOC_REG ||
+        prev->loc.reg.bits != w->loc.len * 8 || memcmp(&prev->from, &w->loc, sizeof w->loc) ||
+        (prev->value & mask) == (lk->value & mask))
+        return 0;
+    char req[CHAIN_NOTE / 2] = "";
+    lk->kind = CHAIN_OUTSIDE;
+    lk->cause = CHAIN_C_DMA;
+    for (uint64_t k = prev->step; k-- > 0 && prev->step - k < DMA_SCAN;) {
+        const struct hvt_step *st = get(&w->s, k);
+        if (!st)
+            break;
+        const struct defuse *du = decode(&w->s, st);
+        if (strncmp(du->mnemonic, "out", 3))
+            continue;
+        unsigned port = du->imm ? du->vector : (unsigned)(st->st.f[HVT_RDX] & 0xffff);
+        int clock;
+        const char *what = chain_port_name(port, &clock);
+        snprintf(req, sizeof req, ", asked by this out to port 0x%x: %s", port,
+                 what ? what : "a device");
+        lk->step = k;
+        lk->pc = hvt_state_pc(&st->st);
+        break;
+    }
+    snprintf(lk->note, sizeof lk->note, "held 0x%" PRIx64 " at the start, 0x%" PRIx64
+             " when read at #%" PRIu64 "; no instruction wrote it: a device did (DMA)%s",
+             lk->value & mask, prev->value & mask, prev->step, req);
+    lk->value = prev->value & mask;
+    return 1;
+}
+
 /* A register link names the register the instruction wrote, at the width of
  * its operand (lodsb writes AL, a 16-bit pop AX: Intel SDM vol 2, LODS and
  * POP), not the wider one the walk asked about; its value is that register's. */
@@ -665,6 +707,7 @@ static int walk_step(struct walk *w)
     w->ncand = 0;
     if (w->d.kind == CHAIN_START) {
         start_link(w, lk);
+        dma_link(w, lk);
         return 0;
     }
     if (w->d.kind == CHAIN_OUTSIDE) {
@@ -1042,7 +1085,7 @@ const char *chain_cause_name(enum chain_cause c)
 {
     static const char *const names[CHAIN_C_NCAUSES] = {
         "", "smm-entry", "rsm", "interrupt", "vmexit", "vmrun", "hv", "port", "clock", "cpu",
-        "smi-in-hv", "image"
+        "smi-in-hv", "image", "dma"
     };
     return c < CHAIN_C_NCAUSES ? names[c] : "?";
 }

@@ -67,6 +67,7 @@ enum chain_cause {
     CHAIN_C_CPU,        /* cpuid, rdmsr...: what the (virtual) CPU reports */
     CHAIN_C_SMI_IN_HV,  /* SMM entered from hv's code: the save area holds hv's registers */
     CHAIN_C_IMAGE,      /* the code differs because the runs booted different images */
+    CHAIN_C_DMA,        /* memory no instruction wrote changed: a device wrote it (DMA) */
     CHAIN_C_NCAUSES
 };
 

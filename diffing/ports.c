@@ -25,7 +25,7 @@ const char *chain_port_name(unsigned port, int *clock)
         { 0x70, 0x71, 0, "a device (the CMOS RTC and its NVRAM)" },
         { 0x510, 0x511, 0, "QEMU's fw_cfg: what QEMU's command line hands the firmware "
                            "(-kernel, -initrd, -smbios, the boot order)" },
-        { 0x514, 0x51b, 0, "QEMU's fw_cfg DMA: what QEMU's command line hands the firmware" },
+        { 0x514, 0x51b, 0, "QEMU's fw_cfg DMA (from its command line: -kernel, -smbios...)" },
         { 0x1f0, 0x1f7, 0, "a device (the IDE disk: it completes on host time)" },
         { 0x3f6, 0x3f6, 0, "a device (the IDE disk: it completes on host time)" },
         { 0x170, 0x177, 0, "a device (the second IDE channel)" },

@@ -543,6 +543,33 @@ UNIT_TEST(index_skips_only_blocks_without_the_writer)
     chain_idx_insns_free(&ins);
 }
 
+/* SeaBIOS reads QEMU's fw_cfg by DMA (QEMU fw_cfg.txt: the descriptor's
+ * address written to 514h/518h, QEMU writes guest memory): a load then reads
+ * memory no instruction wrote, holding another value than at the start.  The
+ * chain ends at the device, named from the out that asked, not at "the
+ * start".  Memory that did hold the loaded value at the start stays "start". */
+UNIT_TEST(dma_written_memory_ends_at_the_device)
+{
+    start(&ta);
+    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                    /* mov dx, 0x518 */
+    step(&ta, "66ef", -1);                                      /* out dx, eax */
+    step(&ta, "66a10007", HVT_RAX, 0xc000000, -1);              /* mov eax, [0x700] */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc l = reg("eax");
+    CHECK(chain_why(&r, 3, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.n, 2);
+    CHECK(c.link[0].kind == CHAIN_LOADED && c.link[0].from.addr == 0x700);
+    CHECK(c.link[1].kind == CHAIN_OUTSIDE && c.link[1].cause == CHAIN_C_DMA);
+    CHECK_EQ_U64(c.link[1].step, 1);
+    CHECK_EQ_U64(c.link[1].value, 0xc000000);
+    CHECK(strstr(c.link[1].note, "port 0x518: QEMU's fw_cfg DMA"));
+    ta.s[2].st.f[HVT_RAX] = 0;                                  /* as the start snapshot */
+    ta.s[3].st.f[HVT_RAX] = 0;
+    CHECK(chain_why(&r, 3, &l, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n == 2 && c.link[1].kind == CHAIN_START);
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;
