@@ -106,8 +106,6 @@ struct rundb_mem {
 #define RUNDB_MEM_SYS_READ  4
 #define RUNDB_MEM_SYS_WRITE 5
 #define RUNDB_MEM_SYS_RMW   7
-/* Does this access store (write, rmw, system write/rmw)? */
-int rundb_mem_is_store(uint8_t rw);
 
 /* Append step's accesses (step = the step they belong to, already appended or
  * being appended next); committed with the steps. */

@@ -13,12 +13,6 @@
 
 #define LAST_STORE_SPAN 64      /* longest access Bochs prints (len=64) */
 
-int rundb_mem_is_store(uint8_t rw)
-{
-    return rw == RUNDB_MEM_WRITE || rw == RUNDB_MEM_RMW || rw == RUNDB_MEM_SYS_WRITE ||
-           rw == RUNDB_MEM_SYS_RMW;
-}
-
 int rundb_add_mem(rundb *db, uint64_t step, const struct rundb_mem *m, size_t n,
                   hvt_error *err)
 {

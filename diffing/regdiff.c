@@ -91,11 +91,6 @@ static const char *const *bit_table(enum hvt_field f)
     }
 }
 
-int regdiff_has_bits(enum hvt_field f)
-{
-    return bit_table(f) != NULL;
-}
-
 /* Appends " name" for each set bit of v; unnamed bits as "bitN"; a name ""
  * (EFLAGS bit 1, always set) is not shown. */
 static size_t put_bits(const char *const *t, uint64_t v, const char *sign,

@@ -36,8 +36,6 @@ void regdiff_add(struct regdiff *rd, uint64_t a_step, const struct hvt_state *a,
                  uint64_t b_step, const struct hvt_state *b);
 enum regdiff_kind regdiff_classify(const struct regdiff_field *f);
 
-/* Does the field have named bits (CR0, CR4, EFLAGS, EFER)? */
-int regdiff_has_bits(enum hvt_field f);
 /* Set bits by name, "PE ET" (Intel SDM vol 3 2.5 for CR0/CR4, 2.2.1 for EFER,
  * vol 1 3.4.3 for EFLAGS); "-" if none.  Returns the length written. */
 size_t regdiff_bits(enum hvt_field f, uint64_t v, char *buf, size_t n);

@@ -251,11 +251,6 @@ void rsp_conn_close(struct rsp_conn *c)
     free(c);
 }
 
-void rsp_conn_set_timeout(struct rsp_conn *c, int timeout_ms)
-{
-    c->timeout_ms = timeout_ms;
-}
-
 void rsp_conn_set_noack(struct rsp_conn *c, int noack)
 {
     c->noack = noack;

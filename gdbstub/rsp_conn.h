@@ -52,8 +52,6 @@ struct rsp_conn *rsp_conn_new(const struct rsp_transport *ops, void *ctx,
                               hvt_error *err);
 void rsp_conn_close(struct rsp_conn *c);
 
-/* Default timeout for a send's ack and for rsp_conn_recv with timeout_ms 0. */
-void rsp_conn_set_timeout(struct rsp_conn *c, int timeout_ms);
 /* After the stub answered QStartNoAckMode with OK: no more acks either way. */
 void rsp_conn_set_noack(struct rsp_conn *c, int noack);
 

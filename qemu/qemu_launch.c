@@ -190,11 +190,6 @@ static int make_private_dir(struct qemu_proc *p, hvt_error *err)
     return 0;
 }
 
-void qemu_set_pending(struct qemu_proc *p, const char *run_path)
-{
-    qemu_set_pending_in(p->dir, run_path);
-}
-
 /* dir/name holds run_path (NULL: dir/name removed). */
 static void note_in(const char *dir, const char *name, const char *run_path)
 {

@@ -99,11 +99,10 @@ void qemu_stop(struct qemu_proc *proc);
  * whose PID no longer runs, and the unfinished run file a directory's
  * `pending` names.  Returns how many entries it removed. */
 int qemu_clean_stale(void);
-/* The private directory's `pending` file: path of an unfinished run file to
- * delete if this recorder dies before it installs it (NULL: none). */
-void qemu_set_pending(struct qemu_proc *proc, const char *run_path);
-/* The same in any private directory named $TMPDIR/hvtrace-PID-... (Bochs'):
- * qemu_clean_stale removes such a directory and its pending run once PID is gone. */
+/* A private directory's `pending` file (QEMU's or Bochs', both named
+ * $TMPDIR/hvtrace-PID-...): path of an unfinished run file to delete if this
+ * recorder dies before it installs it (NULL: none); qemu_clean_stale removes
+ * such a directory and its pending run once PID is gone. */
 void qemu_set_pending_in(const char *dir, const char *run_path);
 /* The run file being written (`run`, noted before it is made): once PID is
  * gone, qemu_clean_stale deletes the temporary file rundb_create makes for it

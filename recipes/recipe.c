@@ -785,7 +785,6 @@ void recipe_free(struct recipe *r)
 const char *recipe_name(const struct recipe *r) { return r->name; }
 const char *recipe_describe(const struct recipe *r) { return r->describe; }
 const struct hvt_addr *recipe_from(const struct recipe *r) { return r->has_from ? &r->from : NULL; }
-int recipe_keeps_all(const struct recipe *r) { return r->keep_all; }
 
 /* ---- loading ---- */
 

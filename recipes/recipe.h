@@ -54,8 +54,6 @@ const char *recipe_name(const struct recipe *r);
 const char *recipe_describe(const struct recipe *r);
 /* The recipe's `from` address (a default for --from), or NULL. */
 const struct hvt_addr *recipe_from(const struct recipe *r);
-/* 1 for `keep all` (every step goes to the run file), 0 for `keep windows`. */
-int recipe_keeps_all(const struct recipe *r);
 
 /* ---- built-in recipes (recipe_builtin.c) ---- */
 
@@ -137,6 +135,8 @@ struct recipe_insn {
     uint8_t port_in_dx;     /* OUT/IN: the port is DX (else port holds imm8) */
     uint16_t port;
     uint8_t len;            /* INT/OUT/IN/RSM/HLT: length with prefixes, else 0 */
+    uint8_t width;          /* OUT/IN: bytes moved (1, 2 or 4: SDM vol 2, OUT/IN/OUTS/INS) */
+    uint8_t string;         /* OUT/IN: outs/ins (the data is memory, not AL/AX/EAX) */
     uint8_t may_write;      /* may change memory: see recipe_insn.c */
 };
 

@@ -110,8 +110,9 @@ static int twobyte_writes(uint8_t op)
     }
 }
 
-/* Ports and lengths of the instructions triggers name. */
-static void classify(const uint8_t *b, size_t n, size_t p, struct recipe_insn *o)
+/* Ports and lengths of the instructions triggers name; o16: the operand size
+ * is 16 bits (the mode's default, or the 0x66 prefix flipped it). */
+static void classify(const uint8_t *b, size_t n, size_t p, int o16, struct recipe_insn *o)
 {
     uint8_t op = b[p];
     size_t imm = p + 1 < n;         /* an imm8 byte is present */
@@ -134,16 +135,19 @@ static void classify(const uint8_t *b, size_t n, size_t p, struct recipe_insn *o
         o->port_in_dx = !has_imm;
         o->port = has_imm ? b[p + 1] : 0;
         o->len = (uint8_t)(p + 1 + has_imm);
+        o->width = (uint8_t)(op & 1 ? (o16 ? 2 : 4) : 1);
+        o->string = (op & 0xfc) == 0x6c;
     }
 }
 
 void recipe_insn_decode(const uint8_t *b, size_t n, int mode, struct recipe_insn *out)
 {
     size_t p = 0;
+    int o16 = mode == HVT_MODE_16;
     memset(out, 0, sizeof *out);
     out->may_write = 1;
     while (p < n && p < MAX_PREFIXES && is_prefix(b[p], mode))
-        p++;
+        o16 ^= b[p++] == 0x66;      /* operand-size override (SDM vol 1, 3.6) */
     if (p >= n)
         return;
     uint8_t op = b[p];
@@ -157,7 +161,7 @@ void recipe_insn_decode(const uint8_t *b, size_t n, int mode, struct recipe_insn
         out->may_write = (uint8_t)twobyte_writes(b[p + 1]);
         return;
     }
-    classify(b, n, p, out);
+    classify(b, n, p, o16, out);
     if ((op == 0xc4 || op == 0xc5) && (mode == HVT_MODE_64 || (p + 1 < n && b[p + 1] >= 0xc0)))
         return;                     /* VEX prefix, not les/lds: keep "may write" */
     if (has_modrm(op))

@@ -12,13 +12,10 @@
  * recorder.c: the run file, the --progress callback).  An engine writes every
  * step and every event through them, never to the run file itself, so a test
  * or a second consumer (a live view, a filter) can take an engine's output
- * without a run file, and the engines stop depending on db/.
- *
- * Still to come (not yet a type here because no engine takes it yet): the
- * stop/step source, one table per emulator in the manner of BitVisor's
- * vmctl_func (STYLE.md): single-step, resume to a stop, read registers and
- * memory, set/clear a breakpoint.  Until then engines reach QEMU/Bochs through
- * their own modules (gdbstub/, qemu/, bochs/) and the recorder's rec_* helpers.
+ * without a run file, and the engines stop depending on db/ (engine_bochs.c
+ * does not use them yet: it writes the run file itself).  The stop/step
+ * source has no type: engines reach QEMU/Bochs through their own modules
+ * (gdbstub/, qemu/, bochs/) and the recorder's rec_* helpers.
  */
 #ifndef HVT_ENGINE_H
 #define HVT_ENGINE_H

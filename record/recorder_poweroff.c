@@ -15,9 +15,15 @@
  * `after-poweroff` event, which also says whether any of it may have written
  * memory (the end snapshot is read once the VM paused, after it).
  *
- * How: the run file's step sink (recorder_sink.c) writes an `out` at once and
- * holds the steps after it (at most POWEROFF_HOLD) until the next `out` or the
- * end; rec_poweroff_end drops them when the rule applies, else writes them.
+ * How: the run file's step sink (recorder_sink.c) writes an `out` at once and,
+ * if that `out` can be the power-off, holds the steps after it (at most
+ * POWEROFF_HOLD) until the next `out` or the end; rec_poweroff_end drops them
+ * when the rule applies, else writes them.  An `out` can be the power-off only
+ * if a byte it writes has bit 5 set: SLP_EN is bit 13 of PM1_CNT (ACPI 6.4,
+ * 4.8.3.2.1, table 4.13), bit 5 of the register's second byte, whichever port
+ * the register has (QEMU's memory map says, read at the end).  Every other
+ * step costs a scan of its bytes for an `out` opcode: no decode, no copy
+ * (a boot's UART `out`s of 'A'-'Z' hold nothing; lower case and digits still do).
  * Invariant: steps reach the run file in step order; held steps are exactly
  * those after po.out, and none is written twice.
  */
@@ -33,16 +39,46 @@
 #define POWEROFF_HOLD 16384     /* steps after an `out` held back */
 #define MTREE_BYTES   (64 * 1024)
 
+/* Can s be an `out` (OUT e6/e7/ee/ef, OUTS 6e/6f; SDM vol 2 table A-2)?  A
+ * necessary condition, checked before any decode: one of its bytes is such
+ * an opcode (prefixes and immediates included, so never a false "no"). */
+static int may_be_out(const struct hvt_step *s)
+{
+    for (unsigned i = 0; i < s->insn_len; i++) {
+        uint8_t b = s->insn[i];
+        if ((b & 0xfe) == 0xe6 || (b & 0xfe) == 0xee || (b & 0xfe) == 0x6e)
+            return 1;
+    }
+    return 0;
+}
+
+static int out_decode(const struct hvt_step *s, struct recipe_insn *insn)
+{
+    if (!may_be_out(s))
+        return 0;
+    recipe_insn_decode(s->insn, s->insn_len, s->mode, insn);
+    return insn->kind == RECIPE_INSN_OUT;
+}
+
 int rec_out_port(const struct hvt_step *s, unsigned *port)
 {
     struct recipe_insn insn;
-    if (s->insn_len == 0)
-        return 0;
-    recipe_insn_decode(s->insn, s->insn_len, s->mode, &insn);
-    if (insn.kind != RECIPE_INSN_OUT)
+    if (!out_decode(s, &insn))
         return 0;
     *port = insn.port_in_dx ? (unsigned)(s->st.f[HVT_RDX] & 0xffff) : insn.port;
     return 1;
+}
+
+/* Does a byte this `out` writes have SLP_EN's bit (5 of the byte)?  OUTS
+ * writes memory's bytes, and without recorded registers: it may. */
+static int may_request_poweroff(const struct hvt_step *s, const struct recipe_insn *insn)
+{
+    if (!(s->st.known & HVT_K_GPR))
+        return 1;               /* AL/AX/EAX not recorded: it may */
+    for (unsigned i = 0; i < insn->width; i++)
+        if ((s->st.f[HVT_RAX] >> (8 * i)) & 0x20)
+            return 1;
+    return insn->string;
 }
 
 static int write_held(struct recorder *r, hvt_error *err)
@@ -59,15 +95,19 @@ static int write_held(struct recorder *r, hvt_error *err)
 int rec_poweroff_step(struct recorder *r, const struct hvt_step *s, hvt_error *err)
 {
     struct rec_poweroff *po = &r->po;
-    unsigned port;
-    if (rec_out_port(s, &port)) {
+    struct recipe_insn insn;
+    if (out_decode(s, &insn)) {
         if (write_held(r, err) || rundb_append_step(r->db, s, err))
             return -1;
-        po->out = *s;
-        po->have_out = 1;
+        if (may_request_poweroff(s, &insn)) {
+            po->out = *s;
+            po->have_out = 1;
+        }
         return 0;
     }
-    if (po->have_out && !po->held && !(po->held = malloc(POWEROFF_HOLD * sizeof *po->held)))
+    if (!po->have_out)          /* nothing held: the step goes straight through */
+        return rundb_append_step(r->db, s, err);
+    if (!po->held && !(po->held = malloc(POWEROFF_HOLD * sizeof *po->held)))
         po->have_out = 0;       /* no room to hold: written as they come */
     if (po->have_out && po->nheld < POWEROFF_HOLD) {
         po->held[po->nheld++] = *s;

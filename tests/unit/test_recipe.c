@@ -337,6 +337,28 @@ UNIT_TEST(insn_decoding)
     }
 }
 
+/* OUT's operand size (SDM vol 2, OUT; vol 1, 3.6: 0x66 flips the mode's
+ * default of 16 or 32 bits); OUTS moves memory. */
+UNIT_TEST(insn_out_width)
+{
+    static const struct { const char *hex; int mode, width, string; } t[] = {
+        { "e6f4", HVT_MODE_16, 1, 0 }, { "ee", HVT_MODE_32, 1, 0 },
+        { "ef", HVT_MODE_16, 2, 0 }, { "66ef", HVT_MODE_16, 4, 0 },
+        { "ef", HVT_MODE_32, 4, 0 }, { "66ef", HVT_MODE_32, 2, 0 },
+        { "e704", HVT_MODE_64, 4, 0 }, { "f36e", HVT_MODE_16, 1, 1 },
+        { "66ed", HVT_MODE_32, 2, 0 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        uint8_t b[16], n;
+        struct recipe_insn in;
+        hexbytes(t[i].hex, b, &n);
+        recipe_insn_decode(b, n, t[i].mode, &in);
+        if (in.width != t[i].width || in.string != t[i].string)
+            UNIT_FAIL("%s in mode %d: width %d string %d", t[i].hex, t[i].mode, in.width,
+                      in.string);
+    }
+}
+
 /* ---- evaluation ---- */
 
 struct e820 { uint64_t base, len; uint32_t type; } __attribute__((packed));
