@@ -582,12 +582,13 @@ int report_runs_under_hv(rundb *db)
     return hv;
 }
 
-/* The innermost BIOS call whose execution step lies in (call, return]. */
+/* The innermost BIOS call whose execution step lies in (call, return]; not
+ * int 19h, which hands the machine to the boot sector for good. */
 static int64_t call_around(const struct report_side *s, uint64_t step)
 {
     int64_t best = -1;
     for (size_t i = 0; i < s->ncalls && s->calls[i].step < step; i++)
-        if (step <= s->calls[i].ret)
+        if (step <= s->calls[i].ret && bioscall_returns(s->calls[i].vector))
             best = (int64_t)i;
     return best;
 }

@@ -238,6 +238,11 @@ int bioscall_is_answer(uint8_t vector, uint8_t ah)
     return 1;
 }
 
+int bioscall_returns(uint8_t vector)
+{
+    return vector != 0x18 && vector != 0x19;
+}
+
 size_t bioscall_describe(uint8_t vector, const struct hvt_state *before,
                          const struct hvt_state *after, bioscall_read_fn rdfn, void *priv,
                          char *buf, size_t n)

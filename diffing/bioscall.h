@@ -38,6 +38,11 @@ size_t bioscall_describe(uint8_t vector, const struct hvt_state *before,
  * Ralf Brown's interrupt list.  ah: AH before the call. */
 int bioscall_is_answer(uint8_t vector, uint8_t ah);
 
+/* 0 for a call that hands the machine over and does not come back (RBIL:
+ * int 19h bootstrap loader, int 18h boot failure / ROM BASIC): code that runs
+ * after it is not "during" it.  1 otherwise. */
+int bioscall_returns(uint8_t vector);
+
 /* ---- how a real-mode guest reaches a vector (bioscall_entry.c) ----
  *
  * A BIOS call is a BIOS call however the guest reaches the vector: `int n`, a far

@@ -108,6 +108,14 @@ UNIT_TEST(int1a_tcg_status_check)
     CHECK_STR(out, "int 1ah AX=bb00h TCG_StatusCheck");
 }
 
+/* RBIL: int 19h (bootstrap loader) and int 18h do not return to the caller;
+ * the boot sector runs after them, not inside them. */
+UNIT_TEST(bootstrap_does_not_return)
+{
+    CHECK(!bioscall_returns(0x19) && !bioscall_returns(0x18));
+    CHECK(bioscall_returns(0x13) && bioscall_returns(0x15) && bioscall_returns(0x1a));
+}
+
 UNIT_TEST(output_truncates_safely)
 {
     struct hvt_state b = regs(0xbb00, 0, 0, 0), a = regs(0x23, 0, 0, 0);
