@@ -4,9 +4,10 @@
  * Passes: (1) each run's steps become alignment tokens, and each `int N` (or far
  * call / far jump through the IVT, diffing/bioscall.h) is named as a BIOS call
  * once execution is back where it returns;
- * (2) align_diff; (3) the states of every aligned pair feed regdiff, read in
- * chunks so memory stays bounded; (4) the steps around the first divergence
- * and around the point where the runs part for good (no later match), with the
+ * (2) align_diff; (3) the states of every aligned pair feed regdiff, read
+ * forward by one cursor per run (db/rundb.h: each chunk inflated once);
+ * (4) the steps around the first divergence and around the point where the
+ * runs part for good (no later match), with the
  * last SMI (`out` to port 0xb2) each side raised before it;
  * (5) snapshots with the same label on both sides go through memdiff.
  * Steps inside hv's own range are excluded by default when a run names its
@@ -27,7 +28,6 @@
 #define REPORT_MAX_CALLS  20000     /* BIOS calls kept per run */
 #define REPORT_MAX_MEM    4096      /* memory differences kept per snapshot pair */
 #define REPORT_NEST       8         /* nested `int`s awaiting their return */
-#define REPORT_CHUNK      4096      /* aligned pairs read at a time for regdiff */
 #define REPORT_ANCHOR_PC  0x7c00    /* where boot sectors start (FACTS.md) */
 
 static uint64_t le_read(const unsigned char *p, int n)
@@ -71,6 +71,7 @@ struct bios_mem {
 };
 
 struct reader {
+    rundb *db;
     align_builder *b;
     const struct align_itab *itab;
     struct report_side *s;
@@ -232,7 +233,7 @@ static int on_step(void *ctx, const struct hvt_step *s)
     if (align_builder_add(r->b, s, r->err) < 0)
         return r->failed = 1;
     struct align_token *t = &side->tok[align_builder_count(r->b) - 1];
-    if (chain_idx_add(&side->idx, s, t->insn, r->err) < 0)
+    if (chain_idx_add(&side->idx, s, t->insn, rundb_step_unchanged(r->db), r->err) < 0)
         return r->failed = 1;
     const struct align_insn *in = align_insn_of(r->itab, t);
     if (hunkclass_is_poll(s->insn, in->len ? in->len : s->insn_len))
@@ -259,7 +260,7 @@ static int read_side(struct report_diff *d, int i, rundb *db, hvt_error *err)
     s->tok = calloc(s->ntok ? s->ntok : 1, sizeof *s->tok);
     if (!s->tok)
         return hvt_error_set(err, "%s: out of memory for %zu steps", s->name, s->ntok);
-    struct reader r = { .itab = &d->itab, .s = s, .err = err };
+    struct reader r = { .db = db, .itab = &d->itab, .s = s, .err = err };
     chain_idx_init(&s->idx, &d->idx_insns, CHAIN_IDX_SHIFT);
     if (align_builder_new(&r.b, &d->itab, s->tok, s->ntok, d->exclude, d->nexclude, err) < 0)
         return -1;
@@ -473,45 +474,30 @@ static int pair_calls(struct report_diff *d, hvt_error *err)
 
 /* ---- pass 3: registers at aligned steps ---- */
 
-struct states {
-    struct hvt_state st[REPORT_CHUNK];
-    size_t n;
-};
-
-static int on_state(void *ctx, const struct hvt_step *s)
+/* Every aligned pair of an equal hunk, read forward by one cursor per run. */
+static int regs_hunk(struct report_diff *d, rundb_cursor *ca, rundb_cursor *cb,
+                     const struct align_hunk *h, hvt_error *err)
 {
-    struct states *c = ctx;
-    c->st[c->n++] = s->st;
-    return c->n == REPORT_CHUNK;
-}
-
-static int regs_hunk(struct report_diff *d, rundb *da, rundb *db, const struct align_hunk *h,
-                     struct states *sa, struct states *sb, hvt_error *err)
-{
-    uint64_t len = h->a_end - h->a_begin;
-    for (uint64_t off = 0; off < len; off += REPORT_CHUNK) {
-        uint64_t m = len - off < REPORT_CHUNK ? len - off : REPORT_CHUNK;
-        sa->n = sb->n = 0;
-        if (rundb_read_steps(da, h->a_begin + off, m, on_state, sa, err) < 0 ||
-            rundb_read_steps(db, h->b_begin + off, m, on_state, sb, err) < 0)
+    for (uint64_t k = 0; k < h->a_end - h->a_begin; k++) {
+        const struct hvt_state *sa = rundb_cursor_state(ca, h->a_begin + k, err);
+        const struct hvt_state *sb = sa ? rundb_cursor_state(cb, h->b_begin + k, err) : NULL;
+        if (!sb)
             return -1;
-        for (size_t k = 0; k < sa->n && k < sb->n; k++)
-            regdiff_add(&d->regs, h->a_begin + off + k, &sa->st[k],
-                        h->b_begin + off + k, &sb->st[k]);
+        regdiff_add(&d->regs, h->a_begin + k, sa, h->b_begin + k, sb);
     }
     return 0;
 }
 
 static int regs_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
 {
-    struct states *sa = malloc(sizeof *sa), *sb = malloc(sizeof *sb);
-    int rc = sa && sb ? 0 : hvt_error_set(err, "out of memory");
+    rundb_cursor *ca = NULL, *cb = NULL;
+    int rc = rundb_cursor_open(da, &ca, err) || rundb_cursor_open(db, &cb, err) ? -1 : 0;
     regdiff_init(&d->regs);
     for (size_t i = 0; !rc && i < d->nhunks; i++)
         if (d->hunks[i].kind == ALIGN_EQUAL)
-            rc = regs_hunk(d, da, db, &d->hunks[i], sa, sb, err);
-    free(sa);
-    free(sb);
+            rc = regs_hunk(d, ca, cb, &d->hunks[i], err);
+    rundb_cursor_close(ca);
+    rundb_cursor_close(cb);
     return rc;
 }
 

@@ -147,6 +147,21 @@ typedef int (*rundb_step_fn)(void *ctx, const struct hvt_step *s);
 int rundb_read_steps(rundb *db, uint64_t from, uint64_t count,
                      rundb_step_fn fn, void *ctx, hvt_error *err);
 
+/* States alone (no instruction bytes), read forward on demand: for a pass
+ * over increasing steps with gaps, each chunk is inflated once
+ * (db/rundb_cursor.c).  rundb_cursor_state returns step n's state, valid
+ * until the next call, or NULL with err set (no such step, a damaged chunk);
+ * any n may be asked, a smaller one costs a re-read of its chunk. */
+typedef struct rundb_cursor rundb_cursor;
+int rundb_cursor_open(rundb *db, rundb_cursor **out, hvt_error *err);
+const struct hvt_state *rundb_cursor_state(rundb_cursor *c, uint64_t n, hvt_error *err);
+void rundb_cursor_close(rundb_cursor *c);
+
+/* In a rundb_read_steps callback: the fields (bit per enum hvt_field) of the
+ * step delivered known to equal the previous step's (0: not known, e.g. at
+ * the start of a chunk).  From the stored deltas: no comparison made. */
+uint64_t rundb_step_unchanged(rundb *db);
+
 struct rundb_snapshot {
     int64_t id;
     uint64_t step;

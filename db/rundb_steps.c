@@ -290,6 +290,11 @@ static int walk_row(rundb *db, struct steps_walk *w, sqlite3_stmt *st, hvt_error
                          (unsigned long long)first, inner.msg);
 }
 
+uint64_t rundb_step_unchanged(rundb *db)
+{
+    return db->dec.same;
+}
+
 int rundb_read_steps(rundb *db, uint64_t from, uint64_t count, rundb_step_fn fn,
                      void *ctx, hvt_error *err)
 {

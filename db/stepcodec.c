@@ -266,7 +266,7 @@ int stepcodec_next(stepcodec_reader *r, struct hvt_state *out, hvt_error *err)
                                  "step", (size_t)(end - p));
         return 0;
     }
-    uint64_t mask, v;
+    uint64_t mask, v, changed = 0;
     if (!varint_get(&p, end, &mask) || (mask >> CODEC_NBITS))
         return hvt_error_set(err, "corrupt step data: bad field mask at step %u",
                              r->done);
@@ -276,7 +276,10 @@ int stepcodec_next(stepcodec_reader *r, struct hvt_state *out, hvt_error *err)
         if (!varint_get(&p, end, &v) || apply_value(&r->cur, bit, v))
             return hvt_error_set(err, "corrupt step data: bad value at step %u",
                                  r->done);
+        if (bit != CODEC_KNOWN_BIT)
+            changed |= 1ull << codec_order[bit];
     }
+    r->same = r->done ? ~changed & ((1ull << HVT_NFIELDS) - 1) : 0;
     r->pos = (size_t)(p - r->raw);
     r->done++;
     *out = r->cur;

@@ -32,6 +32,9 @@ typedef struct stepcodec_reader {
     size_t len, cap, pos;
     uint32_t nsteps, done;
     struct hvt_state cur;
+    uint64_t same;              /* after stepcodec_next: the fields (bit per enum
+                                 * hvt_field) equal to the previous step's; 0 for
+                                 * a chunk's first step (its keyframe) */
 } stepcodec_reader;
 
 void stepcodec_writer_init(stepcodec_writer *w);

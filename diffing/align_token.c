@@ -111,12 +111,16 @@ size_t align_builder_count(const align_builder *b)
     return b->n;
 }
 
-static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
+/* The cache slot of (pc, mode, the recorded bytes): multiply-mix of the pc
+ * and the bytes as two words (the bytes past insn_len left out), a few
+ * cycles where a byte-at-a-time hash took one multiply a byte. */
+static uint32_t cache_slot(uint64_t pc, const struct hvt_step *s)
 {
-    const uint8_t *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 16777619u;
-    return h;
+    uint64_t w[2] = { 0, 0 };
+    memcpy(w, s->insn, s->insn_len > 16 ? 16 : s->insn_len);
+    uint64_t h = pc * 0x9e3779b97f4a7c15ull ^ w[0] * 0xbf58476d1ce4e5b9ull ^
+                 w[1] * 0x94d049bb133111ebull ^ s->mode;
+    return (uint32_t)((h ^ h >> 29 ^ h >> 47) & ((1u << ALIGN_CACHE_BITS) - 1));
 }
 
 static int mode_slot(int mode)
@@ -149,8 +153,7 @@ static unsigned decode_len(align_builder *b, const uint8_t *bytes, size_t n, int
 static const struct cache_ent *lookup(align_builder *b, const struct hvt_step *s,
                                       uint64_t pc, hvt_error *err)
 {
-    uint32_t h = fnv1a(fnv1a(2166136261u, &pc, sizeof pc), s->insn, s->insn_len);
-    struct cache_ent *e = &b->cache[(h ^ s->mode) & ((1u << ALIGN_CACHE_BITS) - 1)];
+    struct cache_ent *e = &b->cache[cache_slot(pc, s)];
     if (e->valid && e->pc == pc && e->mode == s->mode && e->nbytes == s->insn_len &&
         memcmp(e->bytes, s->insn, s->insn_len) == 0)
         return e;

@@ -3,8 +3,10 @@
  * instruction is decoded once (diffing/defuse) into what it writes whatever
  * the state; each step then adds to its block that set, the addresses its
  * stores reach in its recorded state and what changed between it and the next
- * step.  A step's contribution needs the step after it, so step n - 1 is
- * summed when step n arrives.
+ * step.  What changed across step n - 1 is known when step n arrives: the
+ * caller says which fields it knows unchanged (a run file's deltas), else
+ * the step is compared with its block's first, which settles once the next
+ * block begins.
  * Invariant: for every complete block, each location chain.c's find_def
  * would find written at one of its steps is in the block's summary.
  */
@@ -110,50 +112,77 @@ static void mark(struct chain_idx_block *b, uint64_t lo, uint64_t len)
         b->lines[line_bit(l) / 64] |= 1ull << (line_bit(l) % 64);
 }
 
-static uint64_t changed(const struct hvt_state *a, const struct hvt_state *b)
+/* The fields that changed across the steps of block b the caller gave no
+ * unchanged set for: the first change of a field inside a block is a change
+ * from the block's first state, so comparing those steps with it finds every
+ * field that such a step changed first. */
+static void close_block(struct chain_idx *x, struct chain_idx_block *b)
 {
-    uint64_t m = 0;
     for (int i = 0; i < HVT_NFIELDS; i++)
-        m |= (uint64_t)(a->f[i] != b->f[i]) << i;
-    return m;
+        b->regs |= (uint64_t)(x->acc[i] != 0) << i;
+    b->flags |= (uint32_t)x->acc[HVT_EFLAGS];
 }
 
-/* Step n - 1 (x->prev), now that the state after it is known. */
-static void sum_prev(struct chain_idx *x, const struct hvt_state *after)
+/* What happened across step n - 1, now that the state after it is known:
+ * the fields it changed (from `same` when the caller knows them, else
+ * against the block's first state), a push or an interrupt frame that grew
+ * the stack, an SMI that entered SMM. */
+static void after_prev(struct chain_idx *x, const struct hvt_state *after, uint64_t same)
 {
-    const struct chain_idx_insn *in = &x->insns->v[x->prev_key];
-    const struct hvt_state *st = &x->prev;
     struct chain_idx_block *b = &x->b[(x->n - 1) >> x->shift];
     uint64_t lo, len;
-    b->regs |= (in->regs & REG_MASK) | changed(st, after);
-    b->flags |= in->flags | (uint32_t)(st->f[HVT_EFLAGS] ^ after->f[HVT_EFLAGS]);
-    if (in->mw) {
-        const struct chain_idx_memw *w = &x->insns->mw[in->mw - 1];
-        for (int i = 0; i < w->n; i++)
-            mark(b, defuse_mem_addr(&w->m[i], st), w->m[i].size ? w->m[i].size : 1);
+    if (same) {
+        b->regs |= ~same & REG_MASK;
+        b->flags |= (uint32_t)(x->prev_flags ^ after->f[HVT_EFLAGS]);
+    } else {
+        for (int i = 0; i < HVT_NFIELDS; i++)
+            x->acc[i] |= after->f[i] ^ x->first.f[i];
     }
-    if (chain_stack_grown(x->prev_mode, st, after, &lo, &len))    /* a push, or a frame */
+    if (chain_stack_grew(x->prev_mode, x->prev_sp, x->prev_ss, after->f[HVT_RSP], &lo, &len))
         mark(b, lo, len);
-    if (!chain_in_smm(st) && chain_in_smm(after))
+    if (!x->prev_smm && chain_in_smm(after))
         mark(b, after->f[HVT_CS_BASE] + CHAIN_SMM_SAVE_OFF, CHAIN_SMM_SAVE_LEN);
 }
 
-int chain_idx_add(struct chain_idx *x, const struct hvt_step *s, uint32_t key,
+/* What the step's instruction writes, at the addresses its state gives. */
+static void own_writes(struct chain_idx *x, struct chain_idx_block *b, const struct hvt_step *s,
+                       const struct chain_idx_insn *in)
+{
+    b->regs |= in->regs & REG_MASK;
+    b->flags |= in->flags;
+    if (!in->mw)
+        return;
+    const struct chain_idx_memw *w = &x->insns->mw[in->mw - 1];
+    for (int i = 0; i < w->n; i++)
+        mark(b, defuse_mem_addr(&w->m[i], &s->st), w->m[i].size ? w->m[i].size : 1);
+}
+
+int chain_idx_add(struct chain_idx *x, const struct hvt_step *s, uint32_t key, uint64_t same,
                   hvt_error *err)
 {
     struct chain_idx_insns *t = x->insns;
+    uint64_t bi = x->n >> x->shift;
     if (grow((void **)&t->v, &t->cap, (size_t)key + 1, sizeof *t->v) < 0 ||
-        grow((void **)&x->b, &x->capb, (size_t)(x->n >> x->shift) + 1, sizeof *x->b) < 0)
+        grow((void **)&x->b, &x->capb, (size_t)bi + 1, sizeof *x->b) < 0)
         return hvt_error_set(err, "chain index: out of memory at step %llu",
                              (unsigned long long)s->n);
     if (!(t->v[key].regs & INSN_KNOWN) && describe(t, s, &t->v[key]) < 0)
         return hvt_error_set(err, "chain index: out of memory");
     if (x->n > 0)
-        sum_prev(x, &s->st);
-    x->prev = s->st;
+        after_prev(x, &s->st, same);
+    if (!(x->n & ((1ull << x->shift) - 1))) {      /* s begins block bi */
+        if (bi > 0)
+            close_block(x, &x->b[bi - 1]);
+        x->first = s->st;
+        memset(x->acc, 0, sizeof x->acc);
+    }
+    own_writes(x, &x->b[bi], s, &t->v[key]);
+    x->prev_sp = s->st.f[HVT_RSP];
+    x->prev_flags = s->st.f[HVT_EFLAGS];
+    x->prev_ss = defuse_seg_base(&s->st, HVT_SS);
     x->prev_mode = s->mode;
-    x->prev_key = key;
-    x->nb = (size_t)(x->n >> x->shift) + 1;
+    x->prev_smm = (uint8_t)chain_in_smm(&s->st);
+    x->nb = (size_t)bi + 1;
     x->n++;
     return 0;
 }

@@ -59,17 +59,21 @@ struct chain_idx {
     struct chain_idx_block *b;
     size_t nb, capb;
     uint64_t n;                     /* steps added */
-    struct hvt_state prev;          /* step n - 1, */
-    uint8_t prev_mode;              /* its mode */
-    uint32_t prev_key;              /* and instruction */
+    struct hvt_state first;         /* the first step of block (n - 1) >> shift */
+    uint64_t acc[HVT_NFIELDS];      /* OR of each field's xor with first's since */
+    uint64_t prev_sp, prev_ss;      /* step n - 1: its stack pointer, SS base, */
+    uint64_t prev_flags;            /* EFLAGS, */
+    uint8_t prev_mode, prev_smm;    /* mode and SMM flag */
 };
 
 void chain_idx_insns_free(struct chain_idx_insns *t);
 void chain_idx_init(struct chain_idx *x, struct chain_idx_insns *insns, unsigned shift);
 void chain_idx_free(struct chain_idx *x);
 /* Add the next step (s->n == steps added so far), whose instruction has
- * id `key` in the insns table.  -1 (err set) when out of memory. */
-int chain_idx_add(struct chain_idx *x, const struct hvt_step *s, uint32_t key,
+ * id `key` in the insns table; `same`: the fields (bit per enum hvt_field)
+ * known to equal the previous step's, 0 if not known (then they are
+ * compared).  -1 (err set) when out of memory. */
+int chain_idx_add(struct chain_idx *x, const struct hvt_step *s, uint32_t key, uint64_t same,
                   hvt_error *err);
 /* Scanning back for the last writer of l before step k: the lowest j <= k
  * such that no step in [j, k) can have written l; *scan receives the first

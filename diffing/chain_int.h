@@ -15,18 +15,28 @@ static inline uint64_t chain_stack_mask(uint8_t mode)
     return mode == HVT_MODE_16 ? 0xffff : mode == HVT_MODE_32 ? 0xffffffffu : ~0ull;
 }
 
-/* Bytes [*lo, *lo + *len) the stack grew by between two states of a step
- * executing in `mode`; 0 if it did not grow (or by more than a frame). */
+/* Bytes [*lo, *lo + *len) the stack grew by across a step executing in
+ * `mode` (its stack pointer sp0 before, sp1 after, SS base ss); 0 if it did
+ * not grow (or by more than a frame). */
+static inline int chain_stack_grew(uint8_t mode, uint64_t sp0, uint64_t ss, uint64_t sp1,
+                                   uint64_t *lo, uint64_t *len)
+{
+    uint64_t m = chain_stack_mask(mode);
+    sp0 &= m;
+    sp1 &= m;
+    if (sp1 >= sp0 || sp0 - sp1 > 64)
+        return 0;
+    *lo = ss + sp1;
+    *len = sp0 - sp1;
+    return 1;
+}
+
+/* The same between two states. */
 static inline int chain_stack_grown(uint8_t mode, const struct hvt_state *st,
                                     const struct hvt_state *after, uint64_t *lo, uint64_t *len)
 {
-    uint64_t m = chain_stack_mask(mode);
-    uint64_t sp0 = st->f[HVT_RSP] & m, sp1 = after->f[HVT_RSP] & m;
-    if (sp1 >= sp0 || sp0 - sp1 > 64)
-        return 0;
-    *lo = defuse_seg_base(st, HVT_SS) + sp1;
-    *len = sp0 - sp1;
-    return 1;
+    return chain_stack_grew(mode, st->f[HVT_RSP], defuse_seg_base(st, HVT_SS),
+                            after->f[HVT_RSP], lo, len);
 }
 
 static inline int chain_in_smm(const struct hvt_state *s)

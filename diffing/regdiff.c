@@ -17,12 +17,10 @@ void regdiff_init(struct regdiff *rd)
     memset(rd, 0, sizeof *rd);
 }
 
-static void field_add(struct regdiff_field *f, uint64_t as, uint64_t va,
-                      uint64_t bs, uint64_t vb)
+/* A pair where the field differs (va != vb). */
+static void field_differs(struct regdiff_field *f, uint64_t as, uint64_t va,
+                          uint64_t bs, uint64_t vb)
 {
-    f->compared++;
-    if (va == vb)
-        return;
     if (!f->differ++) {
         f->first_a = as;
         f->first_b = bs;
@@ -37,14 +35,34 @@ static void field_add(struct regdiff_field *f, uint64_t as, uint64_t va,
         f->same_delta = 0;
 }
 
+/* The fields (bit per enum hvt_field) of the groups in `known`. */
+static uint64_t known_fields(uint32_t known)
+{
+    static uint64_t cache[HVT_K_CSBASE * 2];
+    static uint8_t done[HVT_K_CSBASE * 2];
+    uint32_t k = known & (HVT_K_CSBASE * 2 - 1);
+    if (!done[k]) {
+        for (int i = 0; i < HVT_NFIELDS; i++)
+            if (k & (uint32_t)hvt_field_group((enum hvt_field)i))
+                cache[k] |= 1ull << i;
+        done[k] = 1;
+    }
+    return cache[k];
+}
+
 void regdiff_add(struct regdiff *rd, uint64_t a_step, const struct hvt_state *a,
                  uint64_t b_step, const struct hvt_state *b)
 {
-    uint32_t known = a->known & b->known;
+    uint64_t m = known_fields(a->known & b->known), diff = 0;
     rd->pairs++;
     for (int i = 0; i < HVT_NFIELDS; i++)
-        if (known & (uint32_t)hvt_field_group((enum hvt_field)i))
-            field_add(&rd->f[i], a_step, a->f[i], b_step, b->f[i]);
+        diff |= (uint64_t)(a->f[i] != b->f[i]) << i;
+    for (uint64_t x = m; x; x &= x - 1)
+        rd->f[__builtin_ctzll(x)].compared++;
+    for (uint64_t x = diff & m; x; x &= x - 1) {
+        int i = __builtin_ctzll(x);
+        field_differs(&rd->f[i], a_step, a->f[i], b_step, b->f[i]);
+    }
 }
 
 enum regdiff_kind regdiff_classify(const struct regdiff_field *f)

@@ -489,7 +489,18 @@ UNIT_TEST(ports_named)
 /* A trace of 44 steps in 4-step index blocks: a store at step 1, an interrupt
  * frame pushed with no instruction at step 20, EAX changed by an event at
  * step 30, `inc cx` everywhere else, then the reads. */
-static void indexed_trace(struct trace *t, struct chain_idx *x, struct chain_idx_insns *ins)
+static uint64_t unchanged(const struct hvt_state *a, const struct hvt_state *b)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < HVT_NFIELDS; i++)
+        m |= (uint64_t)(a->f[i] == b->f[i]) << i;
+    return m;
+}
+
+/* `same`: give the index the unchanged fields of two steps in three, as a
+ * run file's reader does (none at a chunk's first step). */
+static void indexed_trace(struct trace *t, struct chain_idx *x, struct chain_idx_insns *ins,
+                          int same)
 {
     start(t);
     step(t, "b83412", HVT_RAX, 0x1234, -1);                  /* mov ax, 0x1234 */
@@ -506,41 +517,45 @@ static void indexed_trace(struct trace *t, struct chain_idx *x, struct chain_idx
     step(t, "90", -1);
     chain_idx_init(x, ins, 2);
     for (size_t i = 0; i < t->n; i++)       /* one key per distinct instruction */
-        CHECK(chain_idx_add(x, &t->s[i], t->s[i].insn[0], &(hvt_error){ "" }) == 0);
+        CHECK(chain_idx_add(x, &t->s[i], t->s[i].insn[0],
+                            same && i % 3 ? unchanged(&t->s[i - 1].st, &t->s[i].st) : 0,
+                            &(hvt_error){ "" }) == 0);
 }
 
 UNIT_TEST(index_skips_only_blocks_without_the_writer)
 {
     static struct chain_idx x;
     static struct chain_idx_insns ins;
-    indexed_trace(&ta, &x, &ins);
-    uint64_t scan;
-    struct chain_loc var = { .kind = CHAIN_LOC_MEM, .addr = 0x600, .len = 2 };
-    struct chain_loc frame = { .kind = CHAIN_LOC_MEM, .addr = 0x6ffc, .len = 2 };
-    struct chain_loc dx = reg("dx"), cx = reg("cx"), eax = reg("eax");
-    CHECK_EQ_U64(chain_idx_skip(&x, &var, 40, &scan), 4);    /* block 0 stored it */
-    CHECK_EQ_U64(scan, 0);
-    CHECK_EQ_U64(chain_idx_skip(&x, &dx, 40, &scan), 0);     /* nobody wrote dx */
-    CHECK_EQ_U64(chain_idx_skip(&x, &cx, 40, &scan), 40);    /* every block writes cx */
-    CHECK_EQ_U64(chain_idx_skip(&x, &frame, 40, &scan), 24); /* the frame, step 20 */
-    CHECK_EQ_U64(chain_idx_skip(&x, &eax, 40, &scan), 32);   /* the event at step 30 */
-    CHECK_EQ_U64(chain_idx_skip(&x, &var, 44, &scan), 44);   /* the last block: incomplete */
-    struct chain_run r = run_of(&ta);
-    struct chain plain;
-    struct chain_loc locs[3] = { dx, frame, eax };
-    uint64_t expect[3] = { 0, 20, 30 };     /* where each chain ends, by construction */
-    for (int i = 0; i < 3; i++) {
-        r.idx = NULL;
-        CHECK(chain_why(&r, 43, &locs[i], &plain, &(hvt_error){ "" }) == 0);
-        r.idx = &x;
-        CHECK(chain_why(&r, 43, &locs[i], &c, &(hvt_error){ "" }) == 0);
-        CHECK_EQ_U64(c.n, plain.n);
-        CHECK(!memcmp(c.link, plain.link, c.n * sizeof c.link[0]));
-        CHECK_EQ_U64(c.link[c.n - 1].step, expect[i]);
+    for (int same = 0; same < 2; same++) {
+        indexed_trace(&ta, &x, &ins, same);
+        uint64_t scan;
+        struct chain_loc var = { .kind = CHAIN_LOC_MEM, .addr = 0x600, .len = 2 };
+        struct chain_loc frame = { .kind = CHAIN_LOC_MEM, .addr = 0x6ffc, .len = 2 };
+        struct chain_loc dx = reg("dx"), cx = reg("cx"), eax = reg("eax");
+        CHECK_EQ_U64(chain_idx_skip(&x, &var, 40, &scan), 4);    /* block 0 stored it */
+        CHECK_EQ_U64(scan, 0);
+        CHECK_EQ_U64(chain_idx_skip(&x, &dx, 40, &scan), 0);     /* nobody wrote dx */
+        CHECK_EQ_U64(chain_idx_skip(&x, &cx, 40, &scan), 40);    /* every block writes cx */
+        CHECK_EQ_U64(chain_idx_skip(&x, &frame, 40, &scan), 24); /* the frame, step 20 */
+        CHECK_EQ_U64(chain_idx_skip(&x, &eax, 40, &scan), 32);   /* the event at step 30 */
+        CHECK_EQ_U64(chain_idx_skip(&x, &var, 44, &scan), 44);   /* the last block: incomplete */
+        struct chain_run r = run_of(&ta);
+        struct chain plain;
+        struct chain_loc locs[3] = { dx, frame, eax };
+        uint64_t expect[3] = { 0, 20, 30 };     /* where each chain ends, by construction */
+        for (int i = 0; i < 3; i++) {
+            r.idx = NULL;
+            CHECK(chain_why(&r, 43, &locs[i], &plain, &(hvt_error){ "" }) == 0);
+            r.idx = &x;
+            CHECK(chain_why(&r, 43, &locs[i], &c, &(hvt_error){ "" }) == 0);
+            CHECK_EQ_U64(c.n, plain.n);
+            CHECK(!memcmp(c.link, plain.link, c.n * sizeof c.link[0]));
+            CHECK_EQ_U64(c.link[c.n - 1].step, expect[i]);
+        }
+        CHECK_EQ_U64(c.link[0].kind, CHAIN_EVENT);
+        chain_idx_free(&x);
+        chain_idx_insns_free(&ins);
     }
-    CHECK_EQ_U64(c.link[0].kind, CHAIN_EVENT);
-    chain_idx_free(&x);
-    chain_idx_insns_free(&ins);
 }
 
 /* SeaBIOS reads QEMU's fw_cfg by DMA (QEMU fw_cfg.txt: the descriptor's

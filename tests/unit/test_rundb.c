@@ -309,6 +309,39 @@ UNIT_TEST(read_window_from_middle)
     rundb_close(db);
 }
 
+/* rundb_cursor: states of increasing steps with gaps (inside a chunk, over a
+ * whole chunk), backward (to an earlier chunk, inside the current one), the
+ * last step, one past it, and on after that error: each as the generator made it. */
+UNIT_TEST(cursor_states_match_the_steps_written)
+{
+    enum { N = 5 * RUNDB_CHUNK + 100 };
+    static struct hvt_state want[N];
+    const char *path = tpath("cursor.db");
+    hvt_error err = { { 0 } };
+    CHECK(write_run(path, N, &err) == 0);
+    struct gen g;
+    gen_init(&g);
+    for (uint64_t k = 0; k < N; k++)
+        want[k] = gen_next(&g)->st;
+    rundb *db;
+    rundb_cursor *c;
+    CHECK(rundb_open(&db, path, &err) == 0);
+    CHECK(rundb_cursor_open(db, &c, &err) == 0);
+    uint64_t at[] = { 5, 5, 6, 4000, RUNDB_CHUNK, RUNDB_CHUNK + 1, 3 * RUNDB_CHUNK + 1, 2,
+                      4 * RUNDB_CHUNK + 50, 4 * RUNDB_CHUNK + 10, N - 1 };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        const struct hvt_state *s = rundb_cursor_state(c, at[i], &err);
+        CHECK(s != NULL);
+        CHECK(s->known == want[at[i]].known && !memcmp(s->f, want[at[i]].f, sizeof s->f));
+    }
+    CHECK(rundb_cursor_state(c, N, &err) == NULL);
+    CHECK(strstr(err.msg, "no step"));
+    const struct hvt_state *s = rundb_cursor_state(c, 7, &err);
+    CHECK(s && !memcmp(s->f, want[7].f, sizeof s->f));
+    rundb_cursor_close(c);
+    rundb_close(db);
+}
+
 /* The loop's four instructions plus the routine pcs the generator visited. */
 UNIT_TEST(insn_table_dedups_and_disassembles)
 {
@@ -506,6 +539,15 @@ UNIT_TEST(corrupt_chunk_named)
     CHECK(strstr(err.msg, want));
     CHECK_EQ_U64(c.seen, RUNDB_CHUNK);
     CHECK_EQ_U64(c.bad, 0);
+    rundb_cursor *cur;                      /* the cursor names it too */
+    CHECK(rundb_open(&db, path, &err) == 0);
+    CHECK(rundb_cursor_open(db, &cur, &err) == 0);
+    CHECK(rundb_cursor_state(cur, 5, &err) != NULL);
+    err.msg[0] = 0;
+    CHECK(rundb_cursor_state(cur, RUNDB_CHUNK + 5, &err) == NULL);
+    CHECK(strstr(err.msg, want));
+    rundb_cursor_close(cur);
+    rundb_close(db);
 }
 
 static void fill_mem(uint8_t *m, size_t len)
