@@ -121,7 +121,7 @@ const struct hvt_state *rundb_cursor_state(rundb_cursor *c, uint64_t n, hvt_erro
         return NULL;
     hvt_error inner = { { 0 } };
     while (c->n <= n) {
-        int rc = stepcodec_next(&c->dec, &c->cur, &inner);
+        int rc = stepcodec_next_into(&c->dec, &c->cur, &inner);
         if (rc != 1) {
             chunk_error(c, c->first, rc ? inner.msg : "fewer steps than its row says", err);
             return NULL;

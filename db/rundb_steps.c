@@ -251,7 +251,7 @@ static int walk_chunk(rundb *db, struct steps_walk *w, const uint8_t *blob, size
         return hvt_error_set(err, "blob holds %u steps, row says %llu",
                              db->dec.nsteps, (unsigned long long)nsteps);
     int rc;
-    for (uint64_t n = w->next; (rc = stepcodec_next(&db->dec, &w->step.st, err)) == 1;
+    for (uint64_t n = w->next; (rc = stepcodec_next_into(&db->dec, &w->step.st, err)) == 1;
          n++) {
         if (n < w->from)
             continue;

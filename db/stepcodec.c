@@ -259,6 +259,14 @@ static int apply_value(struct hvt_state *s, unsigned bit, uint64_t v)
 
 int stepcodec_next(stepcodec_reader *r, struct hvt_state *out, hvt_error *err)
 {
+    int rc = stepcodec_next_into(r, &r->cur, err);
+    if (rc == 1)
+        *out = r->cur;
+    return rc;
+}
+
+int stepcodec_next_into(stepcodec_reader *r, struct hvt_state *cur, hvt_error *err)
+{
     const uint8_t *p = r->raw + r->pos, *end = r->raw + r->len;
     if (r->done == r->nsteps) {
         if (p != end)
@@ -267,13 +275,15 @@ int stepcodec_next(stepcodec_reader *r, struct hvt_state *out, hvt_error *err)
         return 0;
     }
     uint64_t mask, v, changed = 0;
+    if (!r->done)
+        memset(cur, 0, sizeof *cur);        /* the keyframe: against a zero state */
     if (!varint_get(&p, end, &mask) || (mask >> CODEC_NBITS))
         return hvt_error_set(err, "corrupt step data: bad field mask at step %u",
                              r->done);
     while (mask) {
         unsigned bit = (unsigned)__builtin_ctzll(mask);
         mask &= mask - 1;
-        if (!varint_get(&p, end, &v) || apply_value(&r->cur, bit, v))
+        if (!varint_get(&p, end, &v) || apply_value(cur, bit, v))
             return hvt_error_set(err, "corrupt step data: bad value at step %u",
                                  r->done);
         if (bit != CODEC_KNOWN_BIT)
@@ -282,6 +292,5 @@ int stepcodec_next(stepcodec_reader *r, struct hvt_state *out, hvt_error *err)
     r->same = r->done ? ~changed & ((1ull << HVT_NFIELDS) - 1) : 0;
     r->pos = (size_t)(p - r->raw);
     r->done++;
-    *out = r->cur;
     return 1;
 }

@@ -53,5 +53,9 @@ int stepcodec_reader_open(stepcodec_reader *r, const uint8_t *blob, size_t len,
 /* 1: *out holds the next state; 0: all steps read (and the body had no trailing
  * bytes); -1: corrupt, err filled. */
 int stepcodec_next(stepcodec_reader *r, struct hvt_state *out, hvt_error *err);
+/* The same, decoding in place: *cur must hold the state this reader gave
+ * last (at a chunk's first step anything: it is cleared), and r->cur is left
+ * alone.  Saves copying a state a step. */
+int stepcodec_next_into(stepcodec_reader *r, struct hvt_state *cur, hvt_error *err);
 
 #endif

@@ -31,7 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALIGN_CACHE_BITS 12          /* 4096 cached decodes */
+#define ALIGN_CACHE_BITS 15          /* 32768 cached decodes (a Linux boot runs tens
+                                      * of thousands of distinct instructions) */
 #define ALIGN_NEST_MAX   8           /* nested interrupts tracked */
 #define ALIGN_ASYNC_MAX  (1u << 20)  /* longest excursion recognised, in steps */
 
