@@ -564,3 +564,37 @@ const char *bochslog_first_error(const struct bochslog *p)
 {
     return p->first_error;
 }
+
+/* ---- an interrupt delivered inside a step ---- */
+
+/* The word side s wrote at linear addr, or -1. */
+static int64_t word_written(const struct bochslog_step *s, uint64_t addr)
+{
+    for (size_t i = 0; i < s->nmem; i++) {
+        const struct bochslog_mem *m = &s->mem[i];
+        if (m->rw == BOCHSLOG_WR && m->has_lin && m->has_value && m->lin == addr && m->len == 2)
+            return (int64_t)m->value;
+    }
+    return -1;
+}
+
+int bochslog_irq_delivered(const struct bochslog_step *s, int *vector)
+{
+    const struct hvt_state *st = &s->st;
+    if (st->f[HVT_CR0] & 1)
+        return 0;
+    uint64_t ss = (st->f[HVT_SS_SEL] & 0xffff) << 4, sp = st->f[HVT_RSP] & 0xffff;
+    if (word_written(s, ss + ((sp - 6) & 0xffff)) != (int64_t)(st->f[HVT_RIP] & 0xffff) ||
+        word_written(s, ss + ((sp - 4) & 0xffff)) != (int64_t)(st->f[HVT_CS_SEL] & 0xffff))
+        return 0;
+    for (size_t i = 0; i < s->nmem; i++) {
+        const struct bochslog_mem *m = &s->mem[i];
+        uint64_t v = m->lin / 4;
+        if (m->rw == BOCHSLOG_RD && m->has_lin && m->lin < 0x400 && !(m->lin & 3) &&
+            ((v >= 0x08 && v <= 0x0f) || (v >= 0x70 && v <= 0x77))) {
+            *vector = (int)v;
+            return 1;
+        }
+    }
+    return 0;
+}

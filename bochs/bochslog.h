@@ -119,4 +119,13 @@ const struct bochslog_stats *bochslog_stats(const struct bochslog *p);
 /* The first error, "line N: what" (empty if none). */
 const char *bochslog_first_error(const struct bochslog *p);
 
+/* Bochs 2.7 delivers a pending hardware interrupt inside `s 1`, before the
+ * instruction it was about to run, which then does not run (the handler
+ * returns to it), and runs the handler's first instruction: the step it
+ * prints is that instruction's, with the interrupt's accesses.  1 and the
+ * vector when step s is that (real mode, SDM vol 3 20.1.4: FLAGS, CS, IP
+ * written at SS:SP-2..-6 with s's own CS and IP, and the IVT entry of a PIC
+ * vector, 08h-0Fh or 70h-77h, read); faults (vectors 0-7) are left as steps. */
+int bochslog_irq_delivered(const struct bochslog_step *s, int *vector);
+
 #endif

@@ -58,6 +58,9 @@ struct bxeng {
     int gone;                   /* Bochs exited */
     int failed;
     hvt_error *err;
+    uint64_t last_cs, last_ip;  /* the last recorded step's CS:IP */
+    struct rundb_mem carry[BOCHSLOG_MAX_MEM];   /* accesses of an interrupt delivered */
+    size_t ncarry;              /* ... in a step that was not one (next step's) */
 };
 
 /* ---- steps from the parser ---- */
@@ -83,24 +86,57 @@ static void com1_out(struct bxeng *e, const struct bochslog_step *s)
                          &al, 1);
 }
 
+/* s's accesses after the carried ones into m (BOCHSLOG_MAX_MEM at most). */
+static size_t step_mem(struct bxeng *e, const struct bochslog_step *s, struct rundb_mem *m)
+{
+    size_t n = e->ncarry;
+    memcpy(m, e->carry, n * sizeof *m);
+    for (size_t i = 0; i < s->nmem && n < BOCHSLOG_MAX_MEM; i++)
+        m[n++] = (struct rundb_mem){ .rw = s->mem[i].rw, .len = s->mem[i].len,
+                                     .phys = s->mem[i].phys, .lin = s->mem[i].lin,
+                                     .has_lin = s->mem[i].has_lin, .value = s->mem[i].value,
+                                     .has_value = s->mem[i].has_value };
+    e->ncarry = 0;
+    return n;
+}
+
+/* The step Bochs printed delivered a hardware interrupt instead of running
+ * (bochslog_irq_delivered): not a step but an "interrupt" event before the
+ * next one, as the QEMU engines record it; its accesses (the frame, the IVT
+ * read) go with the next step, so the end snapshot built from the stores
+ * keeps them.  The handler's first instruction, which Bochs ran in the same
+ * `s 1`, is not recorded. */
+static int irq_not_a_step(struct bxeng *e, const struct bochslog_step *s)
+{
+    int vector;
+    char text[96];
+    if (!e->stepping || !e->r->nsteps || !bochslog_irq_delivered(s, &vector))
+        return 0;
+    snprintf(text, sizeof text, "vector 0x%02x after %04" PRIx64 ":%08" PRIx64 " (hardware)",
+             vector, e->last_cs, e->last_ip);
+    rundb_add_event(e->r->db, e->r->nsteps, "interrupt", text, NULL);
+    e->ncarry = step_mem(e, s, e->carry);
+    return 1;
+}
+
 static int on_step(void *priv, const struct bochslog_step *s)
 {
     struct bxeng *e = priv;
     struct recorder *r = e->r;
     if (e->failed || e->halted || r->nsteps >= e->limit)
         return 0;               /* past the end, or a halted CPU's non-step */
+    if (irq_not_a_step(e, s))
+        return 0;
     struct hvt_step st = { .n = r->nsteps, .st = s->st, .insn_len = s->insn_len };
     memcpy(st.insn, s->insn, s->insn_len);
     st.mode = (uint8_t)hvt_state_mode(&s->st);
     struct rundb_mem m[BOCHSLOG_MAX_MEM];
-    for (size_t i = 0; i < s->nmem; i++)
-        m[i] = (struct rundb_mem){ .rw = s->mem[i].rw, .len = s->mem[i].len,
-                                   .phys = s->mem[i].phys, .lin = s->mem[i].lin,
-                                   .has_lin = s->mem[i].has_lin, .value = s->mem[i].value,
-                                   .has_value = s->mem[i].has_value };
+    size_t nm = step_mem(e, s, m);
     if (rundb_append_step(r->db, &st, e->err) ||
-        (s->nmem && rundb_add_mem(r->db, st.n, m, s->nmem, e->err)))
+        (nm && rundb_add_mem(r->db, st.n, m, nm, e->err)))
         return e->failed = 1, 1;
+    e->last_cs = s->st.f[HVT_CS_SEL];
+    e->last_ip = s->st.f[HVT_RIP];
     if (s->mem_dropped)
         rundb_add_event(r->db, st.n, "mem-dropped", "more accesses than one step keeps", NULL);
     r->nsteps++;

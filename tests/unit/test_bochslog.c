@@ -337,6 +337,39 @@ UNIT_TEST(bochslog_stop_and_prompt)
     free(r);
 }
 
+/* Bochs 2.7 delivering IRQ0 inside `s 1` at a `jmp 0x8d65` (f000:89f4), as
+ * recorded from the tpm guest: FLAGS, CS, IP pushed at SS:SP-2..-6 (SDM vol
+ * 3, 20.1.4) with the jmp's own CS:IP, IVT entry 08h read.  An `int 15h`
+ * pushes the next IP; a #UD (vector 6) is a fault: both stay steps. */
+UNIT_TEST(bochslog_irq_delivered_inside_a_step)
+{
+    static struct bochslog_mem m[5];
+    struct bochslog_step s;
+    memset(&s, 0, sizeof s);
+    s.st.f[HVT_CS_SEL] = 0xf000;
+    s.st.f[HVT_RIP] = 0x89f4;
+    s.st.f[HVT_RSP] = 0x7bc0;
+    s.st.f[HVT_CR0] = 0x10;
+    const uint64_t lin[5] = { 0x7bbe, 0x7bbc, 0x7bba, 0x20, 0x22 };
+    const uint64_t val[5] = { 0x206, 0xf000, 0x89f4, 0xfea5, 0xf000 };
+    for (int i = 0; i < 5; i++)
+        m[i] = (struct bochslog_mem){ .lin = lin[i], .phys = lin[i], .value = val[i], .len = 2,
+                                      .rw = i < 3 ? BOCHSLOG_WR : BOCHSLOG_RD, .has_lin = 1,
+                                      .has_value = 1 };
+    s.mem = m;
+    s.nmem = 5;
+    int v = -1;
+    CHECK(bochslog_irq_delivered(&s, &v) == 1 && v == 8);
+    m[2].value = 0x89f7;                        /* int 15h: the frame holds the next IP */
+    CHECK(bochslog_irq_delivered(&s, &v) == 0);
+    m[2].value = 0x89f4;
+    m[3].lin = m[3].phys = 0x18;                /* IVT entry 06h: #UD, a fault */
+    CHECK(bochslog_irq_delivered(&s, &v) == 0);
+    m[3].lin = m[3].phys = 0x20;
+    s.st.f[HVT_CR0] = 0x11;                     /* protected mode: not this form */
+    CHECK(bochslog_irq_delivered(&s, &v) == 0);
+}
+
 UNIT_TEST(bochslog_bad_input)
 {
     struct rec *r = calloc(1, sizeof *r);
