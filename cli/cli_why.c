@@ -26,7 +26,7 @@ static void why_help(void)
 "step STEP of RUN: the step that last wrote it (an instruction, or an event\n"
 "such as SMM entry, RSM or an interrupt), what that value was made from, and\n"
 "so on back to a port, the clock, hv, a constant in the code or the start of\n"
-"the trace (then the 'start' snapshot's value).  eflags as a whole is answered\n"
+"the trace (then the 'start' snapshot's value).  eflags (or flags, rflags) is answered\n"
 "flag by flag: the flags each instruction (or event) last wrote, one chain each.\n\n"
 "  REG              eax, ax, al, ah, esi, cs, cr0, zf, cf, ...\n"
 "  ADDR             linear hex (54) or SEG:OFF (0000:0054)\n"

@@ -1041,6 +1041,8 @@ int chain_loc_parse_reg(const char *name, struct chain_loc *out)
     static const char *const fl[] = { "cf", "", "pf", "", "af", "", "zf", "sf", "tf", "if",
                                       "df", "of" };
     memset(out, 0, sizeof *out);
+    if (!strcmp(name, "flags") || !strcmp(name, "rflags"))     /* FLAGS, RFLAGS: EFLAGS */
+        name = "eflags";
     for (unsigned i = 0; i < sizeof fl / sizeof fl[0]; i++)
         if (fl[i][0] && !strcmp(name, fl[i])) {
             out->kind = CHAIN_LOC_FLAGS;

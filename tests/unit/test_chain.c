@@ -595,6 +595,9 @@ UNIT_TEST(names)
     CHECK(chain_loc_parse_reg("cr0", &l) == 0 && l.reg.field == HVT_CR0);
     CHECK(chain_loc_parse_reg("zf", &l) == 0 && l.flags == 0x40);
     CHECK(chain_loc_parse_reg("bogus", &l) < 0);
+    CHECK(chain_loc_parse_reg("flags", &l) == 0 && l.kind == CHAIN_LOC_REG &&
+          l.reg.field == HVT_EFLAGS);                   /* FLAGS, RFLAGS: EFLAGS's names */
+    CHECK(chain_loc_parse_reg("rflags", &l) == 0 && l.reg.field == HVT_EFLAGS);
 }
 
 UNIT_MAIN()
