@@ -9,7 +9,8 @@
 #   QEMU -singlestep -d cpu,nochain, no storage the emulator's limit
 # plus the wall time of a whole boot (reset -> 0000:7c00, ~6.8M steps) recorded
 # by the log engine, and the diff of two such ~6M-step traces and of a 35M
-# against a 67M-step pair (bench/diff_bench.c).
+# against a 67M-step pair (bench/diff_bench.c), and `hvtrace diff` on a real
+# pair when BENCH_DIFF_REAL="A.db B.db" names one.
 #
 # Every row steps SeaBIOS from reset on the hello guest (same code, same state).
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -142,4 +143,23 @@ if cc -O2 -I"$root" -o "$tmp/diff_bench" "$root/bench/diff_bench.c" "$B/libhvtra
         printf '\nhvtrace diff on run files of the 35M/67M pair (diff_bench runs big):\n'
         "$tmp/diff_bench" runs big
     fi
+fi
+
+# hvtrace diff itself on a real pair you recorded (issue 10's 35M against 67M
+# steps: a Linux boot without and with hv), when BENCH_DIFF_REAL names the two
+# run files: "A.db B.db".  Wall and CPU time, peak RSS and the load it ran at.
+if [ -n "${BENCH_DIFF_REAL:-}" ]; then
+    read -r real_a real_b <<< "$BENCH_DIFF_REAL"
+    printf '\nhvtrace diff on a real pair (%s: %s against %s steps; goal <= 60 s, <= 1 GiB):\n' \
+        "$BENCH_DIFF_REAL" "$(sqlite3 "$real_a" 'SELECT steps FROM run_info')" \
+        "$(sqlite3 "$real_b" 'SELECT steps FROM run_info')"
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    /usr/bin/time -f '%e %U %S %M' -o "$tmp/real.time" "$B/hvtrace" diff "$real_a" "$real_b" \
+        > "$tmp/real.txt" 2>&1
+    rc=$?
+    read -r wall user sys rss < <(tail -n 1 "$tmp/real.time")   # after "exited with 1"
+    printf 'exit %s; %s s wall, %s s CPU, peak RSS %s MiB (load %s at the start, %s at the end)\n' \
+        "$rc" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
+        "$(( rss / 1024 ))" "$load" "$(cut -d' ' -f1 /proc/loadavg)"
+    grep -m1 -i 'verdict\|first meaningful\|no meaningful' "$tmp/real.txt"
 fi
