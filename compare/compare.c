@@ -474,16 +474,33 @@ static int pair_calls(struct report_diff *d, hvt_error *err)
 
 /* ---- pass 3: registers at aligned steps ---- */
 
+/* Pairs counted but not yet given to regdiff_count: runs of one `known`. */
+struct pairs_run {
+    uint32_t known;
+    uint64_t n;
+};
+
+static void run_count(struct report_diff *d, struct pairs_run *run, uint32_t known)
+{
+    if (run->n && run->known != known) {
+        regdiff_count(&d->regs, run->known, run->n);
+        run->n = 0;
+    }
+    run->known = known;
+    run->n++;
+}
+
 /* Every aligned pair of an equal hunk, read forward by one cursor per run. */
 static int regs_hunk(struct report_diff *d, rundb_cursor *ca, rundb_cursor *cb,
-                     const struct align_hunk *h, hvt_error *err)
+                     const struct align_hunk *h, struct pairs_run *run, hvt_error *err)
 {
     for (uint64_t k = 0; k < h->a_end - h->a_begin; k++) {
         const struct hvt_state *sa = rundb_cursor_state(ca, h->a_begin + k, err);
         const struct hvt_state *sb = sa ? rundb_cursor_state(cb, h->b_begin + k, err) : NULL;
         if (!sb)
             return -1;
-        regdiff_add(&d->regs, h->a_begin + k, sa, h->b_begin + k, sb);
+        regdiff_differs(&d->regs, h->a_begin + k, sa, h->b_begin + k, sb);
+        run_count(d, run, sa->known & sb->known);
     }
     return 0;
 }
@@ -491,11 +508,14 @@ static int regs_hunk(struct report_diff *d, rundb_cursor *ca, rundb_cursor *cb,
 static int regs_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
 {
     rundb_cursor *ca = NULL, *cb = NULL;
+    struct pairs_run run = { 0, 0 };
     int rc = rundb_cursor_open(da, &ca, err) || rundb_cursor_open(db, &cb, err) ? -1 : 0;
     regdiff_init(&d->regs);
     for (size_t i = 0; !rc && i < d->nhunks; i++)
         if (d->hunks[i].kind == ALIGN_EQUAL)
-            rc = regs_hunk(d, ca, cb, &d->hunks[i], err);
+            rc = regs_hunk(d, ca, cb, &d->hunks[i], &run, err);
+    if (run.n)
+        regdiff_count(&d->regs, run.known, run.n);
     rundb_cursor_close(ca);
     rundb_cursor_close(cb);
     return rc;

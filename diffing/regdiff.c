@@ -50,19 +50,44 @@ static uint64_t known_fields(uint32_t known)
     return cache[k];
 }
 
-void regdiff_add(struct regdiff *rd, uint64_t a_step, const struct hvt_state *a,
-                 uint64_t b_step, const struct hvt_state *b)
+/* The fields (bit per enum hvt_field) a and b differ in: eight at a time,
+ * field by field only in a group that differs (most pairs differ in few). */
+static uint64_t differing(const struct hvt_state *a, const struct hvt_state *b)
 {
-    uint64_t m = known_fields(a->known & b->known), diff = 0;
-    rd->pairs++;
-    for (int i = 0; i < HVT_NFIELDS; i++)
-        diff |= (uint64_t)(a->f[i] != b->f[i]) << i;
-    for (uint64_t x = m; x; x &= x - 1)
-        rd->f[__builtin_ctzll(x)].compared++;
-    for (uint64_t x = diff & m; x; x &= x - 1) {
+    uint64_t diff = 0;
+    for (int g = 0; g < HVT_NFIELDS; g += 8) {
+        int end = g + 8 < HVT_NFIELDS ? g + 8 : HVT_NFIELDS;
+        uint64_t x = 0;
+        for (int i = g; i < end; i++)
+            x |= a->f[i] ^ b->f[i];
+        for (int i = g; x && i < end; i++)
+            diff |= (uint64_t)(a->f[i] != b->f[i]) << i;
+    }
+    return diff;
+}
+
+void regdiff_differs(struct regdiff *rd, uint64_t a_step, const struct hvt_state *a,
+                     uint64_t b_step, const struct hvt_state *b)
+{
+    uint64_t diff = differing(a, b);
+    for (uint64_t x = diff & known_fields(a->known & b->known); x; x &= x - 1) {
         int i = __builtin_ctzll(x);
         field_differs(&rd->f[i], a_step, a->f[i], b_step, b->f[i]);
     }
+}
+
+void regdiff_count(struct regdiff *rd, uint32_t known, uint64_t n)
+{
+    rd->pairs += n;
+    for (uint64_t x = known_fields(known); x; x &= x - 1)
+        rd->f[__builtin_ctzll(x)].compared += n;
+}
+
+void regdiff_add(struct regdiff *rd, uint64_t a_step, const struct hvt_state *a,
+                 uint64_t b_step, const struct hvt_state *b)
+{
+    regdiff_differs(rd, a_step, a, b_step, b);
+    regdiff_count(rd, a->known & b->known, 1);
 }
 
 enum regdiff_kind regdiff_classify(const struct regdiff_field *f)

@@ -34,6 +34,13 @@ void regdiff_init(struct regdiff *rd);
 /* One aligned pair: A's state before step a_step, B's before b_step. */
 void regdiff_add(struct regdiff *rd, uint64_t a_step, const struct hvt_state *a,
                  uint64_t b_step, const struct hvt_state *b);
+/* regdiff_add in two parts, for a caller feeding millions of pairs:
+ * regdiff_differs records the fields one pair differs in, regdiff_count
+ * counts n pairs compared with `known` (a->known & b->known) at once.
+ * regdiff_add is both, for one pair. */
+void regdiff_differs(struct regdiff *rd, uint64_t a_step, const struct hvt_state *a,
+                     uint64_t b_step, const struct hvt_state *b);
+void regdiff_count(struct regdiff *rd, uint32_t known, uint64_t n);
 enum regdiff_kind regdiff_classify(const struct regdiff_field *f);
 
 /* Set bits by name, "PE ET" (Intel SDM vol 3 2.5 for CR0/CR4, 2.2.1 for EFER,

@@ -52,6 +52,29 @@ UNIT_TEST(unknown_fields_not_compared)
     CHECK_EQ_U64(rd.f[HVT_RAX].compared, 1);
 }
 
+/* Pairs counted in runs (regdiff_count) with their differences recorded one
+ * by one (regdiff_differs): the same figures as regdiff_add pair by pair. */
+UNIT_TEST(counted_in_runs_as_pair_by_pair)
+{
+    static struct regdiff one, runs;
+    regdiff_init(&one);
+    regdiff_init(&runs);
+    for (uint64_t i = 0; i < 12; i++) {
+        struct hvt_state a = real_mode(0x10, 0, 0x7000 - 2 * i, i);
+        struct hvt_state b = real_mode(0x20, 0x2000, 0x6f00 - 2 * i, i == 6 ? 99 : i);
+        if (i >= 8)
+            b.known &= ~HVT_K_CR;           /* the last four compare no CR */
+        regdiff_add(&one, i, &a, i, &b);
+        regdiff_differs(&runs, i, &a, i, &b);
+    }
+    regdiff_count(&runs, HVT_K_GPR | HVT_K_SEL | HVT_K_CR, 8);
+    regdiff_count(&runs, HVT_K_GPR | HVT_K_SEL, 4);
+    CHECK_EQ_U64(runs.pairs, 12);
+    CHECK_EQ_U64(runs.f[HVT_CR0].compared, 8);
+    CHECK_EQ_U64(runs.f[HVT_RAX].compared, 12);
+    CHECK(!memcmp(&one, &runs, sizeof one));
+}
+
 UNIT_TEST(bit_names)
 {
     char buf[128];
