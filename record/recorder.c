@@ -847,9 +847,14 @@ static void explain_no_run(struct recorder *r, int rc, hvt_error *err)
     } else if (rc < 0) {
         hvt_error_set(err, "%s%s", why[0] ? why : "recording failed before it began",
                       r->recording ? " (no step recorded)" : "");
+    } else if (o->interrupted && *o->interrupted && !o->has_from) {
+        hvt_error_set(err, "interrupted by signal %d before the recording began",
+                      (int)*o->interrupted);   /* before its first step */
     } else if (o->interrupted && *o->interrupted) {
         hvt_error_set(err, "interrupted by signal %d before --from %s was reached",
                       (int)*o->interrupted, o->from.text);
+    } else if (r->deadline && rec_now() > r->deadline && !o->has_from) {
+        hvt_error_set(err, "the %g s timeout passed before the recording began", o->timeout);
     } else if (r->deadline && rec_now() > r->deadline) {
         hvt_error_set(err, "--from %s not reached before the %g s timeout", o->from.text,
                       o->timeout);
@@ -864,6 +869,9 @@ static void explain_no_run(struct recorder *r, int rc, hvt_error *err)
     } else {
         hvt_error_set(err, "the guest ended before --from %s: %s", o->from.text, why);
     }
+    size_t n = strlen(err->msg);
+    if (o->overwrite && access(o->out, F_OK) == 0 && n < sizeof err->msg)
+        snprintf(err->msg + n, sizeof err->msg - n, ": %s left as it was", o->out);
 }
 
 int record_run(const struct record_opts *o, struct record_result *res, hvt_error *err)

@@ -39,6 +39,24 @@ left=$(ls "$TMPDIR"; ls "$t" | grep -E '^keep\.db.+')
 [ -z "$left" ] || why="$why left: $(echo $left);"
 [ -z "$why" ] && hvt_ok force_sigint_keeps_old_run || hvt_fail force_sigint_keeps_old_run "$why"
 
+# 1b. The same the moment the new file appears, before its first step (a CI
+# run: "interrupted by signal 2 before --from  was reached", no --from given):
+# the line says the recording had not begun, or that it was discarded, and
+# names the old run, left as it was.
+"$HVT" record --force -o "$old" "$C/irqs.img" > "$t/out" 2> "$t/err" &
+rec=$!
+for i in $(seq 1 200); do compgen -G "$old.hvtrace-new-*" > /dev/null && break; sleep 0.05; done
+kill -INT $rec
+wait $rec; rc=$?
+why=
+[ "$(sha256sum < "$old")" = "$before" ] || why="$why the old run changed;"
+[ $rc = 2 ] || why="$why exit $rc;"
+[ "$(wc -l < "$t/err")" = 1 ] && grep -Eq "^hvtrace record: interrupted by signal 2(: the new run was discarded,| before the recording began:) .*keep\.db left as it was\$" "$t/err" ||
+    why="$why stderr '$(cat "$t/err")';"
+left=$(ls "$TMPDIR"; ls "$t" | grep -E '^keep\.db.+')
+[ -z "$left" ] || why="$why left: $(echo $left);"
+[ -z "$why" ] && hvt_ok force_sigint_early_names_old_run || hvt_fail force_sigint_early_names_old_run "$why"
+
 # 2. SIGHUP ends the recording cleanly.
 run=$t/hup.db
 "$HVT" record -o "$run" "$C/irqs.img" > "$t/out" 2> "$t/err" &
