@@ -598,3 +598,34 @@ int bochslog_irq_delivered(const struct bochslog_step *s, int *vector)
     }
     return 0;
 }
+
+/* The word s read at linear addr (within a read of 2 or 4 bytes), or -1. */
+static int64_t word_read(const struct bochslog_step *s, uint64_t addr)
+{
+    for (size_t i = 0; i < s->nmem; i++) {
+        const struct bochslog_mem *m = &s->mem[i];
+        if (m->rw == BOCHSLOG_RD && m->has_lin && m->has_value && addr >= m->lin &&
+            addr + 2 <= m->lin + m->len && m->len <= 4)
+            return (int64_t)(m->value >> (8 * (addr - m->lin)) & 0xffff);
+    }
+    return -1;
+}
+
+#define FLAGS_TF (1u << 8)
+#define FLAGS_IF (1u << 9)
+#define FLAGS_AC (1u << 18)
+
+int bochslog_irq_entry_state(const struct bochslog_step *s, int vector, struct hvt_state *out)
+{
+    int64_t ip = word_read(s, (uint64_t)vector * 4), cs = word_read(s, (uint64_t)vector * 4 + 2);
+    if (ip < 0 || cs < 0)
+        return -1;
+    *out = s->st;
+    uint64_t sp = out->f[HVT_RSP];
+    out->f[HVT_RSP] = (sp & ~0xffffull) | ((sp - 6) & 0xffff);
+    out->f[HVT_EFLAGS] &= ~(uint64_t)(FLAGS_TF | FLAGS_IF | FLAGS_AC);
+    out->f[HVT_CS_SEL] = (uint64_t)cs;
+    out->f[HVT_CS_BASE] = (uint64_t)cs << 4;
+    out->f[HVT_RIP] = (uint64_t)ip;
+    return 0;
+}

@@ -128,4 +128,11 @@ const char *bochslog_first_error(const struct bochslog *p);
  * vector, 08h-0Fh or 70h-77h, read); faults (vectors 0-7) are left as steps. */
 int bochslog_irq_delivered(const struct bochslog_step *s, int *vector);
 
+/* The real-mode state the delivery in s (bochslog_irq_delivered: vector)
+ * produced, before the handler's first instruction (SDM vol 3 20.1.4: FLAGS,
+ * CS, IP pushed, SP - 6; IF, TF and AC cleared; CS:IP from the IVT entry s
+ * read, CS.base = CS * 16): s's state so changed, into out.  0, or -1 when s
+ * does not hold the IVT entry's two words. */
+int bochslog_irq_entry_state(const struct bochslog_step *s, int vector, struct hvt_state *out);
+
 #endif

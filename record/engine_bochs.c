@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "bochs/bochs_dbg.h"
+#include "common/disasm.h"
 #include "common/sha256.h"
 #include "record/recorder_int.h"
 
@@ -59,8 +60,8 @@ struct bxeng {
     int failed;
     hvt_error *err;
     uint64_t last_cs, last_ip;  /* the last recorded step's CS:IP */
-    struct rundb_mem carry[BOCHSLOG_MAX_MEM];   /* accesses of an interrupt delivered */
-    size_t ncarry;              /* ... in a step that was not one (next step's) */
+    uint8_t *shadow;            /* the start snapshot + every recorded store since (the
+                                 * code of a handler's first instruction: irq_step) */
 };
 
 /* ---- steps from the parser ---- */
@@ -72,7 +73,7 @@ struct bxeng {
  * batches.  Other ways to write COM1 (outsb, a 16-bit out) are not seen. */
 #define COM1_THR 0x3f8
 #define COM1_LCR 0x3fb
-static void com1_out(struct bxeng *e, const struct bochslog_step *s)
+static void com1_out(struct bxeng *e, const struct hvt_step *s)
 {
     if (!e->stepping || s->insn_len != 1 || s->insn[0] != 0xee)
         return;
@@ -86,70 +87,105 @@ static void com1_out(struct bxeng *e, const struct bochslog_step *s)
                          &al, 1);
 }
 
-/* s's accesses after the carried ones into m (BOCHSLOG_MAX_MEM at most). */
+/* s's accesses into m (BOCHSLOG_MAX_MEM at most); each store with a value
+ * also goes into the shadow memory (below 1 MiB). */
 static size_t step_mem(struct bxeng *e, const struct bochslog_step *s, struct rundb_mem *m)
 {
-    size_t n = e->ncarry;
-    memcpy(m, e->carry, n * sizeof *m);
-    for (size_t i = 0; i < s->nmem && n < BOCHSLOG_MAX_MEM; i++)
-        m[n++] = (struct rundb_mem){ .rw = s->mem[i].rw, .len = s->mem[i].len,
-                                     .phys = s->mem[i].phys, .lin = s->mem[i].lin,
-                                     .has_lin = s->mem[i].has_lin, .value = s->mem[i].value,
-                                     .has_value = s->mem[i].has_value };
-    e->ncarry = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nmem && n < BOCHSLOG_MAX_MEM; i++) {
+        const struct bochslog_mem *a = &s->mem[i];
+        m[n++] = (struct rundb_mem){ .rw = a->rw, .len = a->len, .phys = a->phys, .lin = a->lin,
+                                     .has_lin = a->has_lin, .value = a->value,
+                                     .has_value = a->has_value };
+        int store = a->rw == BOCHSLOG_WR || a->rw == BOCHSLOG_RW || a->rw == BOCHSLOG_SW ||
+                    a->rw == BOCHSLOG_SRW;
+        for (uint32_t k = 0; e->shadow && store && a->has_value && k < a->len &&
+                             a->phys + k < RECORD_SNAP_BYTES; k++)
+            e->shadow[a->phys + k] = (uint8_t)(a->value >> (8 * k));
+    }
     return n;
 }
 
+/* The bytes at st's CS:IP in the shadow memory and their length as Capstone
+ * decodes them (0: unknown, when paging is on or the code is above 1 MiB). */
+static void shadow_insn(const struct bxeng *e, struct hvt_step *st)
+{
+    uint64_t pc = hvt_state_pc(&st->st);
+    char text[96];
+    st->insn_len = 0;
+    if (!e->shadow || (st->st.f[HVT_CR0] & (1ull << 31)) || pc + sizeof st->insn > RECORD_SNAP_BYTES)
+        return;
+    memcpy(st->insn, e->shadow + pc, sizeof st->insn);
+    st->insn_len = (uint8_t)hvt_disasm(st->insn, sizeof st->insn, st->st.f[HVT_RIP],
+                                       (enum hvt_mode)st->mode, text, sizeof text);
+}
+
+/* One executed instruction into the run file, and what follows from it. */
+static int append_step(struct bxeng *e, struct hvt_step *st, const struct rundb_mem *m,
+                       size_t nm, size_t dropped)
+{
+    struct recorder *r = e->r;
+    st->n = r->nsteps;
+    if (rundb_append_step(r->db, st, e->err) ||
+        (nm && rundb_add_mem(r->db, st->n, m, nm, e->err)))
+        return e->failed = 1, 1;
+    e->last_cs = st->st.f[HVT_CS_SEL];
+    e->last_ip = st->st.f[HVT_RIP];
+    if (dropped)
+        rundb_add_event(r->db, st->n, "mem-dropped", "more accesses than one step keeps", NULL);
+    r->nsteps++;
+    com1_out(e, st);
+    if (st->insn_len && st->insn[0] == 0xf4 && !(st->st.f[HVT_EFLAGS] & EFLAGS_IF)) {
+        e->halted = 1;
+        e->hlt_cs = st->st.f[HVT_CS_SEL];
+        e->hlt_ip = st->st.f[HVT_RIP];
+        e->hlt_pc = hvt_state_pc(&st->st);
+    }
+    if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
+        r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
+    return 0;
+}
+
 /* The step Bochs printed delivered a hardware interrupt instead of running
- * (bochslog_irq_delivered): not a step but an "interrupt" event before the
- * next one, as the QEMU engines record it; its accesses (the frame, the IVT
- * read) go with the next step, so the end snapshot built from the stores
- * keeps them.  The handler's first instruction, which Bochs ran in the same
- * `s 1`, is not recorded. */
-static int irq_not_a_step(struct bxeng *e, const struct bochslog_step *s)
+ * (bochslog_irq_delivered): the instruction it stood at did not run (the
+ * handler returns to it), so it is an "interrupt" event, as the QEMU engines
+ * record it, followed by the step of the handler's first instruction, which
+ * Bochs ran in the same `s 1`: its state before is the one the delivery
+ * produced (bochslog_irq_entry_state), its bytes are the shadow memory's, its
+ * after-state is the next one Bochs prints.  That step also holds the
+ * delivery's accesses (the frame stores, the IVT read) before its own.
+ * 1 when s was such a step (handled), 0 when not, -1 on error. */
+static int irq_step(struct bxeng *e, const struct bochslog_step *s, struct rundb_mem *m)
 {
     int vector;
     char text[96];
-    if (!e->stepping || !e->r->nsteps || !bochslog_irq_delivered(s, &vector))
+    struct hvt_step st = { .mode = HVT_MODE_16 };
+    if (!e->stepping || !e->r->nsteps || !bochslog_irq_delivered(s, &vector) ||
+        bochslog_irq_entry_state(s, vector, &st.st))
         return 0;
     snprintf(text, sizeof text, "vector 0x%02x after %04" PRIx64 ":%08" PRIx64 " (hardware)",
              vector, e->last_cs, e->last_ip);
     rundb_add_event(e->r->db, e->r->nsteps, "interrupt", text, NULL);
-    e->ncarry = step_mem(e, s, e->carry);
-    return 1;
+    size_t nm = step_mem(e, s, m);
+    shadow_insn(e, &st);
+    return append_step(e, &st, m, nm, s->mem_dropped) ? -1 : 1;
 }
 
 static int on_step(void *priv, const struct bochslog_step *s)
 {
     struct bxeng *e = priv;
     struct recorder *r = e->r;
+    struct rundb_mem m[BOCHSLOG_MAX_MEM];
     if (e->failed || e->halted || r->nsteps >= e->limit)
         return 0;               /* past the end, or a halted CPU's non-step */
-    if (irq_not_a_step(e, s))
-        return 0;
-    struct hvt_step st = { .n = r->nsteps, .st = s->st, .insn_len = s->insn_len };
+    int irq = irq_step(e, s, m);
+    if (irq)
+        return irq < 0;
+    struct hvt_step st = { .st = s->st, .insn_len = s->insn_len };
     memcpy(st.insn, s->insn, s->insn_len);
     st.mode = (uint8_t)hvt_state_mode(&s->st);
-    struct rundb_mem m[BOCHSLOG_MAX_MEM];
     size_t nm = step_mem(e, s, m);
-    if (rundb_append_step(r->db, &st, e->err) ||
-        (nm && rundb_add_mem(r->db, st.n, m, nm, e->err)))
-        return e->failed = 1, 1;
-    e->last_cs = s->st.f[HVT_CS_SEL];
-    e->last_ip = s->st.f[HVT_RIP];
-    if (s->mem_dropped)
-        rundb_add_event(r->db, st.n, "mem-dropped", "more accesses than one step keeps", NULL);
-    r->nsteps++;
-    com1_out(e, s);
-    if (s->insn_len && s->insn[0] == 0xf4 && !(s->st.f[HVT_EFLAGS] & EFLAGS_IF)) {
-        e->halted = 1;
-        e->hlt_cs = s->st.f[HVT_CS_SEL];
-        e->hlt_ip = s->st.f[HVT_RIP];
-        e->hlt_pc = hvt_state_pc(&s->st);
-    }
-    if (r->o->progress && r->nsteps % PROGRESS_EVERY == 0)
-        r->o->progress(r->o->progress_ctx, r->nsteps, r->nsnaps);
-    return 0;
+    return append_step(e, &st, m, nm, s->mem_dropped);
 }
 
 /* ---- serial: COM1 goes to a file; new bytes are stamped with the step count ---- */
@@ -227,6 +263,8 @@ static int snapshot(struct bxeng *e, const char *label)
     rc = got != RECORD_SNAP_BYTES
          ? hvt_error_set(e->err, "Bochs' writemem produced %zu bytes, not %u", got, RECORD_SNAP_BYTES)
          : rundb_add_snapshot(e->r->db, e->r->nsteps, label, mem, RECORD_SNAP_BYTES, &id, e->err);
+    if (!rc && !e->shadow && !strcmp(label, "start"))
+        e->shadow = mem, mem = NULL;
     free(mem);
     if (!rc)
         e->r->nsnaps++;
@@ -550,5 +588,6 @@ int record_run_bochs(const struct record_opts *o, struct record_result *res, hvt
     rc = rec_run_close(&r, rc ? -1 : 0, err);
     bochs_dbg_close(&e.dbg);
     bochs_stop(&e.proc);
+    free(e.shadow);
     return rc;
 }

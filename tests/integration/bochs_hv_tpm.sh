@@ -20,8 +20,9 @@
 #                         delivers an interrupt inside `s 1` instead of the
 #                         instruction it was at: the recording has an
 #                         "interrupt" event there, not a step of an instruction
-#                         that did not run; the step after the event lies in
-#                         the handler the IVT names (the run's start snapshot)
+#                         that did not run; the step after the event is the
+#                         first instruction of the handler the IVT names (the
+#                         run's start snapshot)
 . "$(dirname "$0")/../lib.sh"
 hvt_need bochs grub-mkrescue xorriso sqlite3
 [ -d /usr/lib/grub/i386-pc ] || { hvt_skip bochs_hv_tpm "needs grub-pc-bin"; exit 0; }
@@ -66,7 +67,7 @@ for db in "$t/bare.db" "$t/hv.db"; do
         ivt=$(od -An -tx2 -j $((vec * 4)) -N4 "$t/start.bin" | tr -s ' ')
         off=$((16#$(echo $ivt | cut -d' ' -f1))); seg=$((16#$(echo $ivt | cut -d' ' -f2)))
         pc=$(sqlite3 "$db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" "SELECT pc FROM hvt_steps WHERE step = $step")
-        [ -n "$pc" ] && [ "$pc" -ge $((seg * 16 + off)) ] && [ "$pc" -lt $((seg * 16 + off + 16)) ] ||
+        [ -n "$pc" ] && [ "$pc" -eq $((seg * 16 + off)) ] ||
             handlers_ok=0
     done < <(sqlite3 "$db" "SELECT step, substr(text, 10, 2) FROM events
                             WHERE kind = 'interrupt' AND text GLOB 'vector 0x[0-7][0-9a-f] *'")

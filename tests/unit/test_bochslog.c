@@ -341,23 +341,34 @@ UNIT_TEST(bochslog_stop_and_prompt)
  * recorded from the tpm guest: FLAGS, CS, IP pushed at SS:SP-2..-6 (SDM vol
  * 3, 20.1.4) with the jmp's own CS:IP, IVT entry 08h read.  An `int 15h`
  * pushes the next IP; a #UD (vector 6) is a fault: both stay steps. */
+/* s: a real-mode step at CS:IP = cs_ip (high word CS) with SP sp and n
+ * accesses at lin[] with val[] and len[], the first three stores (the frame),
+ * the rest reads. */
+static void irq_accesses(struct bochslog_step *s, uint32_t cs_ip, uint64_t sp,
+                         struct bochslog_mem *m, size_t n, const uint64_t *lin,
+                         const uint64_t *val, const uint32_t *len)
+{
+    memset(s, 0, sizeof *s);
+    s->st.f[HVT_CS_SEL] = cs_ip >> 16;
+    s->st.f[HVT_RIP] = cs_ip & 0xffff;
+    s->st.f[HVT_RSP] = sp;
+    for (size_t i = 0; i < n; i++)
+        m[i] = (struct bochslog_mem){ .lin = lin[i], .phys = lin[i], .value = val[i],
+                                      .len = len[i], .has_lin = 1, .has_value = 1,
+                                      .rw = i < 3 ? BOCHSLOG_WR : BOCHSLOG_RD };
+    s->mem = m;
+    s->nmem = n;
+}
+
 UNIT_TEST(bochslog_irq_delivered_inside_a_step)
 {
     static struct bochslog_mem m[5];
     struct bochslog_step s;
-    memset(&s, 0, sizeof s);
-    s.st.f[HVT_CS_SEL] = 0xf000;
-    s.st.f[HVT_RIP] = 0x89f4;
-    s.st.f[HVT_RSP] = 0x7bc0;
-    s.st.f[HVT_CR0] = 0x10;
     const uint64_t lin[5] = { 0x7bbe, 0x7bbc, 0x7bba, 0x20, 0x22 };
     const uint64_t val[5] = { 0x206, 0xf000, 0x89f4, 0xfea5, 0xf000 };
-    for (int i = 0; i < 5; i++)
-        m[i] = (struct bochslog_mem){ .lin = lin[i], .phys = lin[i], .value = val[i], .len = 2,
-                                      .rw = i < 3 ? BOCHSLOG_WR : BOCHSLOG_RD, .has_lin = 1,
-                                      .has_value = 1 };
-    s.mem = m;
-    s.nmem = 5;
+    const uint32_t len[5] = { 2, 2, 2, 2, 2 };
+    irq_accesses(&s, 0xf00089f4, 0x7bc0, m, 5, lin, val, len);
+    s.st.f[HVT_CR0] = 0x10;
     int v = -1;
     CHECK(bochslog_irq_delivered(&s, &v) == 1 && v == 8);
     m[2].value = 0x89f7;                        /* int 15h: the frame holds the next IP */
@@ -368,6 +379,30 @@ UNIT_TEST(bochslog_irq_delivered_inside_a_step)
     m[3].lin = m[3].phys = 0x20;
     s.st.f[HVT_CR0] = 0x11;                     /* protected mode: not this form */
     CHECK(bochslog_irq_delivered(&s, &v) == 0);
+}
+
+/* The state the delivery above produced (SDM vol 3 20.1.4): SP - 6, IF/TF/AC
+ * clear, CS:IP = the IVT entry's words, CS.base = CS * 16; the GPRs as before.
+ * One 4-byte IVT read serves as well as two 2-byte ones; no IVT read: -1. */
+UNIT_TEST(bochslog_irq_entry_state_real_mode)
+{
+    static struct bochslog_mem m[4];
+    struct bochslog_step s;
+    struct hvt_state out;
+    const uint64_t lin[4] = { 0x7bfe, 0x7bfc, 0x7bfa, 0x20 };
+    const uint64_t val[4] = { 0x393, 0x0000, 0x7c3e, 0xf0007c7b };
+    const uint32_t len[4] = { 2, 2, 2, 4 };
+    irq_accesses(&s, 0x00007c3e, 0x12347c00, m, 4, lin, val, len);
+    s.st.f[HVT_RAX] = 0x55;
+    s.st.f[HVT_EFLAGS] = 0x40393;               /* AC, IF, TF set */
+    CHECK(bochslog_irq_entry_state(&s, 8, &out) == 0);
+    CHECK_EQ_U64(out.f[HVT_CS_SEL], 0xf000);
+    CHECK_EQ_U64(out.f[HVT_CS_BASE], 0xf0000);
+    CHECK_EQ_U64(out.f[HVT_RIP], 0x7c7b);
+    CHECK_EQ_U64(out.f[HVT_RSP], 0x12347bfa);
+    CHECK_EQ_U64(out.f[HVT_EFLAGS], 0x93);
+    CHECK_EQ_U64(out.f[HVT_RAX], 0x55);
+    CHECK(bochslog_irq_entry_state(&s, 9, &out) == -1);   /* IVT entry 09h not read */
 }
 
 UNIT_TEST(bochslog_bad_input)
