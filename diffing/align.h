@@ -51,6 +51,12 @@ void align_itab_free(struct align_itab *t);
  * Linux boot executes a few hundred thousand (its text is ~10 MB). */
 #define ALIGN_INSN_MAX ((1u << 24) - 1)
 
+/* The id of the instruction recorded as bytes[0..n) at pc in mode, if one
+ * interned before is it: a decoded one whose bytes begin these (x86 decodes
+ * an instruction from its own bytes alone, so these decode to it too), or an
+ * undecodable one with exactly these bytes.  1 found (*id), 0 not. */
+int align_itab_find(const struct align_itab *t, uint64_t pc, uint8_t mode, const uint8_t *bytes,
+                    size_t n, uint32_t *id);
 /* The id of in's (pc, mode, bytes[0, nbytes)), added if new (len and cf are
  * stored with it; they follow from the key).  0, or -1 with err set when out
  * of memory or past ALIGN_INSN_MAX distinct instructions. */

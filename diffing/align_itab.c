@@ -61,6 +61,24 @@ static uint32_t *slot_find(const struct align_itab *t, const struct align_insn *
     }
 }
 
+int align_itab_find(const struct align_itab *t, uint64_t pc, uint8_t mode, const uint8_t *bytes,
+                    size_t n, uint32_t *id)
+{
+    if (!t->nslots)
+        return 0;
+    size_t m = t->nslots - 1;
+    struct align_insn k = { .pc = pc };
+    for (size_t i = key_slot(&k, m); t->slots[i]; i = (i + 1) & m) {
+        const struct align_insn *v = &t->v[t->slots[i] - 1];
+        if (v->pc != pc || v->mode != mode || v->nbytes > n ||
+            (!v->len && v->nbytes != n) || memcmp(v->bytes, bytes, v->nbytes))
+            continue;
+        *id = t->slots[i] - 1;
+        return 1;
+    }
+    return 0;
+}
+
 static int rehash(struct align_itab *t, size_t nslots)
 {
     uint32_t *old = t->slots;

@@ -163,7 +163,12 @@ static const struct cache_ent *lookup(align_builder *b, const struct hvt_step *s
     e->mode = s->mode;
     e->nbytes = s->insn_len > 16 ? 16 : s->insn_len;
     memcpy(e->bytes, s->insn, e->nbytes);
-    e->len = (uint8_t)(e->nbytes ? decode_len(b, e->bytes, e->nbytes, s->mode) : 0);
+    /* Seen before (by the other run, or evicted from here): no decode. */
+    int known = align_itab_find(b->itab, pc, e->mode, e->bytes, e->nbytes, &e->id);
+    if (known)
+        e->len = b->itab->v[e->id].len;
+    else
+        e->len = (uint8_t)(e->nbytes ? decode_len(b, e->bytes, e->nbytes, s->mode) : 0);
     if (e->len)
         insnclass_decode(e->bytes, e->len, s->mode, &e->c);
     else
@@ -171,7 +176,7 @@ static const struct cache_ent *lookup(align_builder *b, const struct hvt_step *s
     struct align_insn in = { .pc = pc, .nbytes = e->len ? e->len : e->nbytes, .len = e->len,
                              .mode = e->mode, .cf = (uint8_t)e->c.cf };
     memcpy(in.bytes, e->bytes, in.nbytes);
-    if (align_itab_intern(b->itab, &in, &e->id, err) < 0)
+    if (!known && align_itab_intern(b->itab, &in, &e->id, err) < 0)
         return NULL;
     e->valid = 1;
     return e;
