@@ -342,6 +342,16 @@ static void set_sys(struct bochslog *p, int field, uint64_t v, uint32_t group)
     }
 }
 
+/* A segment descriptor's base and limit from its high and low dwords (Intel
+ * SDM vol 3, 3.4.5; G set: the limit counts 4 KiB units). */
+static void desc_decode(uint64_t dh, uint64_t dl, uint64_t *base, uint64_t *limit)
+{
+    *base = (dl >> 16) | (dh & 0xff) << 16 | (dh & 0xff000000u);
+    *limit = (dl & 0xffff) | (dh & 0xf0000);
+    if (dh & (1u << 23))
+        *limit = *limit << 12 | 0xfff;
+}
+
 /* "es:0x0000, dh=0x00009300, dl=0x0000ffff, valid=1": base and limit from the
  * descriptor dwords (Intel SDM vol 3, 3.4.5), refined by the text line after. */
 static int on_sreg(struct bochslog *p, const char *s, int seg)
@@ -351,10 +361,8 @@ static int on_sreg(struct bochslog *p, const char *s, int seg)
     if (rd_0x(&q, &sel) || rd_lit(&q, ", dh=") || rd_0x(&q, &dh) || rd_lit(&q, ", dl=") ||
         rd_0x(&q, &dl) || rd_lit(&q, ", valid=") || rd_dec(&q, &valid) || sel > 0xffff)
         return bl_error(p, "bad segment line");
-    uint64_t base = (dl >> 16) | (dh & 0xff) << 16 | (dh & 0xff000000u);
-    uint64_t limit = (dl & 0xffff) | (dh & 0xf0000);
-    if (dh & (1u << 23))
-        limit = limit << 12 | 0xfff;
+    uint64_t base, limit;
+    desc_decode(dh, dl, &base, &limit);
     if (seg != HVT_CS)          /* CS comes from each display */
         set_sys(p, HVT_ES_SEL + seg, sel, HVT_K_SEL);
     set_sys(p, HVT_ES_BASE + seg, base, HVT_K_SEGDESC);
@@ -567,25 +575,38 @@ const char *bochslog_first_error(const struct bochslog *p)
 
 /* ---- an interrupt delivered inside a step ---- */
 
-/* The word side s wrote at linear addr, or -1. */
-static int64_t word_written(const struct bochslog_step *s, uint64_t addr)
+/* The value s wrote at linear addr with length len, or -1. */
+static int64_t written(const struct bochslog_step *s, uint64_t addr, uint32_t len)
 {
     for (size_t i = 0; i < s->nmem; i++) {
         const struct bochslog_mem *m = &s->mem[i];
-        if (m->rw == BOCHSLOG_WR && m->has_lin && m->has_value && m->lin == addr && m->len == 2)
+        if (m->rw == BOCHSLOG_WR && m->has_lin && m->has_value && m->lin == addr && m->len == len)
             return (int64_t)m->value;
     }
     return -1;
 }
 
-int bochslog_irq_delivered(const struct bochslog_step *s, int *vector)
+/* The first read of len bytes s made at a linear address in [lo, hi), or NULL. */
+static const struct bochslog_mem *read_in(const struct bochslog_step *s, uint64_t lo,
+                                          uint64_t hi, uint32_t len)
+{
+    for (size_t i = 0; i < s->nmem; i++) {
+        const struct bochslog_mem *m = &s->mem[i];
+        if (m->rw == BOCHSLOG_RD && m->has_lin && m->has_value && m->len == len &&
+            m->lin >= lo && m->lin < hi)
+            return &s->mem[i];
+    }
+    return NULL;
+}
+
+/* Real mode (SDM vol 3 20.1.4): FLAGS, CS, IP written at SS:SP-2..-6 with s's
+ * own CS and IP, and the IVT entry of a PIC vector (08h-0Fh, 70h-77h) read. */
+static int irq_real(const struct bochslog_step *s, int *vector)
 {
     const struct hvt_state *st = &s->st;
-    if (st->f[HVT_CR0] & 1)
-        return 0;
     uint64_t ss = (st->f[HVT_SS_SEL] & 0xffff) << 4, sp = st->f[HVT_RSP] & 0xffff;
-    if (word_written(s, ss + ((sp - 6) & 0xffff)) != (int64_t)(st->f[HVT_RIP] & 0xffff) ||
-        word_written(s, ss + ((sp - 4) & 0xffff)) != (int64_t)(st->f[HVT_CS_SEL] & 0xffff))
+    if (written(s, ss + ((sp - 6) & 0xffff), 2) != (int64_t)(st->f[HVT_RIP] & 0xffff) ||
+        written(s, ss + ((sp - 4) & 0xffff), 2) != (int64_t)(st->f[HVT_CS_SEL] & 0xffff))
         return 0;
     for (size_t i = 0; i < s->nmem; i++) {
         const struct bochslog_mem *m = &s->mem[i];
@@ -597,6 +618,44 @@ int bochslog_irq_delivered(const struct bochslog_step *s, int *vector)
         }
     }
     return 0;
+}
+
+/* The IDT gate s read for a vector 20h-FFh (8 bytes at IDTR.base + 8 * vector),
+ * or NULL. */
+static const struct bochslog_mem *idt_gate(const struct bochslog_step *s, int *vector)
+{
+    uint64_t idt = s->st.f[HVT_IDTR_BASE];
+    const struct bochslog_mem *g = read_in(s, idt + 0x20 * 8, idt + 0x100 * 8, 8);
+    if (!g || (g->lin - idt) % 8)
+        return NULL;
+    *vector = (int)((g->lin - idt) / 8);
+    return g;
+}
+
+/* Protected mode, a 32-bit gate at the same privilege level (SDM vol 3
+ * 6.12.1: EFLAGS, CS, EIP pushed as dwords on the current stack): the IDT
+ * gate of a vector 20h-FFh read (0-1Fh are exceptions: faults stay steps), and
+ * EIP at SS:ESP-12 is s's own (an `int n` pushes the next one). */
+static int irq_prot(const struct bochslog_step *s, int *vector)
+{
+    const struct hvt_state *st = &s->st;
+    uint64_t sp = st->f[HVT_RSP] & 0xffffffffu;
+    if (!(st->f[HVT_SS_ATTR] & (1u << 22)))
+        sp &= 0xffff;                       /* a 16-bit stack segment: SP */
+    uint64_t top = st->f[HVT_SS_BASE] + sp;
+    return idt_gate(s, vector) &&
+           written(s, top - 12, 4) == (int64_t)(st->f[HVT_RIP] & 0xffffffffu) &&
+           written(s, top - 8, 4) == (int64_t)(st->f[HVT_CS_SEL] & 0xffff);
+}
+
+int bochslog_irq_delivered(const struct bochslog_step *s, int *vector)
+{
+    const struct hvt_state *st = &s->st;
+    if (!(st->f[HVT_CR0] & 1))
+        return irq_real(s, vector);
+    if ((st->f[HVT_EFLAGS] & (1u << 17)) || (st->f[HVT_EFER] & (1u << 10)))
+        return 0;                           /* virtual-8086 and long mode: not known */
+    return irq_prot(s, vector);
 }
 
 /* The word s read at linear addr (within a read of 2 or 4 bytes), or -1. */
@@ -613,14 +672,16 @@ static int64_t word_read(const struct bochslog_step *s, uint64_t addr)
 
 #define FLAGS_TF (1u << 8)
 #define FLAGS_IF (1u << 9)
+#define FLAGS_NT (1u << 14)
+#define FLAGS_RF (1u << 16)
+#define FLAGS_VM (1u << 17)
 #define FLAGS_AC (1u << 18)
 
-int bochslog_irq_entry_state(const struct bochslog_step *s, int vector, struct hvt_state *out)
+static int entry_real(const struct bochslog_step *s, int vector, struct hvt_state *out)
 {
     int64_t ip = word_read(s, (uint64_t)vector * 4), cs = word_read(s, (uint64_t)vector * 4 + 2);
     if (ip < 0 || cs < 0)
         return -1;
-    *out = s->st;
     uint64_t sp = out->f[HVT_RSP];
     out->f[HVT_RSP] = (sp & ~0xffffull) | ((sp - 6) & 0xffff);
     out->f[HVT_EFLAGS] &= ~(uint64_t)(FLAGS_TF | FLAGS_IF | FLAGS_AC);
@@ -628,4 +689,37 @@ int bochslog_irq_entry_state(const struct bochslog_step *s, int vector, struct h
     out->f[HVT_CS_BASE] = (uint64_t)cs << 4;
     out->f[HVT_RIP] = (uint64_t)ip;
     return 0;
+}
+
+/* SDM vol 3 6.11 (gate: offset 15:0 and selector in the low dword, offset
+ * 31:16 and type in the high one), 6.12.1.2 (TF, VM, RF, NT cleared; IF too
+ * through an interrupt gate, type Eh, not a trap gate, Fh); CS's descriptor
+ * from the GDT read of the gate's selector. */
+static int entry_prot(const struct bochslog_step *s, struct hvt_state *out)
+{
+    int vector;
+    const struct bochslog_mem *g = idt_gate(s, &vector);
+    if (!g)
+        return -1;
+    uint64_t lo = g->value & 0xffffffffu, hi = g->value >> 32, sel = lo >> 16;
+    const struct bochslog_mem *d = read_in(s, out->f[HVT_GDTR_BASE] + (sel & ~7ull),
+                                           out->f[HVT_GDTR_BASE] + (sel & ~7ull) + 1, 8);
+    if (!d || (sel & 4))
+        return -1;                          /* an LDT selector: not handled */
+    uint64_t sp = out->f[HVT_RSP];
+    out->f[HVT_RSP] = out->f[HVT_SS_ATTR] & (1u << 22) ? (sp - 12) & 0xffffffffu
+                                                       : (sp & ~0xffffull) | ((sp - 12) & 0xffff);
+    out->f[HVT_EFLAGS] &= ~(uint64_t)(FLAGS_TF | FLAGS_VM | FLAGS_RF | FLAGS_NT |
+                                      ((hi >> 8 & 0xf) == 0xe ? FLAGS_IF : 0));
+    out->f[HVT_CS_SEL] = sel;
+    desc_decode(d->value >> 32, d->value & 0xffffffffu, &out->f[HVT_CS_BASE], &out->f[HVT_CS_LIMIT]);
+    out->f[HVT_CS_ATTR] = (d->value >> 32) & 0x00ffff00u;
+    out->f[HVT_RIP] = (hi & 0xffff0000u) | (lo & 0xffff);
+    return 0;
+}
+
+int bochslog_irq_entry_state(const struct bochslog_step *s, int vector, struct hvt_state *out)
+{
+    *out = s->st;
+    return s->st.f[HVT_CR0] & 1 ? entry_prot(s, out) : entry_real(s, vector, out);
 }

@@ -123,16 +123,23 @@ const char *bochslog_first_error(const struct bochslog *p);
  * instruction it was about to run, which then does not run (the handler
  * returns to it), and runs the handler's first instruction: the step it
  * prints is that instruction's, with the interrupt's accesses.  1 and the
- * vector when step s is that (real mode, SDM vol 3 20.1.4: FLAGS, CS, IP
- * written at SS:SP-2..-6 with s's own CS and IP, and the IVT entry of a PIC
- * vector, 08h-0Fh or 70h-77h, read); faults (vectors 0-7) are left as steps. */
+ * vector when step s is that:
+ * - real mode (SDM vol 3 20.1.4): FLAGS, CS, IP written at SS:SP-2..-6 with
+ *   s's own CS and IP, and the IVT entry of a PIC vector, 08h-0Fh or 70h-77h,
+ *   read; faults (vectors 0-7) are left as steps;
+ * - protected mode, 32-bit gate, no privilege change (SDM vol 3 6.12.1):
+ *   the IDT gate of a vector 20h-FFh read, EFLAGS, CS, EIP written as dwords
+ *   at SS:ESP-4..-12 with s's own CS and EIP (exceptions, 0-1Fh, stay steps).
+ * Not recognised: virtual-8086 mode, long mode, 16-bit gates, a stack switch. */
 int bochslog_irq_delivered(const struct bochslog_step *s, int *vector);
 
-/* The real-mode state the delivery in s (bochslog_irq_delivered: vector)
- * produced, before the handler's first instruction (SDM vol 3 20.1.4: FLAGS,
- * CS, IP pushed, SP - 6; IF, TF and AC cleared; CS:IP from the IVT entry s
- * read, CS.base = CS * 16): s's state so changed, into out.  0, or -1 when s
- * does not hold the IVT entry's two words. */
+/* The state the delivery in s (bochslog_irq_delivered: vector) produced,
+ * before the handler's first instruction: s's state so changed, into out.
+ * Real mode (SDM vol 3 20.1.4): SP - 6; IF, TF and AC cleared; CS:IP from the
+ * IVT entry s read, CS.base = CS * 16.  Protected mode (6.12.1): ESP - 12; TF,
+ * VM, RF, NT cleared, IF too through an interrupt gate; CS:EIP from the IDT
+ * gate s read, CS's base, limit and attributes from the GDT descriptor s read.
+ * 0, or -1 when s does not hold those reads. */
 int bochslog_irq_entry_state(const struct bochslog_step *s, int vector, struct hvt_state *out);
 
 #endif

@@ -150,8 +150,9 @@ static int append_step(struct bxeng *e, struct hvt_step *st, const struct rundb_
  * (bochslog_irq_delivered): the instruction it stood at did not run (the
  * handler returns to it), so it is an "interrupt" event, as the QEMU engines
  * record it, followed by the step of the handler's first instruction, which
- * Bochs ran in the same `s 1`: its state before is the one the delivery
- * produced (bochslog_irq_entry_state), its bytes are the shadow memory's, its
+ * Bochs ran in the same `s 1` (real mode, and protected mode through a
+ * 32-bit gate: bochslog_irq_delivered): its state before is the one the
+ * delivery produced (bochslog_irq_entry_state), its bytes are the shadow memory's, its
  * after-state is the next one Bochs prints.  That step also holds the
  * delivery's accesses (the frame stores, the IVT read) before its own.
  * 1 when s was such a step (handled), 0 when not, -1 on error. */
@@ -159,10 +160,11 @@ static int irq_step(struct bxeng *e, const struct bochslog_step *s, struct rundb
 {
     int vector;
     char text[96];
-    struct hvt_step st = { .mode = HVT_MODE_16 };
+    struct hvt_step st = { 0 };
     if (!e->stepping || !e->r->nsteps || !bochslog_irq_delivered(s, &vector) ||
         bochslog_irq_entry_state(s, vector, &st.st))
         return 0;
+    st.mode = (uint8_t)hvt_state_mode(&st.st);
     snprintf(text, sizeof text, "vector 0x%02x after %04" PRIx64 ":%08" PRIx64 " (hardware)",
              vector, e->last_cs, e->last_ip);
     rundb_add_event(e->r->db, e->r->nsteps, "interrupt", text, NULL);

@@ -341,12 +341,12 @@ UNIT_TEST(bochslog_stop_and_prompt)
  * recorded from the tpm guest: FLAGS, CS, IP pushed at SS:SP-2..-6 (SDM vol
  * 3, 20.1.4) with the jmp's own CS:IP, IVT entry 08h read.  An `int 15h`
  * pushes the next IP; a #UD (vector 6) is a fault: both stay steps. */
-/* s: a real-mode step at CS:IP = cs_ip (high word CS) with SP sp and n
- * accesses at lin[] with val[] and len[], the first three stores (the frame),
- * the rest reads. */
+/* s: a step at CS:IP = cs_ip (high word CS) with SP sp and n accesses at
+ * lin[] with val[] and len[], the first three stores (the frame) and the rest
+ * reads, or in the order rw[] says when rw is not NULL. */
 static void irq_accesses(struct bochslog_step *s, uint32_t cs_ip, uint64_t sp,
                          struct bochslog_mem *m, size_t n, const uint64_t *lin,
-                         const uint64_t *val, const uint32_t *len)
+                         const uint64_t *val, const uint32_t *len, const uint8_t *rw)
 {
     memset(s, 0, sizeof *s);
     s->st.f[HVT_CS_SEL] = cs_ip >> 16;
@@ -355,7 +355,7 @@ static void irq_accesses(struct bochslog_step *s, uint32_t cs_ip, uint64_t sp,
     for (size_t i = 0; i < n; i++)
         m[i] = (struct bochslog_mem){ .lin = lin[i], .phys = lin[i], .value = val[i],
                                       .len = len[i], .has_lin = 1, .has_value = 1,
-                                      .rw = i < 3 ? BOCHSLOG_WR : BOCHSLOG_RD };
+                                      .rw = rw ? rw[i] : i < 3 ? BOCHSLOG_WR : BOCHSLOG_RD };
     s->mem = m;
     s->nmem = n;
 }
@@ -367,7 +367,7 @@ UNIT_TEST(bochslog_irq_delivered_inside_a_step)
     const uint64_t lin[5] = { 0x7bbe, 0x7bbc, 0x7bba, 0x20, 0x22 };
     const uint64_t val[5] = { 0x206, 0xf000, 0x89f4, 0xfea5, 0xf000 };
     const uint32_t len[5] = { 2, 2, 2, 2, 2 };
-    irq_accesses(&s, 0xf00089f4, 0x7bc0, m, 5, lin, val, len);
+    irq_accesses(&s, 0xf00089f4, 0x7bc0, m, 5, lin, val, len, NULL);
     s.st.f[HVT_CR0] = 0x10;
     int v = -1;
     CHECK(bochslog_irq_delivered(&s, &v) == 1 && v == 8);
@@ -381,6 +381,14 @@ UNIT_TEST(bochslog_irq_delivered_inside_a_step)
     CHECK(bochslog_irq_delivered(&s, &v) == 0);
 }
 
+/* o is a handler's entry state: CS.base, CS:IP (high 16 bits CS), SP, FLAGS. */
+static int entry_is(const struct hvt_state *o, uint64_t base, uint64_t cs_ip, uint64_t sp,
+                    uint64_t flags)
+{
+    return o->f[HVT_CS_BASE] == base && o->f[HVT_CS_SEL] == cs_ip >> 16 &&
+           o->f[HVT_RIP] == (cs_ip & 0xffff) && o->f[HVT_RSP] == sp && o->f[HVT_EFLAGS] == flags;
+}
+
 /* The state the delivery above produced (SDM vol 3 20.1.4): SP - 6, IF/TF/AC
  * clear, CS:IP = the IVT entry's words, CS.base = CS * 16; the GPRs as before.
  * One 4-byte IVT read serves as well as two 2-byte ones; no IVT read: -1. */
@@ -392,17 +400,48 @@ UNIT_TEST(bochslog_irq_entry_state_real_mode)
     const uint64_t lin[4] = { 0x7bfe, 0x7bfc, 0x7bfa, 0x20 };
     const uint64_t val[4] = { 0x393, 0x0000, 0x7c3e, 0xf0007c7b };
     const uint32_t len[4] = { 2, 2, 2, 4 };
-    irq_accesses(&s, 0x00007c3e, 0x12347c00, m, 4, lin, val, len);
+    irq_accesses(&s, 0x00007c3e, 0x12347c00, m, 4, lin, val, len, NULL);
     s.st.f[HVT_RAX] = 0x55;
     s.st.f[HVT_EFLAGS] = 0x40393;               /* AC, IF, TF set */
     CHECK(bochslog_irq_entry_state(&s, 8, &out) == 0);
-    CHECK_EQ_U64(out.f[HVT_CS_SEL], 0xf000);
-    CHECK_EQ_U64(out.f[HVT_CS_BASE], 0xf0000);
-    CHECK_EQ_U64(out.f[HVT_RIP], 0x7c7b);
-    CHECK_EQ_U64(out.f[HVT_RSP], 0x12347bfa);
-    CHECK_EQ_U64(out.f[HVT_EFLAGS], 0x93);
-    CHECK_EQ_U64(out.f[HVT_RAX], 0x55);
+    CHECK(entry_is(&out, 0xf0000, 0xf0007c7b, 0x12347bfa, 0x93) && out.f[HVT_RAX] == 0x55);
     CHECK(bochslog_irq_entry_state(&s, 9, &out) == -1);   /* IVT entry 09h not read */
+}
+
+/* Protected mode, as Bochs 2.7 printed it for the bxirqpm guest (IRQ0 at IDT
+ * gate 20h, a 32-bit interrupt gate to 0008:7ca1, taken before 0008:7c5c):
+ * the gate read, CS's descriptor read from the GDT, EFLAGS, CS, EIP pushed as
+ * dwords (SDM vol 3 6.12.1).  The handler's entry state: ESP - 12, IF clear
+ * (not through a trap gate), CS:EIP from the gate, CS's base, limit and
+ * attributes from the descriptor.  An `int 20h` (next EIP pushed) and an
+ * exception vector (0Dh) are not this form. */
+UNIT_TEST(bochslog_irq_protected_mode)
+{
+    static struct bochslog_mem m[5];
+    struct bochslog_step s;
+    struct hvt_state out;
+    const uint64_t lin[5] = { 0x7d00, 0x7cf0, 0x7bfc, 0x7bf8, 0x7bf4 };
+    const uint64_t val[5] = { 0x00008e0000087ca1ull, 0x00cf9b000000ffffull, 0x293, 0x8, 0x7c5c };
+    const uint32_t len[5] = { 8, 8, 4, 4, 4 };
+    const uint8_t rw[5] = { BOCHSLOG_RD, BOCHSLOG_RD, BOCHSLOG_WR, BOCHSLOG_WR, BOCHSLOG_WR };
+    irq_accesses(&s, 0x00087c5c, 0x7c00, m, 5, lin, val, len, rw);
+    s.st.f[HVT_CR0] = 0x60000011;
+    s.st.f[HVT_EFLAGS] = 0x293;
+    s.st.f[HVT_SS_ATTR] = 0xcf9300;
+    s.st.f[HVT_IDTR_BASE] = 0x7c00;
+    s.st.f[HVT_GDTR_BASE] = 0x7ce8;
+    int v = -1;
+    CHECK(bochslog_irq_delivered(&s, &v) == 1 && v == 0x20);
+    CHECK(bochslog_irq_entry_state(&s, v, &out) == 0);
+    CHECK(entry_is(&out, 0, 0x00087ca1, 0x7bf4, 0x093));
+    CHECK(out.f[HVT_CS_LIMIT] == 0xffffffff && out.f[HVT_CS_ATTR] == 0xcf9b00);
+    m[0].value = 0x00008f0000087ca1ull;                     /* a trap gate: IF stays */
+    CHECK(bochslog_irq_entry_state(&s, v, &out) == 0 && out.f[HVT_EFLAGS] == 0x293);
+    m[4].value = 0x7c62;                                    /* int 20h: the next EIP */
+    CHECK(bochslog_irq_delivered(&s, &v) == 0);
+    m[4].value = 0x7c5c;
+    m[0].lin = m[0].phys = 0x7c00 + 0x0d * 8;               /* #GP: an exception */
+    CHECK(bochslog_irq_delivered(&s, &v) == 0);
 }
 
 UNIT_TEST(bochslog_bad_input)

@@ -22,14 +22,7 @@
 	movw $0, 0x08*4+2
 	movw $0, irqs
 	movw $0, loops
-	mov $0xfe, %al
-	out %al, $0x21
-	mov $0x34, %al
-	out %al, $0x43
-	mov $1000 & 0xff, %al
-	out %al, $0x40
-	mov $1000 >> 8, %al
-	out %al, $0x40
+	IRQ0_ONLY 1000
 	sti
 wait:
 	incw loops

@@ -77,24 +77,7 @@ g32:	mov %cs, %eax
 	sub %esp, %eax
 	mov %eax, s32d
 	lret
-/* 32-bit output helpers: putc32 AL; puts32 ESI */
-putc32:	push %edx
-	push %eax
-	mov $COM1+5, %dx
-2:	in %dx, %al
-	test $0x20, %al
-	jz 2b
-	pop %eax
-	mov $COM1, %dx
-	out %al, %dx
-	pop %edx
-	ret
-puts32:	lodsb
-	test %al, %al
-	jz 3f
-	call putc32
-	jmp puts32
-3:	ret
+	LIB32
 	.code16
 g16:	mov %cs, %ax
 	movzwl %ax, %eax
