@@ -5,10 +5,12 @@
  * code with scattered insertions in B, one 300k-step block only in B, a loop
  * that runs 1000 vs 1200 times, and timer interrupts at different places.
  * Then the chain of causes behind the first meaningful divergence
- * (diffing/chain.c) over steps generated from the tokens, with the block
- * index compare.c builds (diffing/chain_idx.h; its building is timed with
- * the chain): the last common step compares EAX with a dword nobody stored,
- * the walk's worst case, which the index turns into a skip of every block.
+ * (diffing/chain.c) over steps generated from the tokens: the last common
+ * step compares EAX with a dword nobody stored, so each side's walk scans
+ * every step back to the start (the walk's worst case, measured here
+ * without the block index, diffing/chain_idx.h, that `hvtrace diff` builds
+ * while it reads the runs and that turns this scan into a skip of every
+ * block: `diff_bench runs` measures that).
  * `diff_bench big` adds 29M common steps and, in B, 32M excluded hypervisor
  * steps in 10,000 stretches: a 34.9M against a 67.1M-step pair (issue 10's
  * goal: <= 60 s and <= 1 GiB peak).  Tokens are 4 bytes a step, naming
@@ -30,7 +32,6 @@
 #include "compare/compare.h"
 #include "diffing/align.h"
 #include "diffing/chain.h"
-#include "diffing/chain_idx.h"
 #include "diffing/hunkclass.h"
 #include "diffing/insnclass.h"
 
@@ -195,26 +196,7 @@ static int gen(void *priv, uint64_t from, uint64_t count, struct hvt_step *out, 
     return 0;
 }
 
-/* The chain index of a trace's steps (diffing/chain_idx.h), as compare.c
- * builds it while it reads a run: keyed by the tokens' instruction ids, the
- * deciding step (another instruction at its pc) by an id of its own. */
-static void index_trace(const struct steps *s, struct chain_idx *x, struct chain_idx_insns *ins)
-{
-    static struct hvt_step buf[1024];
-    hvt_error err = { "" };
-    chain_idx_init(x, ins, CHAIN_IDX_SHIFT);
-    for (uint64_t i = 0; i < s->tr->n; i += 1024) {
-        size_t got;
-        gen((void *)s, i, 1024, buf, &got, &err);
-        for (size_t k = 0; k < got; k++)
-            if (chain_idx_add(x, &buf[k], i + k == s->decider ? (uint32_t)itab.n
-                              : s->tr->t[i + k].insn, 0, &err) < 0)
-                exit(2);
-    }
-}
-
-/* The chain behind the first meaningful hunk, its index built first;
- * seconds, or -1. */
+/* The chain behind the first meaningful hunk; seconds, or -1. */
 static double chain_time(const struct trace *a, const struct trace *b, const struct hunks *hs)
 {
     struct hunkclass_sides sides = { { a->t, b->t }, { a->n, b->n }, &itab };
@@ -224,23 +206,15 @@ static double chain_time(const struct trace *a, const struct trace *b, const str
         if (v.cls != HUNK_MEANINGFUL || !hs->h[i].a_begin || !hs->h[i].b_begin)
             continue;
         struct steps sa = { a, hs->h[i].a_begin - 1, 0 }, sb = { b, hs->h[i].b_begin - 1, 0 };
-        static struct chain_idx idx[2];
-        static struct chain_idx_insns ins;
-        struct chain_run r[2] = { { .nsteps = a->n, .read = gen, .priv = &sa, .idx = &idx[0] },
-                                  { .nsteps = b->n, .read = gen, .priv = &sb, .idx = &idx[1] } };
+        struct chain_run r[2] = { { .nsteps = a->n, .read = gen, .priv = &sa },
+                                  { .nsteps = b->n, .read = gen, .priv = &sb } };
         uint64_t last[2] = { sa.decider, sb.decider };
         static struct chain c[2];
         struct timespec t0, t1, c0, c1;
         hvt_error err = { "" };
         clock_gettime(CLOCK_MONOTONIC, &t0);
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
-        index_trace(&sa, &idx[0], &ins);
-        index_trace(&sb, &idx[1], &ins);
-        int rc = chain_diff(r, last, c, &err);
-        chain_idx_free(&idx[0]);
-        chain_idx_free(&idx[1]);
-        chain_idx_insns_free(&ins);
-        if (rc < 0)
+        if (chain_diff(r, last, c, &err) < 0)
             return -1;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);

@@ -496,6 +496,36 @@ UNIT_TEST(itab_one_id_per_key)
     align_itab_free(&t);
 }
 
+/* align_itab_find: a decoded instruction is found from recorded bytes that
+ * begin with its own (mov ax, 0x1234 = b8 34 12, SDM vol 2 MOV, then
+ * whatever follows it in memory), in its mode only; an undecodable one only
+ * from exactly its bytes. */
+UNIT_TEST(itab_find_by_recorded_bytes)
+{
+    struct align_itab t;
+    hvt_error err = { "" };
+    uint32_t id, mov, bad;
+    static const uint8_t rec[16] = { 0xb8, 0x34, 0x12, 0x90, 0xcc };
+    struct align_insn in = { .pc = 0x7c00, .bytes = { 0xb8, 0x34, 0x12 }, .nbytes = 3,
+                             .len = 3, .mode = HVT_MODE_16 };
+    struct align_insn junk = { .pc = 0x7d00, .bytes = { 0x0f, 0xff }, .nbytes = 2,
+                               .len = 0, .mode = HVT_MODE_16 };
+    align_itab_init(&t);
+    CHECK(!align_itab_find(&t, 0x7c00, HVT_MODE_16, rec, 16, &id));    /* empty table */
+    CHECK(align_itab_intern(&t, &in, &mov, &err) == 0);
+    CHECK(align_itab_intern(&t, &junk, &bad, &err) == 0);
+    CHECK(align_itab_find(&t, 0x7c00, HVT_MODE_16, rec, 16, &id) && id == mov);
+    CHECK(align_itab_find(&t, 0x7c00, HVT_MODE_16, rec, 3, &id) && id == mov);
+    CHECK(!align_itab_find(&t, 0x7c00, HVT_MODE_16, rec, 2, &id));     /* cut short */
+    CHECK(!align_itab_find(&t, 0x7c00, HVT_MODE_32, rec, 16, &id));    /* another mode */
+    CHECK(!align_itab_find(&t, 0x7c01, HVT_MODE_16, rec, 16, &id));    /* another pc */
+    CHECK(align_itab_find(&t, 0x7d00, HVT_MODE_16, junk.bytes, 2, &id) && id == bad);
+    CHECK(!align_itab_find(&t, 0x7d00, HVT_MODE_16, rec, 16, &id));
+    uint8_t longer[16] = { 0x0f, 0xff, 0x00 };
+    CHECK(!align_itab_find(&t, 0x7d00, HVT_MODE_16, longer, 3, &id));  /* may decode */
+    align_itab_free(&t);
+}
+
 static const char *mx = "abcabba", *my = "cbabac";
 static int eq_chars(void *priv, size_t x, size_t y) { return mx[x] == my[y]; }
 static int run_text(void *priv, size_t x, size_t y, size_t len)
