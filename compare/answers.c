@@ -88,17 +88,6 @@ static void match(struct ent *e[2], const size_t n[2], uint8_t *twin[2], uint64_
     }
 }
 
-/* The recording stopped for a reason outside the guest (recorder.c's
- * reasons), so what it would have done next is unknown. */
-static int cut_short(const struct rundb_info *in)
-{
-    return !strncmp(in->reason, "recorded --steps", 16) ||
-           !strncmp(in->reason, "reached --until", 15) ||
-           !strncmp(in->reason, "timeout after", 13) ||
-           !strncmp(in->reason, "interrupted by signal", 21) ||
-           !strncmp(in->reason, "the replayed free run ends", 26);
-}
-
 void report_mark_answers(struct report_diff *d)
 {
     struct ent *e[2] = { NULL, NULL };
@@ -115,7 +104,7 @@ void report_mark_answers(struct report_diff *d)
         last[0] = last[1] = UINT64_MAX;
     for (int k = 0; k < 2; k++) {
         struct report_side *s = &d->side[k];
-        int other_cut = cut_short(&d->side[!k].info);
+        int other_cut = report_cut_short(&d->side[!k].info);
         for (size_t i = 0; i < s->ncalls; i++) {
             const struct report_call *c = &s->calls[i];
             if (!candidate(s, c) || c->same || (twin[k] && twin[k][i]) ||

@@ -383,6 +383,7 @@ static int classify(struct report_diff *d, hvt_error *err)
             continue;
         d->classes[v->cls]++;
         if (v->cls == HUNK_ENDS) {
+            report_ends_reason(d, h, v);
             d->has_ends = 1;
             d->ends = *v;
         }

@@ -147,6 +147,14 @@ struct report_slip *report_slip_new(const struct report_diff *d);
 int report_slipped(const struct report_slip *s, const struct align_hunk *h, char *why,
                    size_t n);
 void report_slip_free(struct report_slip *s);
+/* The recording stopped for a reason outside the guest (--steps, --until, a
+ * timeout, a signal, the end of a replayed free run: recorder.c's reasons),
+ * so what it would have done next is unknown (compare/ends.c). */
+int report_cut_short(const struct rundb_info *in);
+/* The reason of an "ends" hunk h, from why the shorter recording stopped: the
+ * other run's steps past its end were not compared (compare/ends.c). */
+void report_ends_reason(const struct report_diff *d, const struct align_hunk *h,
+                        struct hunk_verdict *v);
 /* Does d->data hold a difference the verdict must name? */
 int report_data_differs(const struct report_diff *d);
 

@@ -164,9 +164,10 @@ static void classify_change(const struct hunkclass_sides *s, const struct align_
     uint64_t b[2] = { h->a_begin, h->b_begin }, e[2] = { h->a_end, h->b_end }, pc = 0;
     for (int k = 0; k < 2; k++)
         if ((h->flags & ALIGN_HF_TAIL) && b[k] == e[k] && b[k] >= s->ntok[k]) {
-            set(v, HUNK_ENDS, k ? "B ends here; A goes on identically for %" PRIu64
-                " more step%s" : "A ends here; B goes on identically for %" PRIu64
-                " more step%s", e[!k] - b[!k], hvt_s(e[!k] - b[!k]));
+            set(v, HUNK_ENDS, "%c ends here; %c goes on identically; %c's last %" PRIu64
+                " step%s, past %c's end, %s not compared", 'A' + k, 'B' - k, 'B' - k,
+                e[!k] - b[!k], hvt_s(e[!k] - b[!k]), 'A' + k,
+                e[!k] - b[!k] == 1 ? "was" : "were");
             return;
         }
     if (h->flags & ALIGN_HF_TAIL)

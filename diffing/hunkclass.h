@@ -13,7 +13,8 @@
  *               call whose answer differs (HUNKCLASS_TF_ANSWER);
  *   by design   steps of hv's own code (an excluded range);
  *   ends        one recording stops inside a stretch the other goes on with:
- *               not a divergence;
+ *               not a divergence; the other's steps past its end are not
+ *               compared (the reason says how many);
  *   meaningful  everything else.
  *
  * The headline of a diff is its first meaningful hunk.  Pure: tokens in, class
@@ -49,7 +50,7 @@ enum hunk_class {
  * slow.  Calls made inside an interrupt excursion or hv's code are not flagged. */
 #define HUNKCLASS_TF_ANSWER 0x40
 
-#define HUNKCLASS_REASON 128
+#define HUNKCLASS_REASON 192
 
 struct hunk_verdict {
     uint8_t cls;                    /* enum hunk_class */

@@ -148,7 +148,8 @@ UNIT_TEST(prefix_recording_ends)
     struct hunk_verdict v;
     hunkclass_classify(&s, &last, &v);
     CHECK_EQ_U64(v.cls, HUNK_ENDS);
-    CHECK(strstr(v.reason, "A ends here; B goes on identically for 20 more steps"));
+    CHECK(strstr(v.reason, "A ends here; B goes on identically; B's last 20 steps, past A's "
+                 "end, were not compared"));
     /* A truly different tail is not an ending. */
     for (int i = 30; i < 50; i++)
         tb[i] = tok(0x7c00 + (uint64_t)i, 0x91, INSN_CF_NONE);      /* xchg ax, cx */
