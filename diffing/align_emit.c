@@ -7,8 +7,13 @@
  * split around runs, runs inside a changed hunk follow it flagged NESTED.
  * Pairs asynchronous excursions across the sides (the k-th excursion entering
  * at pc X in A with the k-th entering at X in B) and notes whether they ran
- * the same steps.  Fills struct align_result.  Does not compare main tokens.
- * Invariant: hunks reach the caller in token order on both sides.
+ * the same steps.  Two such peers taken at the same aligned point (before the
+ * same pair of aligned steps) that ran the same steps are no difference: the
+ * interrupt came at the same place in both runs, and they are handed on as
+ * part of the equal stretch around them (a run diffed against itself is one
+ * equal hunk).  Fills struct align_result.  Does not compare main tokens.
+ * Invariant: hunks reach the caller in token order on both sides, and no two
+ * equal hunks the caller gets are adjacent on both sides.
  */
 #include "diffing/align_int.h"
 
@@ -128,16 +133,47 @@ static int pair_async(struct align_ctx *c)
     return 0;
 }
 
-/* Count and hand on one hunk.  na, nb: the steps it alone accounts for.  A
+/* Hand on one hunk and count it as a hunk of its kind. */
+static int hand_on(struct align_ctx *c, const struct align_hunk *h)
+{
+    c->res->hunks[h->kind]++;
+    if (c->emit && c->emit(c->priv, h) != 0)
+        return hvt_error_set(c->err, "align: stopped by the caller");
+    return 0;
+}
+
+/* Hand on the equal hunk held back, if any. */
+static int hand_on_out(struct align_ctx *c)
+{
+    if (!c->have_out)
+        return 0;
+    c->have_out = 0;
+    return hand_on(c, &c->out);
+}
+
+/* Count one hunk and hand it on, an equal one once the next is known not to
+ * extend it.  na, nb: the steps it alone accounts for.  A
  * changed main hunk's token range spans the side runs inside it, which are
  * delivered (and counted) as NESTED hunks of their own: it counts only its
  * main tokens, so that every recorded step is in exactly one kind's total. */
 static int deliver(struct align_ctx *c, const struct align_hunk *h, uint64_t na, uint64_t nb)
 {
     struct align_result *r = c->res;
-    r->hunks[h->kind]++;
     r->steps[h->kind][0] += na;
     r->steps[h->kind][1] += nb;
+    if (h->kind == ALIGN_EQUAL && c->have_out && c->out.a_end == h->a_begin &&
+        c->out.b_end == h->b_begin) {
+        c->out.a_end = h->a_end;
+        c->out.b_end = h->b_end;
+        return 0;
+    }
+    if (hand_on_out(c) < 0)
+        return -1;
+    if (h->kind == ALIGN_EQUAL) {
+        c->out = *h;
+        c->have_out = 1;
+        return 0;
+    }
     int changed = h->kind == ALIGN_A_ONLY || h->kind == ALIGN_B_ONLY ||
                   h->kind == ALIGN_REPLACE;
     if (changed || h->kind == ALIGN_LOOP)
@@ -152,9 +188,7 @@ static int deliver(struct align_ctx *c, const struct align_hunk *h, uint64_t na,
     }
     if (h->kind == ALIGN_ASYNC && !(h->flags & ALIGN_HF_PEER_EQUAL))
         r->async_unpaired++;
-    if (c->emit && c->emit(c->priv, h) != 0)
-        return hvt_error_set(c->err, "align: stopped by the caller");
-    return 0;
+    return hand_on(c, h);
 }
 
 /* Token index of main index i, or the end of the array. */
@@ -204,9 +238,32 @@ static int drain_side(struct align_ctx *c, int s, size_t upto, size_t other, uin
     return 0;
 }
 
+/* The next runs of both sides, placed at main indices ia (A) and jb (B),
+ * are each other's peers and ran the same steps: deliver them as one equal
+ * hunk.  1 if so, 0 if not, -1 on error. */
+static int drain_same_place(struct align_ctx *c, size_t ia, size_t jb)
+{
+    size_t x = c->next_run[0], y = c->next_run[1];
+    if (x >= c->nruns[0] || y >= c->nruns[1])
+        return 0;
+    const struct align_run *ra = &c->runs[0][x], *rb = &c->runs[1][y];
+    if (ra->kind != ALIGN_ASYNC || rb->kind != ALIGN_ASYNC || ra->main_pos != ia ||
+        rb->main_pos != jb || !ra->has_peer || ra->peer != y || !ra->peer_equal)
+        return 0;
+    c->next_run[0]++;
+    c->next_run[1]++;
+    struct align_hunk h = { .kind = ALIGN_EQUAL, .a_begin = ra->begin, .a_end = ra->end,
+                            .b_begin = rb->begin, .b_end = rb->end };
+    return deliver(c, &h, ra->end - ra->begin, rb->end - rb->begin) < 0 ? -1 : 1;
+}
+
 static int drain(struct align_ctx *c, size_t ia, size_t jb)
 {
-    return drain_side(c, 0, ia, jb, 0) < 0 || drain_side(c, 1, jb, ia, 0) < 0 ? -1 : 0;
+    int rc;
+    while ((rc = drain_same_place(c, ia, jb)) > 0)
+        ;
+    return rc < 0 || drain_side(c, 0, ia, jb, 0) < 0 || drain_side(c, 1, jb, ia, 0) < 0
+           ? -1 : 0;
 }
 
 static int deliver_main(struct align_ctx *c, const struct align_hunk *m)
@@ -302,5 +359,8 @@ int align_finish(struct align_ctx *c)
     if (c->have_pending && flush(c, &c->pending) < 0)
         return -1;
     c->have_pending = 0;
-    return drain(c, SIZE_MAX, SIZE_MAX);
+    int rc;                     /* excursions after the last step of both runs */
+    while ((rc = drain_same_place(c, c->s[0].n, c->s[1].n)) > 0)
+        ;
+    return rc < 0 || drain(c, SIZE_MAX, SIZE_MAX) < 0 ? -1 : hand_on_out(c);
 }

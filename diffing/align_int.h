@@ -52,6 +52,9 @@ struct align_ctx {
     size_t nruns[2], next_run[2];
     int have_pending;
     struct align_hunk pending;      /* in main indices, not yet delivered */
+    int have_out;
+    struct align_hunk out;          /* an equal hunk in token indices, not yet
+                                     * handed on: the next may extend it */
     align_emit_fn emit;
     void *priv;
     struct align_result *res;

@@ -32,6 +32,26 @@ else
     hvt_fail self_diff_is_empty "exit $rc: $(grep ^verdict "$t/self.txt")"
 fi
 
+# A run against itself, with interrupts in it: bxirq takes IRQ0 three times
+# in its own 6-instruction handler (its serial line says IRQS=0003; the run
+# file has an "interrupt" event each time).  Each excursion is taken at the
+# same place in both (the same run), so the diff is one equal hunk over every
+# recorded step (the run's own step count), no async hunk, exit 0.
+irqimg=$(hvt_guest_img cases/bxirq) || hvt_fail self_diff_with_interrupts_is_one_equal_hunk "bxirq not built"
+if [ -n "$irqimg" ]; then
+    "$HVT" record --from 0000:7c00 -o "$t/irq.db" "$irqimg" > "$t/irq.out" 2>&1
+    "$HVT" diff --json "$t/irq.db" "$t/irq.db" > "$t/irqself.json" 2> "$t/irqself.err"; rc=$?
+    nsteps=$(sqlite3 "$t/irq.db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" "SELECT count(*) FROM hvt_steps" 2>/dev/null)
+    nirq=$(sqlite3 "$t/irq.db" "SELECT count(*) FROM events WHERE kind = 'interrupt'" 2>/dev/null)
+    irqs=$(sqlite3 "$t/irq.db" "SELECT line FROM serial_lines WHERE line LIKE 'IRQS=%'" 2>/dev/null)
+    got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); h=d["hunks"]
+print(len(h), ",".join(x["kind"] for x in h), h[0]["a"], h[0]["b"], d["stats"]["async"]["hunks"])' "$t/irqself.json" 2>&1)
+    if [ $rc = 0 ] && [[ $irqs == IRQS=0003* ]] && [ "${nirq:-0}" -ge 3 ] &&
+       [ "$got" = "1 equal [0, $nsteps] [0, $nsteps] 0" ]
+    then hvt_ok self_diff_with_interrupts_is_one_equal_hunk
+    else hvt_fail self_diff_with_interrupts_is_one_equal_hunk "exit $rc; $irqs; $nirq interrupt events; $nsteps steps; hunks: ${got:0:200}"; fi
+fi
+
 "$HVT" diff "$t/a1.db" "$t/a2.db" > "$t/twice.txt" 2>&1; rc=$?
 if [ $rc = 0 ]; then hvt_ok deterministic_runs_diff_empty
 else hvt_fail deterministic_runs_diff_empty "exit $rc: $(grep ^verdict "$t/twice.txt")"; fi
