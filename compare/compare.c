@@ -661,6 +661,7 @@ struct memcol {
     struct report_diff *d;
     size_t cap, count;
     const char *label;
+    size_t snap;                /* index in d->snaps */
     const uint8_t *a, *b;
 };
 
@@ -674,6 +675,8 @@ static int on_mem(void *priv, const struct memdiff_item *it)
     struct report_mem *r = &m->d->mem[m->d->nmem++];
     memset(r, 0, sizeof *r);
     snprintf(r->snapshot, sizeof r->snapshot, "%s", m->label);
+    r->snap = m->snap;
+    m->d->snaps[m->snap].ndiff++;
     r->it = *it;
     memcpy(r->a, m->a + it->addr, it->len < 16 ? it->len : 16);
     memcpy(r->b, m->b + it->addr, it->len < 16 ? it->len : 16);
@@ -700,11 +703,32 @@ static int mem_pair(struct memcol *m, rundb *da, rundb *db, int64_t ia, int64_t 
     return rc;
 }
 
+/* The pair of snapshots labelled alike, where each run took it (snapplace.c). */
+static int snap_add(struct report_diff *d, const struct align_map *map,
+                    const struct rundb_snapshot *a, const struct rundb_snapshot *b,
+                    hvt_error *err)
+{
+    struct report_snap *n = realloc(d->snaps, (d->nsnaps + 1) * sizeof *n);
+    if (!n)
+        return hvt_error_set(err, "out of memory comparing snapshots");
+    d->snaps = n;
+    struct report_snap *p = &d->snaps[d->nsnaps++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->label, sizeof p->label, "%s", a->label);
+    p->step[0] = a->step;
+    p->step[1] = b->step;
+    report_snap_place(d, map, p);
+    return 0;
+}
+
 static int mem_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
 {
     struct rundb_snapshot *sa = NULL, *sb = NULL;
     int na = 0, nb = 0, rc = 0;
-    struct memcol m = { d, 0, 0, NULL, NULL, NULL };
+    struct memcol m = { d, 0, 0, NULL, 0, NULL, NULL };
+    struct align_map map;
+    if (align_map_build(&map, d->hunks, d->nhunks) < 0)
+        return hvt_error_set(err, "out of memory comparing snapshots");
     if (rundb_list_snapshots(da, &sa, &na, err) < 0 ||
         rundb_list_snapshots(db, &sb, &nb, err) < 0)
         rc = -1;
@@ -712,9 +736,12 @@ static int mem_all(struct report_diff *d, rundb *da, rundb *db, hvt_error *err)
         for (int j = 0; j < nb; j++)
             if (!strcmp(sa[i].label, sb[j].label)) {
                 m.label = sa[i].label;
-                rc = mem_pair(&m, da, db, sa[i].id, sb[j].id, err);
+                m.snap = d->nsnaps;
+                rc = snap_add(d, &map, &sa[i], &sb[j], err) ||
+                     mem_pair(&m, da, db, sa[i].id, sb[j].id, err) ? -1 : 0;
                 break;
             }
+    align_map_free(&map);
     free(sa);
     free(sb);
     return rc;
@@ -800,6 +827,7 @@ void report_diff_free(struct report_diff *d)
     free(d->verdicts);
     free(d->why);
     free(d->mem);
+    free(d->snaps);
     memset(d, 0, sizeof *d);
 }
 

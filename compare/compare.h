@@ -17,6 +17,7 @@
 #include "common/hvt_error.h"
 #include "db/rundb.h"
 #include "diffing/align.h"
+#include "diffing/align_map.h"
 #include "diffing/chain.h"
 #include "diffing/chain_idx.h"
 #include "diffing/hunkclass.h"
@@ -51,8 +52,18 @@ struct report_call {            /* one `int N` and its BIOS call name */
                                  * reserved E820 range", "timing: ..."), or NULL */
 };
 
+/* A snapshot label both runs have: where each took it (compare/snapplace.c). */
+struct report_snap {
+    char label[64];
+    uint64_t step[2];           /* A's and B's step it was taken at */
+    int aligned;                /* at aligned moments: its differences are evidence */
+    char why[96];               /* when not: "B ran on 31996620 steps" */
+    size_t ndiff;               /* memory differences found in it (report_mem) */
+};
+
 struct report_mem {             /* one labelled memory difference */
     char snapshot[64];          /* the snapshot label both runs share */
+    size_t snap;                /* its index in report_diff.snaps */
     struct memdiff_item it;
     uint8_t a[16], b[16];       /* first bytes of each side, for hexdumps */
 };
@@ -119,6 +130,8 @@ struct report_diff {
     struct report_point final;
     struct report_mem *mem;
     size_t nmem;
+    struct report_snap *snaps;  /* the snapshot labels both runs have, A's order */
+    size_t nsnaps;
     struct report_data data;    /* values that differ though the code ran alike */
     struct report_why *why;     /* chains of causes: why[0] behind the headline, then */
     size_t nwhy;                /* the next meaningful divergences, REPORT_MAX_WHY at most */
@@ -155,6 +168,11 @@ int report_cut_short(const struct rundb_info *in);
  * other run's steps past its end were not compared (compare/ends.c). */
 void report_ends_reason(const struct report_diff *d, const struct align_hunk *h,
                         struct hunk_verdict *v);
+/* Fill p->aligned and p->why from p->step and the alignment (compare/snapplace.c). */
+void report_snap_place(const struct report_diff *d, const struct align_map *map,
+                       struct report_snap *p);
+/* Memory differences found in snapshots not taken at aligned moments. */
+size_t report_mem_unaligned(const struct report_diff *d);
 /* Does d->data hold a difference the verdict must name? */
 int report_data_differs(const struct report_diff *d);
 

@@ -123,6 +123,14 @@ size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
                             " (%s)", h->a_begin, h->b_begin, align_kind_name(h->kind));
 }
 
+size_t report_fmt_snap(const struct report_snap *p, char *buf, size_t n)
+{
+    return (size_t)snprintf(buf, n, "snapshot \"%s\": A at #%" PRIu64 ", B at #%" PRIu64
+                            " (%s%s%s)", p->label, p->step[0], p->step[1],
+                            p->aligned ? "aligned" : "not aligned", p->why[0] ? ": " : "",
+                            p->why);
+}
+
 size_t report_fmt_class(const struct report_diff *d, size_t i, char *buf, size_t n)
 {
     const struct hunk_verdict *v = &d->verdicts[i];

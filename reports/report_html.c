@@ -327,6 +327,8 @@ static void mem_table(struct hctx *h, enum memdiff_kind kind, const char *title,
             fprintf(h->f, "<h3>%s</h3><table><tr><th>snapshot</th>%s</tr>", title, head);
         fprintf(h->f, "<tr><td>");
         esc(h, m->snapshot);
+        if (m->snap < h->d->nsnaps && !h->d->snaps[m->snap].aligned)
+            fprintf(h->f, " (not aligned)");
         fprintf(h->f, "</td>");
         if (kind == MEMDIFF_IVT) {
             fprintf(h->f, "<td>int %02xh</td><td class=s>%04x:%04x</td><td>", it->vector,
@@ -352,10 +354,32 @@ static void mem_table(struct hctx *h, enum memdiff_kind kind, const char *title,
         fprintf(h->f, "</table>\n");
 }
 
+/* Where each run took each snapshot both have, and whether at aligned steps. */
+static void snap_list(struct hctx *h)
+{
+    char line[REPORT_LINE];
+    size_t unaligned = report_mem_unaligned(h->d);
+    if (unaligned)
+        fprintf(h->f, "<p>%zu of them in snapshots not taken at aligned steps (the runs "
+                "were at different points: not evidence of a difference).</p>", unaligned);
+    if (!h->d->nsnaps)
+        return;
+    fprintf(h->f, "<ul>");
+    for (size_t i = 0; i < h->d->nsnaps; i++) {
+        report_fmt_snap(&h->d->snaps[i], line, sizeof line);
+        fprintf(h->f, "<li>");
+        esc(h, line);
+        fprintf(h->f, ": %zu difference%s</li>", h->d->snaps[i].ndiff,
+                hvt_s(h->d->snaps[i].ndiff));
+    }
+    fprintf(h->f, "</ul>\n");
+}
+
 static void html_mem(struct hctx *h)
 {
     fprintf(h->f, "<h2>Memory</h2><p>%zu difference%s in snapshots both runs have.</p>",
             h->d->nmem, hvt_s(h->d->nmem));
+    snap_list(h);
     mem_table(h, MEMDIFF_IVT, "IVT", "<th>vector</th><th>A</th><th>A target</th>"
               "<th>B</th><th>B target</th>");
     mem_table(h, MEMDIFF_BDA, "BDA", "<th>addr</th><th>field</th><th>A</th><th>B</th>");

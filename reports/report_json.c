@@ -191,12 +191,14 @@ static void json_hex(FILE *f, const char *k, const uint8_t *p, uint32_t len)
     fputc('"', f);
 }
 
-static void json_mem_item(FILE *f, const struct report_mem *m)
+static void json_mem_item(FILE *f, const struct report_diff *d, const struct report_mem *m)
 {
     const struct memdiff_item *it = &m->it;
     char b[32];
     jstr(f, "snapshot", m->snapshot, 1);
-    fprintf(f, ",\"addr\":%u,\"len\":%u", it->addr, it->len);
+    fprintf(f, ",\"aligned\":%s,\"addr\":%u,\"len\":%u",
+            m->snap < d->nsnaps && d->snaps[m->snap].aligned ? "true" : "false", it->addr,
+            it->len);
     jstr(f, "region", memlabel_region_name(it->region), 0);
     if (it->kind == MEMDIFF_IVT) {
         fprintf(f, ",\"kind\":\"ivt\",\"vector\":%d", it->vector);
@@ -309,7 +311,18 @@ int report_json(FILE *f, rundb *a, rundb *b, const struct report_diff *d, hvt_er
     fprintf(f, ",\"memory\":[");
     for (size_t i = 0; i < d->nmem; i++) {
         fprintf(f, "%s{", i ? "," : "");
-        json_mem_item(f, &d->mem[i]);
+        json_mem_item(f, d, &d->mem[i]);
+        fputc('}', f);
+    }
+    fprintf(f, "],\"snapshots\":[");
+    for (size_t i = 0; i < d->nsnaps; i++) {
+        const struct report_snap *p = &d->snaps[i];
+        fprintf(f, "%s{", i ? "," : "");
+        jstr(f, "label", p->label, 1);
+        fprintf(f, ",\"a_step\":%" PRIu64 ",\"b_step\":%" PRIu64 ",\"aligned\":%s,"
+                "\"differences\":%zu", p->step[0], p->step[1], p->aligned ? "true" : "false",
+                p->ndiff);
+        jstr(f, "why", p->why, 0);
         fputc('}', f);
     }
     fprintf(f, "]}\n");

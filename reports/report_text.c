@@ -230,14 +230,25 @@ static void hex(FILE *f, const uint8_t *p, uint32_t len)
 static void print_mem(struct tctx *t)
 {
     const struct report_diff *d = t->d;
-    const char *label = NULL;
     char line[REPORT_LINE];
-    fprintf(t->f, "\nmemory: %zu difference%s in snapshots both runs have\n", d->nmem,
+    size_t snap = SIZE_MAX, unaligned = report_mem_unaligned(d);
+    fprintf(t->f, "\nmemory: %zu difference%s in snapshots both runs have", d->nmem,
             hvt_s(d->nmem));
+    if (unaligned)
+        fprintf(t->f, ", %zu of them in snapshots not taken at aligned steps (the runs "
+                "were at different points: not evidence of a difference)", unaligned);
+    fprintf(t->f, "\n");
+    for (size_t i = 0; i < d->nsnaps; i++)
+        if (!d->snaps[i].ndiff) {
+            report_fmt_snap(&d->snaps[i], line, sizeof line);
+            fprintf(t->f, " %s: no differences\n", line);
+        }
     for (size_t i = 0; i < d->nmem; i++) {
         const struct report_mem *m = &d->mem[i];
-        if (!label || strcmp(label, m->snapshot))
-            fprintf(t->f, " snapshot \"%s\":\n", label = m->snapshot);
+        if (snap != m->snap) {
+            report_fmt_snap(&d->snaps[snap = m->snap], line, sizeof line);
+            fprintf(t->f, " %s:\n", line);
+        }
         if (m->it.kind == MEMDIFF_IVT) {
             memdiff_format_ivt(&m->it, line, sizeof line);
             fprintf(t->f, "  %s\n", line);

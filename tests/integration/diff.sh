@@ -128,6 +128,25 @@ if [ $rc = 0 ] && [ "${steps:-0}" -gt 3000 ] && grep -q "$want" "$t/prefix.txt"
 then hvt_ok prefix_ends_is_no_divergence
 else hvt_fail prefix_ends_is_no_divergence "exit $rc: $(grep -m1 ^verdict "$t/prefix.txt") ($steps steps in the full run)"; fi
 
+# Snapshots are compared where each run took them: the prefix's "end" at its
+# last step (#3000, the run's own snapshot row) and the full run's at its own
+# end, which are not aligned moments (B ran on past A's end by the steps the
+# verdict says were not compared); text, JSON and HTML say so, and the two
+# runs' "start" snapshots (both at 0000:7c00) are aligned.
+"$HVT" diff "$t/prefix.db" "$t/a1.db" --json > "$t/prefix.json" 2>/dev/null
+"$HVT" diff "$t/prefix.db" "$t/a1.db" --html "$t/prefix.html" > /dev/null 2>&1
+a_end=$(sqlite3 "$t/prefix.db" "SELECT step FROM snapshots WHERE label = 'end'" 2>/dev/null)
+b_end=$(sqlite3 "$t/a1.db" "SELECT step FROM snapshots WHERE label = 'end'" 2>/dev/null)
+line="snapshot \"end\": A at #$a_end, B at #$b_end (not aligned: B ran on $((steps - 3000)) steps)"
+jsnap=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={x["label"]: x for x in d["snapshots"]}
+e=s["end"]; print(s["start"]["aligned"], e["a_step"], e["b_step"], e["aligned"], e["why"],
+      all(not m["aligned"] for m in d["memory"] if m["snapshot"] == "end"))' "$t/prefix.json" 2>&1)
+if [ "$a_end" = 3000 ] && grep -qF " $line" "$t/prefix.txt" &&
+   grep -qF "snapshot &quot;end&quot;: ${line#snapshot \"end\": }" "$t/prefix.html" &&
+   [ "$jsnap" = "True $a_end $b_end False B ran on $((steps - 3000)) steps True" ]
+then hvt_ok snapshots_say_where_each_run_took_them
+else hvt_fail snapshots_say_where_each_run_took_them "want '$line'; text: $(grep -m1 'snapshot "end"' "$t/prefix.txt"); json: ${jsnap:0:200}"; fi
+
 "$HVT" diff "$t/a1.db" "$t/b.db" --json > "$t/r.json" 2>/dev/null
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["differ"] and d["divergence"]["b"]["next"]["addr"] == "0040:00ac" else 1)' "$t/r.json"
 then hvt_ok json_parses_and_agrees
