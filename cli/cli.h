@@ -37,7 +37,8 @@ int cli_same_file(const char *a, const char *b);
  * through (TARGET.tmpPID renamed onto its target; the link stays). */
 int cli_write_file(const char *path, int (*fill)(FILE *f, void *ctx, hvt_error *err),
                    void *ctx, hvt_error *err);
-/* Parse an unsigned number (decimal, or hex with 0x); -1 on junk. */
+/* Parse an unsigned number: decimal (leading zeros too, never octal), or hex
+ * after 0x; -1 on junk. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Route stdout and stderr through the escaping of textesc.h (cli_safeout.c):
  * control bytes, bytes that are not UTF-8 and the backslash; called once by main. */

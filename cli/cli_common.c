@@ -124,15 +124,20 @@ int cli_write_file(const char *path, int (*fill)(FILE *f, void *ctx, hvt_error *
     return rc;
 }
 
-/* Numbers from the command line: the whole text must be the number, with no
- * sign, space or suffix (strtoull alone accepts " -1" as 2^64-1). */
+/* Numbers from the command line: decimal, or hexadecimal after 0x/0X; the
+ * whole text must be the number, with no sign, space or suffix (strtoull alone
+ * accepts " -1" as 2^64-1).  A leading 0 is a decimal zero, not C's octal
+ * prefix: "010" is ten, as a person counting steps means it. */
 int cli_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     if (!s || !isdigit((unsigned char)*s))
         return -1;
+    int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (hex && !isxdigit((unsigned char)s[2]))
+        return -1;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
+    unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
     if (errno || *end)
         return -1;
     *out = v;

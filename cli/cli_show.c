@@ -225,7 +225,8 @@ static void print_keys(rundb *db, const char *const *keys)
 static void print_meta(rundb *db)
 {
     static const char *const files[] = {
-        "engine", "qemu_version", "qemu_cmdline", "firmware", "firmware_sha256",
+        "engine", "qemu_version", "qemu_cmdline", "qemu_replay", "qemu_free_cmdline",
+        "gdbstub_sstep", "firmware", "firmware_sha256",
         "guest_image", "guest_sha256", "hv_image", "hv_sha256", NULL };
     static const char *const target[] = { "target_arch", "started", NULL };
     char *hv = rundb_get_meta(db, "hvtrace_version");

@@ -39,7 +39,9 @@ enum {
 #define L_NEEDED (L_GPR1 | L_GPR2 | L_IP | L_SEGS | L_GDT | L_IDT | L_CR)
 #define L_WIDE   (L_R8 | L_R12)
 
-#define K_ALL (HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC | HVT_K_CR | HVT_K_DT | HVT_K_SMM)
+/* HVT_K_CSBASE is implied by the descriptors and set too, so that a state from
+ * the log says what the RSP engine's says of the same CPU (`known` equal). */
+#define K_ALL (HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC | HVT_K_CSBASE | HVT_K_CR | HVT_K_DT | HVT_K_SMM)
 
 struct qemulog {
     qemulog_step_fn on_step;

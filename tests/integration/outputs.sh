@@ -75,6 +75,29 @@ oneline newline_in_file_name 'hvtrace info: a\x0ab.db: cannot open: No such file
     "$HVT" info $'a\nb.db'
 oneline newline_in_number "hvtrace show: bad number '1\\x0a2' (see 'hvtrace show --help')" -- \
     "$HVT" show ra.db --from $'1\n2'
+# Numbers are decimal, a leading 0 included (C's octal made --steps 010 eight
+# steps and --from 08 a bad number), or hex after 0x (a new user's report).
+"$HVT" record --steps 010 -o r10.db disk.img > /dev/null 2>&1
+n10=$(sqlite3 r10.db "SELECT steps FROM run_info" 2>&1)
+f04=$("$HVT" show ra.db --from 04 --count 1 2>&1 | awk 'NR == 1 { print $1 }')
+fx4=$("$HVT" show ra.db --from 0x4 --count 1 2>&1 | awk 'NR == 1 { print $1 }')
+"$HVT" show ra.db --from 0x --count 1 > /dev/null 2> x.err; rcx=$?
+if [ "$n10" = 10 ] && [ "$f04" = 4 ] && [ "$fx4" = 4 ] && [ $rcx = 2 ] && grep -q "bad number '0x'" x.err; then
+    hvt_ok outputs_numbers_decimal_or_hex
+else
+    hvt_fail outputs_numbers_decimal_or_hex "--steps 010: $n10 steps; --from 04: step $f04; --from 0x4: step $fx4; --from 0x: exit $rcx $(head -c 200 x.err)"
+fi
+# info shows how the recording ran (README "How --from stays faithful"): the
+# replay's free run and its command line, the gdbstub's stepping flags; as the
+# meta table holds them (a new user found them only with sqlite3).
+"$HVT" record --engine rsp --from 0000:7c00 --steps 3 -o rr.db disk.img > /dev/null 2>&1
+"$HVT" info rr.db > rr.info 2>&1
+missing=
+for k in qemu_replay qemu_free_cmdline gdbstub_sstep; do
+    v=$(sqlite3 rr.db "SELECT value FROM meta WHERE key = '$k'")
+    [ -n "$v" ] && grep -qxF "$(printf '%-16s %s' "$k" "$v")" rr.info || missing="$missing $k"
+done
+[ -z "$missing" ] && hvt_ok outputs_info_shows_replay_meta || hvt_fail outputs_info_shows_replay_meta "not shown:$missing"
 cp ra.db meta.db
 sqlite3 meta.db "UPDATE meta SET value = 'two' || char(10) || 'lines' || char(9) || 'tab' WHERE key = 'engine'"
 "$HVT" info meta.db > meta.out 2>&1

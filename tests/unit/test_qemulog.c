@@ -171,7 +171,7 @@ static void check_against_oracle(const char *name, size_t maxchunk)
     CHECK_EQ_U64(st.errors, 0);
     CHECK_EQ_U64(r->nsteps, nwant);
     for (int i = 0; i < nwant; i++) {
-        CHECK_EQ_U64(r->steps[i].st.known, HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC |
+        CHECK_EQ_U64(r->steps[i].st.known, HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC | HVT_K_CSBASE |
                      HVT_K_CR | HVT_K_DT | HVT_K_SMM);
         for (int f = 0; f < HVT_NFIELDS; f++)
             if (r->steps[i].st.f[f] != want[i].f[f])
@@ -569,7 +569,7 @@ UNIT_TEST(random_corruption_never_yields_a_partial_state)
         struct qemulog_stats st = parse(buf, len, 1 + round % 97, r);
         CHECK(st.steps <= 49);
         for (int i = 0; i < r->nsteps && i < MAXREC; i++)
-            CHECK_EQ_U64(r->steps[i].st.known, HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC |
+            CHECK_EQ_U64(r->steps[i].st.known, HVT_K_GPR | HVT_K_SEL | HVT_K_SEGDESC | HVT_K_CSBASE |
                          HVT_K_CR | HVT_K_DT | HVT_K_SMM);
     }
     free(buf);
