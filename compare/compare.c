@@ -449,7 +449,8 @@ static const char *call_noise(const struct report_diff *d, int k, const struct r
 }
 
 /* BIOS calls paired by alignment: A's call at step n with B's call at the
- * step aligned with n, whatever their positions in each list. */
+ * step aligned with n, whatever their positions in each list; before the
+ * anchor, where nothing is aligned, in order (calls_unanchored.c). */
 static int pair_calls(struct report_diff *d, hvt_error *err)
 {
     struct align_map m;
@@ -460,6 +461,11 @@ static int pair_calls(struct report_diff *d, hvt_error *err)
             struct report_call *c = &d->side[k].calls[i];
             uint64_t peer;
             c->peer = align_map_peer(&m, k, c->step, &peer) ? call_at(&d->side[!k], peer) : -1;
+        }
+    report_pair_unanchored(d);
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < d->side[k].ncalls; i++) {
+            struct report_call *c = &d->side[k].calls[i];
             c->same = c->peer >= 0 && !strcmp(c->text, d->side[!k].calls[c->peer].text);
             c->noise = c->same ? NULL : call_noise(d, k, c);
         }

@@ -173,6 +173,9 @@ void report_snap_place(const struct report_diff *d, const struct align_map *map,
                        struct report_snap *p);
 /* Memory differences found in snapshots not taken at aligned moments. */
 size_t report_mem_unaligned(const struct report_diff *d);
+/* Pair the calls made before the anchor, which alignment cannot pair, in
+ * order (compare/calls_unanchored.c): sets report_call.peer only. */
+void report_pair_unanchored(struct report_diff *d);
 /* Does d->data hold a difference the verdict must name? */
 int report_data_differs(const struct report_diff *d);
 

@@ -103,13 +103,15 @@ static void first_serial_difference(struct report_data *r, const struct guest_li
 
 /* Calls made at aligned steps in both runs, both answered (a recording can
  * end inside one), whose answers differ and are not noise.  A call with no
- * peer is in a hunk or past the end of the other recording: not data. */
+ * peer is in a hunk or past the end of the other recording: not data; nor is
+ * one before the anchor (paired in order, not compared). */
 static size_t calls_answered_differently(const struct report_diff *d)
 {
     size_t n = 0;
     for (size_t i = 0; i < d->side[0].ncalls; i++) {
         const struct report_call *c = &d->side[0].calls[i];
         n += c->peer >= 0 && !c->same && !c->noise && c->ret != UINT64_MAX &&
+             c->step >= d->side[0].anchor &&
              d->side[1].calls[c->peer].ret != UINT64_MAX;
     }
     return n;

@@ -200,7 +200,8 @@ static void print_calls(struct tctx *t)
     size_t n = report_call_rows(t->d, rows), ndiff = 0, nnoise = 0;
     for (; ndiff < n && !rows[ndiff].same; ndiff++)
         nnoise += rows[ndiff].noise != NULL;
-    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment; %zu differ%s, %zu of "
+    fprintf(t->f, "\nBIOS calls: %zu in A, %zu in B, paired by alignment (before the "
+            "anchor: in order); %zu differ%s, %zu of "
             "them noise (listed first: '*', then '~' noise)\n", a->ncalls, b->ncalls, ndiff,
             ndiff == 1 ? "s" : "", nnoise);
     for (size_t k = 0; k < n && k < TEXT_CALLS; k++) {
@@ -210,9 +211,13 @@ static void print_calls(struct tctx *t)
                 print_call(t, side, r->i[side], r->same ? ' ' : r->noise ? '~' : '*');
         if (r->noise)
             fprintf(t->f, "~   (%s)\n", r->noise);
-        if (!r->same && (r->i[0] < 0 || r->i[1] < 0))
-            fprintf(t->f, "%c   (no call at the aligned step in %c)\n", r->noise ? '~' : '*',
-                    r->i[0] < 0 ? 'A' : 'B');
+        if (!r->same && (r->i[0] < 0 || r->i[1] < 0)) {
+            int sk = r->i[0] < 0;       /* the side that made the call */
+            int early = t->d->side[sk].calls[r->i[sk]].step < t->d->side[sk].anchor;
+            fprintf(t->f, "%c   (no call %s in %c)\n", r->noise ? '~' : '*',
+                    early ? "paired with it before the anchor" : "at the aligned step",
+                    'B' - sk);
+        }
     }
     if (n > TEXT_CALLS)
         fprintf(t->f, "  ... %zu more (--json lists all)\n", n - TEXT_CALLS);
