@@ -123,6 +123,17 @@ size_t report_fmt_verdict(const struct report_diff *d, char *buf, size_t n)
                             " (%s)", h->a_begin, h->b_begin, align_kind_name(h->kind));
 }
 
+int report_past_end(const struct report_diff *d, int k, uint64_t step)
+{
+    for (size_t i = 0; i < d->nhunks; i++) {
+        const struct align_hunk *h = &d->hunks[i];
+        if (d->verdicts[i].cls == HUNK_ENDS && step >= (k ? h->b_begin : h->a_begin) &&
+            step < (k ? h->b_end : h->a_end))
+            return 1;
+    }
+    return 0;
+}
+
 size_t report_fmt_snap(const struct report_snap *p, char *buf, size_t n)
 {
     return (size_t)snprintf(buf, n, "snapshot \"%s\": A at #%" PRIu64 ", B at #%" PRIu64

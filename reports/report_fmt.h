@@ -25,6 +25,9 @@ size_t report_fmt_final(const struct report_diff *d, char *buf, size_t n);
 
 /* "replace: A #101-#131 (31 steps), B #101-#121 (21 steps)", "loop: ...". */
 size_t report_fmt_hunk(const struct align_hunk *h, char *buf, size_t n);
+/* 1 if step of side k lies in an "ends" hunk: past the other recording's end,
+ * where nothing was compared. */
+int report_past_end(const struct report_diff *d, int k, uint64_t step);
 /* 'snapshot "end": A at #35000000, B at #67000000 (not aligned: B ran on
  * 31996620 steps)' (plain text: the label is escaped where it is printed). */
 size_t report_fmt_snap(const struct report_snap *p, char *buf, size_t n);

@@ -213,10 +213,15 @@ static void print_calls(struct tctx *t)
             fprintf(t->f, "~   (%s)\n", r->noise);
         if (!r->same && (r->i[0] < 0 || r->i[1] < 0)) {
             int sk = r->i[0] < 0;       /* the side that made the call */
-            int early = t->d->side[sk].calls[r->i[sk]].step < t->d->side[sk].anchor;
-            fprintf(t->f, "%c   (no call %s in %c)\n", r->noise ? '~' : '*',
-                    early ? "paired with it before the anchor" : "at the aligned step",
-                    'B' - sk);
+            uint64_t step = t->d->side[sk].calls[r->i[sk]].step;
+            int early = step < t->d->side[sk].anchor;
+            if (report_past_end(t->d, sk, step))
+                fprintf(t->f, "%c   (past %c's end: %c's recording stops before it, not "
+                        "compared)\n", r->noise ? '~' : '*', 'B' - sk, 'B' - sk);
+            else
+                fprintf(t->f, "%c   (no call %s in %c)\n", r->noise ? '~' : '*',
+                        early ? "paired with it before the anchor" : "at the aligned step",
+                        'B' - sk);
         }
     }
     if (n > TEXT_CALLS)

@@ -128,6 +128,15 @@ if [ $rc = 0 ] && [ "${steps:-0}" -gt 3000 ] && grep -q "$want" "$t/prefix.txt"
 then hvt_ok prefix_ends_is_no_divergence
 else hvt_fail prefix_ends_is_no_divergence "exit $rc: $(grep -m1 ^verdict "$t/prefix.txt") ($steps steps in the full run)"; fi
 
+# The full run's BIOS calls after the prefix's last step (#2999: steps of the
+# run files) have nothing in A to be compared with: each is said to be past
+# A's end, none to lack "a call at the aligned step".
+late=$(grep -E '^[*~] B #[0-9]+ ' "$t/prefix.txt" | awk '{ s = substr($3, 2) + 0; if (s >= 3000) n++ } END { print n + 0 }')
+past=$(grep -c "^[*~]   (past A's end: A's recording stops before it, not compared)" "$t/prefix.txt")
+if [ "$late" -ge 1 ] && [ "$past" = "$late" ] && ! grep -q 'no call at the aligned step in A' "$t/prefix.txt"
+then hvt_ok calls_past_the_end_not_compared
+else hvt_fail calls_past_the_end_not_compared "$late B calls after #2999, $past said past A's end"; fi
+
 # Snapshots are compared where each run took them: the prefix's "end" at its
 # last step (#3000, the run's own snapshot row) and the full run's at its own
 # end, which are not aligned moments (B ran on past A's end by the steps the
