@@ -615,43 +615,116 @@ static void start_link(struct walk *w, struct chain_link *lk)
 
 #define DMA_SCAN (1u << 20)     /* steps searched back for the out that asked for DMA */
 
-/* A load read memory that held another value when the trace began, and no
- * instruction of the trace wrote it in between: a device did, by DMA (QEMU's
- * fw_cfg DMA interface, a disk's bus master), not "the start".  The link
- * becomes that: the device named from the last `out` before the load (the
- * guest's request), when there is one.  1 if so. */
-static int dma_link(struct walk *w, struct chain_link *lk)
+static uint64_t width_mask(uint64_t len)
 {
-    const struct chain_link *prev = w->out->n > 1 ? lk - 1 : NULL;
-    uint64_t mask = w->loc.len >= 8 ? ~0ull : (1ull << (w->loc.len * 8)) - 1;
-    if (!prev || w->loc.kind != CHAIN_LOC_MEM || !lk->has_value || prev->kind != CHAIN_LOADED ||
-        !prev->has_value || prev->loc.kind != CHAIN_LOC_REG ||
-        prev->loc.reg.bits != w->loc.len * 8 || memcmp(&prev->from, &w->loc, sizeof w->loc) ||
-        (prev->value & mask) == (lk->value & mask))
-        return 0;
-    char req[CHAIN_NOTE / 2] = "";
-    lk->kind = CHAIN_OUTSIDE;
-    lk->cause = CHAIN_C_DMA;
-    for (uint64_t k = prev->step; k-- > 0 && prev->step - k < DMA_SCAN;) {
-        const struct hvt_step *st = get(&w->s, k);
+    return len >= 8 ? ~0ull : (1ull << (len * 8)) - 1;
+}
+
+/* Instructions whose result is the bytes they read, unchanged (the low bytes
+ * for movzx/movsx): MOV, MOVZX/MOVSX, MOVS, LODS, PUSH/POP (Intel SDM vol 2). */
+static int copies(const char *mnemonic)
+{
+    if (!strncmp(mnemonic, "rep", 3) && strchr(mnemonic, ' '))
+        mnemonic = strchr(mnemonic, ' ') + 1;
+    return !strncmp(mnemonic, "mov", 3) || !strncmp(mnemonic, "lods", 4) ||
+           !strncmp(mnemonic, "push", 4) || !strncmp(mnemonic, "pop", 3);
+}
+
+/* Memory [a, a+len) inside location `in`: its offset in bytes, or -1. */
+static int64_t inside(const struct chain_loc *in, uint64_t a, uint64_t len)
+{
+    return in->kind == CHAIN_LOC_MEM && a >= in->addr && a + len <= in->addr + in->len
+           ? (int64_t)(a - in->addr) : -1;
+}
+
+/* The value the bytes [a, a+len) of link `at`'s location had when the guest
+ * read them, from the chain itself: the nearest earlier link (toward the
+ * divergence) whose input holds them is the instruction that read them.  A
+ * load into a register (any width, any part of it) gives them from the
+ * register; a copy to memory (movs of any width and rep, push from memory,
+ * pop to memory) hands them on to the next reader of its destination.  1 and
+ * *v if found; 0 when the reader only compared them (cmps, scas, cmp) or
+ * computed with them. */
+static int value_read(struct walk *w, size_t at, uint64_t a, uint64_t len, uint64_t *v)
+{
+    for (size_t j = at; j-- > 0;) {
+        const struct chain_link *lk = &w->out->link[j];
+        int64_t off = inside(&lk->from, a, len);
+        if (off < 0)
+            continue;
+        const struct hvt_step *st = get(&w->s, lk->step), *nx = get(&w->s, lk->step + 1);
+        st = nx ? get(&w->s, lk->step) : NULL;
+        const struct defuse *du = st ? decode(&w->s, st) : NULL;
+        if (!du || !copies(du->mnemonic) ||
+            (lk->kind != CHAIN_LOADED && lk->kind != CHAIN_STORED))
+            return 0;
+        if (lk->kind == CHAIN_LOADED) {
+            if (!lk->has_value || lk->loc.kind != CHAIN_LOC_REG ||
+                (uint64_t)(off + (int64_t)len) * 8 > lk->loc.reg.bits)
+                return 0;
+            *v = (lk->value >> (off * 8)) & width_mask(len);
+            return 1;
+        }
+        struct view vw = { st, &nx->st, du, CHAIN_C_NONE, 0 };
+        uint64_t lo, n;
+        if (lk->loc.kind != CHAIN_LOC_MEM || !store_range(&vw, &lk->loc, &lo, &n) ||
+            n != lk->from.len)
+            return 0;
+        a = lo + (uint64_t)off;                 /* the copy's destination */
+    }
+    return 0;
+}
+
+/* The out before step k (the guest's request to the device): its step and
+ * words for the note; 0 if none within DMA_SCAN steps. */
+static int dma_request(struct walk *w, uint64_t k, struct chain_link *lk, char *req, size_t n)
+{
+    for (uint64_t i = k; i-- > 0 && k - i < DMA_SCAN;) {
+        const struct hvt_step *st = get(&w->s, i);
         if (!st)
-            break;
+            return 0;
         const struct defuse *du = decode(&w->s, st);
         if (strncmp(du->mnemonic, "out", 3))
             continue;
         unsigned port = du->imm ? du->vector : (unsigned)(st->st.f[HVT_RDX] & 0xffff);
         int clock;
         const char *what = chain_port_name(port, &clock);
-        snprintf(req, sizeof req, ", asked by this out to port 0x%x: %s", port,
-                 what ? what : "a device");
-        lk->step = k;
+        snprintf(req, n, ", asked by this out to port 0x%x: %s", port, what ? what : "a device");
+        lk->step = i;
         lk->pc = hvt_state_pc(&st->st);
-        break;
+        return 1;
     }
+    return 0;
+}
+
+/* A load read memory that held another value when the trace began, and no
+ * instruction of the trace wrote it in between: a device did, by DMA (QEMU's
+ * fw_cfg DMA interface, a disk's bus master), not "the start".  Whatever
+ * instruction read it (value_read: mov of any width, rep movs, lods, push
+ * from memory, pop to memory), and for just the bytes no instruction wrote
+ * (a read spanning a DMA'd and an instruction-written part is walked as its
+ * parts).  The link becomes that: the device named from the last `out`
+ * before the read (the guest's request), when there is one.  1 if so. */
+static int dma_link(struct walk *w, struct chain_link *lk)
+{
+    size_t at = (size_t)(lk - w->out->link);
+    uint64_t mask = width_mask(w->loc.len), v, reader = 0;
+    if (w->loc.kind != CHAIN_LOC_MEM || !lk->has_value || w->loc.len > 8 ||
+        !value_read(w, at, w->loc.addr, w->loc.len, &v) || v == (lk->value & mask))
+        return 0;
+    for (size_t j = at; j-- > 0;)
+        if (inside(&w->out->link[j].from, w->loc.addr, 1) >= 0) {
+            reader = w->out->link[j].step;
+            break;
+        }
+    char req[CHAIN_NOTE / 2] = "";
+    lk->kind = CHAIN_OUTSIDE;
+    lk->cause = CHAIN_C_DMA;
+    dma_request(w, reader, lk, req, sizeof req);
     snprintf(lk->note, sizeof lk->note, "held 0x%" PRIx64 " at the start, 0x%" PRIx64
              " when read at #%" PRIu64 "; no instruction wrote it: a device did (DMA)%s",
-             lk->value & mask, prev->value & mask, prev->step, req);
-    lk->value = prev->value & mask;
+             lk->value & mask, v, reader, req);
+    lk->value = v;
     return 1;
 }
 

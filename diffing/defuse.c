@@ -107,6 +107,8 @@ static int starts(const char *s, const char *prefix)
 static void classify_mnemonic(struct defuse *d)
 {
     const char *m = d->mnemonic;
+    if (starts(m, "rep") && strchr(m, ' '))     /* rep insw reads a port as insw does */
+        m = strchr(m, ' ') + 1;
     if (starts(m, "push") || starts(m, "call") || starts(m, "int") || starts(m, "enter"))
         d->stack = DEFUSE_STACK_PUSH;
     else if (starts(m, "pop") || starts(m, "ret") || starts(m, "iret") || starts(m, "leave") ||
@@ -214,6 +216,10 @@ static void mem_operand(struct defuse *d, const cs_x86_op *op, uint8_t asize, in
     m->asize = asize;
     m->read = (op->access & CS_AC_READ) != 0;
     m->write = (op->access & CS_AC_WRITE) != 0;
+    if (!op->access && d->origin == DEFUSE_FROM_PORT)  /* ins: [ES:DI] from port DX */
+        m->write = 1;
+    else if (!op->access && strstr(d->mnemonic, "outs"))   /* outs: [DS:SI] to the port */
+        m->read = 1;
     struct defuse_reg sr = creg(mm->segment);
     int stackish = m->base.bits && (m->base.field == HVT_RBP || m->base.field == HVT_RSP);
     m->seg = sr.bits ? (uint8_t)(sr.field - HVT_ES_SEL) : stackish ? HVT_SS : HVT_DS;

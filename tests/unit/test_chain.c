@@ -7,7 +7,9 @@
  * stack), a variable overwritten by one iteration of `rep stosb`, a port read
  * in one run only (chain_diff stops at the device), an SMM entry that saves
  * the interrupted EAX into the state-save area, memory nobody wrote (the
- * start snapshot), recorded accesses taking precedence over reconstruction,
+ * start snapshot), memory a device wrote (DMA) read by a load of any width or
+ * by `rep movsw`, `rep insw` (IDE PIO: the port, not DMA), recorded accesses
+ * taking precedence over reconstruction,
  * and the block index (diffing/chain_idx.h) skipping only blocks that cannot
  * hold the writer: the same links with it as without.
  */
@@ -583,6 +585,106 @@ UNIT_TEST(dma_written_memory_ends_at_the_device)
     ta.s[3].st.f[HVT_RAX] = 0;
     CHECK(chain_why(&r, 3, &l, &c, &(hvt_error){ "" }) == 0);
     CHECK(c.n == 2 && c.link[1].kind == CHAIN_START);
+}
+
+/* The DMA'd buffer is read by `rep movsw` (SDM vol 2, MOVS: [DS:SI] to
+ * [ES:DI] a word each iteration, one step each) into a copy, and a word of
+ * the copy loaded and compared: GRUB's disk buffer.  The value read is the
+ * loaded word (the copy hands it on), so the chain ends at the device, not
+ * at "the start", whatever instruction read the DMA'd bytes. */
+static void dma_rep_movsw(struct trace *t, uint64_t loaded)
+{
+    start(t);
+    step(t, "ba1805", HVT_RDX, 0x518, -1);                     /* mov dx, 0x518 */
+    step(t, "66ef", -1);                                       /* out dx, eax */
+    step(t, "be0007", HVT_RSI, 0x700, -1);                     /* mov si, 0x700 */
+    step(t, "bf0008", HVT_RDI, 0x800, -1);                     /* mov di, 0x800 */
+    step(t, "b90200", HVT_RCX, 2, -1);                         /* mov cx, 2 */
+    for (int i = 0; i < 2; i++) {                              /* rep movsw */
+        t->ip = 0x7c0f;
+        step(t, "f3a5", HVT_RSI, 0x702 + 2 * i, HVT_RDI, 0x802 + 2 * i, HVT_RCX, 1 - i, -1);
+    }
+    step(t, "a10208", HVT_RAX, loaded, -1);                    /* mov ax, [0x802] */
+    step(t, "3d3412", HVT_EFLAGS, loaded == 0x1234 ? 0x46 : 0x2, -1); /* cmp ax, 0x1234 */
+    step(t, "7402", -1);                                       /* je */
+}
+
+UNIT_TEST(dma_read_by_rep_movsw_ends_at_the_device)
+{
+    dma_rep_movsw(&ta, 0x1234);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc zf = reg("zf");
+    CHECK(chain_why(&r, 9, &zf, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.n, 4);
+    CHECK(c.link[2].kind == CHAIN_STORED && c.link[2].step == 6);   /* the 2nd movsw */
+    CHECK(c.link[2].from.addr == 0x702 && c.link[2].from.len == 2);
+    CHECK(c.link[3].kind == CHAIN_OUTSIDE && c.link[3].cause == CHAIN_C_DMA);
+    CHECK_EQ_U64(c.link[3].step, 1);                           /* the out that asked */
+    CHECK_EQ_U64(c.link[3].value, 0x1234);
+    CHECK(strstr(c.link[3].note, "port 0x518: QEMU's fw_cfg DMA"));
+    CHECK(strstr(c.link[3].note, "held 0x0 at the start, 0x1234 when read at #6"));
+    dma_rep_movsw(&ta, 0);                                     /* as the start snapshot */
+    CHECK(chain_why(&r, 9, &zf, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n == 4 && c.link[3].kind == CHAIN_START);
+}
+
+/* Loads of another width than the DMA'd bytes: a byte of a word (mov al,
+ * [0x701]: the link asks for one byte) and a word whose low byte an
+ * instruction wrote and whose high byte the device did (the read is walked
+ * as its two parts: the store, then the byte nobody wrote). */
+UNIT_TEST(dma_read_at_another_width_ends_at_the_device)
+{
+    start(&ta);
+    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
+    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    step(&ta, "a00107", HVT_RAX, 0x12, -1);                    /* mov al, [0x701] */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc al = reg("al");
+    CHECK(chain_why(&r, 3, &al, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n == 2 && c.link[1].cause == CHAIN_C_DMA && c.link[1].value == 0x12);
+    start(&ta);
+    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
+    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    step(&ta, "b377", HVT_RBX, 0x77, -1);                      /* mov bl, 0x77 */
+    step(&ta, "881e0007", -1);                                 /* mov [0x700], bl */
+    step(&ta, "a10007", HVT_RAX, 0xab77, -1);                  /* mov ax, [0x700] */
+    step(&ta, "90", -1);
+    r = run_of(&ta);
+    struct chain_loc ax = reg("ax");
+    CHECK(chain_why(&r, 5, &ax, &c, &(hvt_error){ "" }) == 0);
+    size_t dma = 0, stored = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        dma += c.link[i].cause == CHAIN_C_DMA && c.link[i].loc.addr == 0x701 &&
+               c.link[i].value == 0xab && c.link[i].step == 1;
+        stored += c.link[i].kind == CHAIN_STORED && c.link[i].step == 3 &&
+                  c.link[i].loc.addr == 0x700 && c.link[i].loc.len == 1;
+    }
+    CHECK(dma == 1 && stored == 1);
+}
+
+/* IDE PIO is the guest's own store: `rep insw` (SDM vol 2, INS: a word from
+ * port DX to [ES:DI] each iteration) writes the buffer, so the chain of a
+ * word of it ends at the port read (the IDE disk), not at DMA or DX's mov. */
+UNIT_TEST(rep_insw_is_a_port_read_by_the_guest)
+{
+    start(&ta);
+    step(&ta, "baf001", HVT_RDX, 0x1f0, -1);                   /* mov dx, 0x1f0 */
+    step(&ta, "bf0008", HVT_RDI, 0x800, -1);                   /* mov di, 0x800 */
+    step(&ta, "b90200", HVT_RCX, 2, -1);                       /* mov cx, 2 */
+    for (int i = 0; i < 2; i++) {                              /* rep insw */
+        ta.ip = 0x7c09;
+        step(&ta, "f36d", HVT_RDI, 0x802 + 2 * i, HVT_RCX, 1 - i, -1);
+    }
+    step(&ta, "a10208", HVT_RAX, 0xaa55, -1);                  /* mov ax, [0x802] */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc ax = reg("ax");
+    CHECK(chain_why(&r, 6, &ax, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.n, 2);
+    CHECK(c.link[1].step == 4 && c.link[1].kind == CHAIN_OUTSIDE);
+    CHECK_EQ_U64(c.link[1].cause, CHAIN_C_PORT);
+    CHECK(strstr(c.link[1].note, "port 0x1f0") && strstr(c.link[1].note, "IDE disk"));
 }
 
 UNIT_TEST(names)

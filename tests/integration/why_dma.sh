@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# why_dma: memory a device wrote (DMA) and a `rep movsw` read ends the chain
+# at the device, in both QEMU engines (issue 10, point 2: stop where the
+# runs' inputs come from outside the guest, and name it).  The chain_dma
+# guest asks QEMU's fw_cfg for its signature by DMA into dmabuf (the out to
+# 518h at `asked`), copies it with `rep movsw` at `copyit`, loads the second
+# word at `load` and branches at `planted`.  Truths: the guest's symbols (nm)
+# and the word it printed ("DMA WORD 554d": fw_cfg's "QEMU", bytes 2-3), not
+# hvtrace's own state.
+#   why_dma_ends_at_the_device_ENGINE  `hvtrace why RUN STEP zf` at the branch:
+#                                      cmp, the load, the rep movsw iteration
+#                                      that copied dmabuf+2, then the device
+#                                      (cause dma) at the out to 518h, with
+#                                      the value the guest printed
+. "$(dirname "$0")/../lib.sh"
+hvt_need qemu-system-x86_64 python3 nm sqlite3
+HVT=$HVT_BUILD/hvtrace
+t=$(hvt_tmpdir)
+img=$(hvt_guest_img chain_dma) || exit 0
+sym() { printf '%d' "0x$(nm "$HVT_BUILD/guests/chain_dma.elf" | awk -v s="$1" '$3 == s { print $1 }')"; }
+
+for engine in log rsp; do
+    name=why_dma_ends_at_the_device_$engine
+    if ! "$HVT" record --engine "$engine" --from 0000:7c00 --timeout 120 -o "$t/$engine.db" \
+        "$img" > "$t/$engine.out" 2>&1; then
+        hvt_fail "$name" "recording failed: $(tail -1 "$t/$engine.out")"
+        continue
+    fi
+    printed=$(sqlite3 "$t/$engine.db" "SELECT line FROM serial_lines WHERE line LIKE 'DMA WORD %'")
+    step=$(sqlite3 "$t/$engine.db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" \
+           "SELECT min(step) FROM hvt_steps WHERE pc = $(sym planted)")
+    "$HVT" why --json "$t/$engine.db" "$step" zf > "$t/$engine.json" 2> "$t/$engine.err"; rc=$?
+    if [ $rc = 0 ] && [ "$printed" = "DMA WORD 554d" ] &&
+       python3 - "$t/$engine.json" "${printed#DMA WORD }" "$(sym asked)" "$(sym copyit)" \
+           "$(sym load)" "$(sym dmabuf)" > "$t/$engine.check" 2>&1 <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["chain"]
+word = int(sys.argv[2], 16)
+asked, copyit, load, dmabuf = (int(x) for x in sys.argv[3:7])
+kinds = [(l["kind"], l["insn"]["pc"]) for l in c]
+ok = ("loaded", load) in kinds and ("stored", copyit) in kinds
+last = c[-1]
+ok = ok and last["kind"] == "outside" and last["cause"] == "dma" and \
+     last["insn"]["pc"] == asked and last["addr"] == dmabuf + 2 and last["len"] == 2 and \
+     last["value"] == word and "port 0x518" in last["note"]
+print(kinds, last); sys.exit(0 if ok else 1)
+PY
+    then hvt_ok "$name"
+    else hvt_fail "$name" "exit $rc, guest printed '$printed': $(tail -c 400 "$t/$engine.check") $(cat "$t/$engine.err")"; fi
+done
