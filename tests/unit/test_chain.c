@@ -687,6 +687,27 @@ UNIT_TEST(rep_insw_is_a_port_read_by_the_guest)
     CHECK(strstr(c.link[1].note, "port 0x1f0") && strstr(c.link[1].note, "IDE disk"));
 }
 
+/* DMA'd bytes carried by the stack: `push word [0x700]` then `pop word
+ * [0x800]` (SDM vol 2, PUSH/POP with a memory operand), then loaded: the
+ * copies hand the value on to the load, and the chain ends at the device. */
+UNIT_TEST(dma_read_by_push_and_pop_to_memory_ends_at_the_device)
+{
+    start(&ta);
+    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
+    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    step(&ta, "ff360007", HVT_RSP, 0x6ffe, -1);                /* push word [0x700] */
+    step(&ta, "8f060008", HVT_RSP, 0x7000, -1);                /* pop word [0x800] */
+    step(&ta, "8b1e0008", HVT_RBX, 0x4d51, -1);                /* mov bx, [0x800] */
+    step(&ta, "90", -1);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc bx = reg("bx");
+    CHECK(chain_why(&r, 5, &bx, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.n, 4);
+    CHECK(c.link[1].kind == CHAIN_STORED && c.link[1].step == 3);   /* pop [0x800] */
+    CHECK(c.link[2].kind == CHAIN_STORED && c.link[2].step == 2);   /* push [0x700] */
+    CHECK(c.link[3].cause == CHAIN_C_DMA && c.link[3].step == 1 && c.link[3].value == 0x4d51);
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;
