@@ -3,7 +3,8 @@
  * (db/rundb.h) as the struct chain_run diffing/chain.c walks: steps read in
  * blocks, the "start" snapshot for values from before the trace, and the
  * run's recorded memory accesses (schema 2, Bochs) for "last store" when it
- * has them; otherwise the walker reconstructs stores from operands.
+ * has them, and the value a step read (its recorded read) likewise;
+ * otherwise the walker reconstructs stores from operands.
  * Recorded accesses are physical: without paging (boot code) linear equals
  * physical, which is what this assumes.  Does not print.
  */
@@ -73,6 +74,29 @@ static int src_last_store(void *priv, uint64_t before, uint64_t addr, uint32_t l
     return found;
 }
 
+/* The bytes [addr, addr+len) step read, from its recorded accesses (reads
+ * and read-modify-writes carry the value read: Bochs' trace-mem). */
+static int src_read_value(void *priv, uint64_t step, uint64_t addr, uint32_t len,
+                          uint64_t *value)
+{
+    struct report_chain_src *s = priv;
+    struct rundb_mem m[16];
+    size_t n = 0;
+    hvt_error err = { "" };
+    if (rundb_read_mem(s->db, step, m, 16, &n, &err) < 0)
+        return -1;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        uint64_t at = m[i].has_lin ? m[i].lin : m[i].phys;
+        if ((m[i].rw == RUNDB_MEM_READ || m[i].rw == RUNDB_MEM_RMW) && m[i].has_value &&
+            addr >= at && addr + len <= at + m[i].len) {
+            uint64_t v = m[i].value >> ((addr - at) * 8);
+            *value = len >= 8 ? v : v & ((1ull << (len * 8)) - 1);
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* The snapshot labelled "start" (taken where the recording began), if any. */
 static void load_start(struct report_chain_src *s, hvt_error *err)
 {
@@ -98,6 +122,7 @@ int report_chain_src_open(struct report_chain_src *s, rundb *db,
     s->run.read = src_read;
     s->run.start_mem = src_start_mem;
     s->run.last_store = rundb_has_mem(db) ? src_last_store : NULL;
+    s->run.read_value = rundb_has_mem(db) ? src_read_value : NULL;
     s->run.priv = s;
     s->run.excl = excl;
     s->run.nexcl = nexcl;

@@ -642,9 +642,10 @@ static int64_t inside(const struct chain_loc *in, uint64_t a, uint64_t len)
  * divergence) whose input holds them is the instruction that read them.  A
  * load into a register (any width, any part of it) gives them from the
  * register; a copy to memory (movs of any width and rep, push from memory,
- * pop to memory) hands them on to the next reader of its destination.  1 and
- * *v if found; 0 when the reader only compared them (cmps, scas, cmp) or
- * computed with them. */
+ * pop to memory) hands them on to the next reader of its destination.  A run
+ * that recorded its reads (Bochs) gives them directly, whatever the reader
+ * (cmps, scas, cmp).  1 and *v if found; 0 when the reader only compared them
+ * or computed with them and no read was recorded. */
 static int value_read(struct walk *w, size_t at, uint64_t a, uint64_t len, uint64_t *v)
 {
     for (size_t j = at; j-- > 0;) {
@@ -655,6 +656,8 @@ static int value_read(struct walk *w, size_t at, uint64_t a, uint64_t len, uint6
         const struct hvt_step *st = get(&w->s, lk->step), *nx = get(&w->s, lk->step + 1);
         st = nx ? get(&w->s, lk->step) : NULL;
         const struct defuse *du = st ? decode(&w->s, st) : NULL;
+        if (w->s.r->read_value && w->s.r->read_value(w->s.r->priv, lk->step, a, len, v) == 0)
+            return 1;                           /* the run recorded the read itself */
         if (!du || !copies(du->mnemonic) ||
             (lk->kind != CHAIN_LOADED && lk->kind != CHAIN_STORED))
             return 0;

@@ -111,6 +111,10 @@ struct chain_run {
      * recorded there (reconstruct from operands). */
     int (*last_store)(void *priv, uint64_t before, uint64_t addr, uint32_t len,
                       uint64_t *step);
+    /* Optional: recorded memory accesses.  The len (<= 8) bytes at addr that
+     * step read (a recorded read covering them): 0 and *value, -1 if none. */
+    int (*read_value)(void *priv, uint64_t step, uint64_t addr, uint32_t len,
+                      uint64_t *value);
     /* Optional: len (<= 8) bytes at addr when the trace began (a snapshot). */
     int (*start_mem)(void *priv, uint64_t addr, uint32_t len, uint64_t *value);
     void *priv;

@@ -708,6 +708,37 @@ UNIT_TEST(dma_read_by_push_and_pop_to_memory_ends_at_the_device)
     CHECK(c.link[3].cause == CHAIN_C_DMA && c.link[3].step == 1 && c.link[3].value == 0x4d51);
 }
 
+/* The recorded read of step 2 (as Bochs' trace-mem gives it): 0x1234 at 0x700. */
+static int read_value(void *priv, uint64_t step, uint64_t addr, uint32_t len, uint64_t *v)
+{
+    (void)priv;
+    if (step != 2 || addr < 0x700 || addr + len > 0x702)
+        return -1;
+    *v = 0x1234 >> ((addr - 0x700) * 8) & ((1u << (len * 8)) - 1);
+    return 0;
+}
+
+/* A reader that only compares (cmp with memory; cmps and scas alike) leaves
+ * no register holding the bytes: the value read comes from the run's
+ * recorded reads when it has them, and the chain ends at the device; without
+ * them it stays "the start" (README, Known limits). */
+UNIT_TEST(dma_read_by_a_compare_needs_recorded_reads)
+{
+    start(&ta);
+    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
+    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    step(&ta, "813e00073412", HVT_EFLAGS, 0x46, -1);           /* cmp word [0x700], 0x1234 */
+    step(&ta, "7402", -1);                                     /* je */
+    struct chain_run r = run_of(&ta);
+    struct chain_loc zf = reg("zf");
+    CHECK(chain_why(&r, 3, &zf, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n == 2 && c.link[1].kind == CHAIN_START);
+    r.read_value = read_value;
+    CHECK(chain_why(&r, 3, &zf, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n == 2 && c.link[1].cause == CHAIN_C_DMA && c.link[1].step == 1);
+    CHECK_EQ_U64(c.link[1].value, 0x1234);
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;
