@@ -12,6 +12,12 @@
 #                                      that copied dmabuf+2, then the device
 #                                      (cause dma) at the out to 518h, with
 #                                      the value the guest printed
+#   why_ide_pio_is_the_port_read       the disk guest's stage 2 (int 13h AH=42h
+#                                      to 0x7e00): SeaBIOS reads the IDE disk by
+#                                      PIO, `rep insw` (bytes f3 6d, SDM vol 2
+#                                      INS), an instruction: its first word's
+#                                      chain ends at that port read (0x1f0),
+#                                      not at DMA nor 'start'
 #   why_dma_not_claimed_without_a_device_bochs  Bochs has no fw_cfg: the buffer
 #                                      keeps what it held at the start and the
 #                                      guest prints that word; the chain (fed by
@@ -53,6 +59,27 @@ PY
     then hvt_ok "$name"
     else hvt_fail "$name" "exit $rc, guest printed '$printed': $(tail -c 400 "$t/$engine.check") $(cat "$t/$engine.err")"; fi
 done
+
+# IDE PIO under QEMU 7.2's SeaBIOS: the guest's own rep insw, not DMA.
+name=why_ide_pio_is_the_port_read
+disk=$(hvt_guest_img disk) || exit 0
+if ! "$HVT" record --from 0000:7c00 --timeout 120 -o "$t/disk.db" "$disk" > "$t/disk.out" 2>&1; then
+    hvt_fail "$name" "recording failed: $(tail -1 "$t/disk.out")"
+else
+    step=$(sqlite3 "$t/disk.db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" \
+           "SELECT min(step) FROM hvt_steps WHERE pc = $((0x7e00))")
+    "$HVT" why --json "$t/disk.db" "$step" 7e00 --len 2 > "$t/disk.json" 2> "$t/disk.err"; rc=$?
+    if [ $rc = 0 ] && python3 - "$t/disk.json" > "$t/disk.check" 2>&1 <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["chain"]
+last = c[-1]
+ok = len(c) == 1 and last["kind"] == "outside" and last["cause"] == "port" and \
+     last["insn"]["bytes"].endswith("f3 6d") and "port 0x1f0" in last["note"]
+print(last); sys.exit(0 if ok else 1)
+PY
+    then hvt_ok "$name"
+    else hvt_fail "$name" "exit $rc: $(tail -c 400 "$t/disk.check") $(cat "$t/disk.err")"; fi
+fi
 
 # Bochs: no fw_cfg behind 518h, so nothing writes dmabuf.
 name=why_dma_not_claimed_without_a_device_bochs
