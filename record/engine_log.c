@@ -32,12 +32,20 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "qemu/qemu_fifo_log.h"
 #include "record/recorder_int.h"
 #include "qemu/rep_echo.h"
 
 #define LOG_POLL_MS         2       /* idle wait between FIFO reads and stop checks */
+/* A read shorter than this (a few states) while the VM runs: let QEMU fill the
+ * FIFO for LOG_BATCH_NS before the next read.  Reading each state as QEMU
+ * writes it woke hvtrace once or twice a step: on 2 shared cores the context
+ * switches cost both processes more than the parsing did.  The FIFO (1 MiB,
+ * ~1,000 states) bounds how far QEMU runs ahead either way. */
+#define LOG_BATCH_BYTES     (64 * 1024)
+#define LOG_BATCH_NS        1000000L
 #define LOG_STOP_MARGIN     2048    /* steps before --steps N to stop and single-step */
 #define LOG_PROGRESS_EVERY  65536
 #define LOG_DONE            2           /* at_stop: a stop condition holds */
@@ -299,6 +307,8 @@ static int run_until_stop(struct logeng *e, hvt_error *err)
                 return rec_rsp_failed(r, err);
             e->interrupted = 1;
         }
+        if (n > 0 && n < LOG_BATCH_BYTES && !e->interrupted)
+            nanosleep(&(struct timespec){ 0, LOG_BATCH_NS }, NULL);
         if (n > 0)
             continue;
         rec_serial_poll(r);
