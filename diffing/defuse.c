@@ -259,17 +259,33 @@ static void from_detail(struct defuse *d, const cs_insn *in)
     }
 }
 
+/* The decode buffer of mode's detail handle, allocated once and kept for the
+ * process like the handle (common/disasm.c): cs_disasm would allocate a cache
+ * of instructions and a detail block on every call, and a diff decodes each
+ * distinct instruction of both runs.  NULL when Capstone cannot give one. */
+static cs_insn *insn_buf(csh h, enum hvt_mode mode)
+{
+    static cs_insn *buf[3];
+    int i = mode == HVT_MODE_64 ? 2 : mode == HVT_MODE_32 ? 1 : 0;
+    if (!buf[i])
+        buf[i] = cs_malloc(h);
+    return buf[i];
+}
+
 int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defuse *d)
 {
     memset(d, 0, sizeof *d);
     csh h = (csh)hvt_disasm_detail_handle(mode);
-    cs_insn *in = NULL;
-    size_t n = h ? cs_disasm(h, b, len, 0, 1, &in) : 0;
-    if (n == 0)
+    cs_insn *in = h ? insn_buf(h, mode) : NULL;
+    const uint8_t *code = b;
+    size_t size = len;
+    uint64_t addr = 0;
+    if (!in || !len || !cs_disasm_iter(h, &code, &size, &addr, in))
         return -1;
     d->ok = 1;
     d->len = (uint8_t)in->size;
-    snprintf(d->mnemonic, sizeof d->mnemonic, "%s", in->mnemonic);
+    size_t m = strnlen(in->mnemonic, sizeof d->mnemonic - 1);
+    memcpy(d->mnemonic, in->mnemonic, m);       /* (d is zeroed: terminated) */
     classify_mnemonic(d);
     d->cc = cmov_cc(d->mnemonic);
     from_detail(d, in);
@@ -279,7 +295,6 @@ int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defus
         d->vector = 3;
     else if (d->is_int && !strcmp(d->mnemonic, "into"))
         d->vector = 4;
-    cs_free(in, n);
     return 0;
 }
 
