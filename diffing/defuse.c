@@ -99,9 +99,16 @@ static void flags(uint64_t ef, uint32_t *read, uint32_t *written)
     }
 }
 
+/* The mnemonic tests below, first letters compared inline: each distinct
+ * instruction of a diff runs some forty of them, and most differ there. */
 static int starts(const char *s, const char *prefix)
 {
-    return !strncmp(s, prefix, strlen(prefix));
+    return s[0] == prefix[0] && !strncmp(s, prefix, strlen(prefix));
+}
+
+static int same(const char *s, const char *t)
+{
+    return s[0] == t[0] && !strcmp(s, t);
 }
 
 static void classify_mnemonic(struct defuse *d)
@@ -115,14 +122,14 @@ static void classify_mnemonic(struct defuse *d)
              starts(m, "lret"))
         d->stack = DEFUSE_STACK_POP;
     if (starts(m, "in"))
-        d->origin = (!strcmp(m, "int") || !strcmp(m, "int3") || !strcmp(m, "into") ||
+        d->origin = (same(m, "int") || same(m, "int3") || same(m, "into") ||
                      starts(m, "inc") || starts(m, "invd") || starts(m, "invlpg"))
                     ? DEFUSE_FROM_OPERANDS : DEFUSE_FROM_PORT;
     else if (starts(m, "rdtsc"))
         d->origin = DEFUSE_FROM_CLOCK;
-    else if (!strcmp(m, "cpuid") || !strcmp(m, "rdmsr") || !strcmp(m, "smsw"))
+    else if (same(m, "cpuid") || same(m, "rdmsr") || same(m, "smsw"))
         d->origin = DEFUSE_FROM_CPU;
-    d->is_int = !strcmp(m, "int") || !strcmp(m, "int3") || !strcmp(m, "into");
+    d->is_int = same(m, "int") || same(m, "int3") || same(m, "into");
 }
 
 /* CMOVcc's condition from its Intel mnemonic (SDM vol 1, B.1, table B-1). */
@@ -133,7 +140,7 @@ static int8_t cmov_cc(const char *m)
     if (!starts(m, "cmov"))
         return -1;
     for (int i = 0; i < 16; i++)
-        if (!strcmp(m + 4, cc[i]))
+        if (same(m + 4, cc[i]))
             return (int8_t)i;
     return -1;
 }
@@ -155,7 +162,7 @@ static int loaded_seg(const char *m)
         { "int3", HVT_CS }, { "into", HVT_CS },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (!strcmp(m, t[i].m))
+        if (same(m, t[i].m))
             return t[i].seg;
     return -1;
 }
@@ -185,7 +192,7 @@ static void flags_traffic(struct defuse *d, const cs_insn *in, enum hvt_mode mod
     d->opsize = mode == HVT_MODE_16 ? (o16 ? 4 : 2) : mode == HVT_MODE_32 ? (o16 ? 2 : 4)
                 : (o16 ? 2 : 8);
     if (starts(m, "iret")) {
-        d->opsize = !strcmp(m, "iretq") ? 8 : !strcmp(m, "iretd") ? 4
+        d->opsize = same(m, "iretq") ? 8 : same(m, "iretd") ? 4
                     : mode == HVT_MODE_64 && !o16 ? 4 : d->opsize;
         d->flags_load = 1;
         d->flags_off = (uint8_t)(2 * d->opsize);     /* IP, CS, FLAGS (SDM vol 3, 6.12.1) */
@@ -228,7 +235,7 @@ static void mem_operand(struct defuse *d, const cs_x86_op *op, uint8_t asize, in
 static void from_detail(struct defuse *d, const cs_insn *in)
 {
     const cs_x86 *x = &in->detail->x86;
-    int lea = !strcmp(in->mnemonic, "lea") || starts(in->mnemonic, "nop");
+    int lea = same(in->mnemonic, "lea") || starts(in->mnemonic, "nop");
     for (uint8_t i = 0; i < x->op_count; i++) {
         const cs_x86_op *op = &x->operands[i];
         if (op->type == X86_OP_REG) {
@@ -291,9 +298,9 @@ int defuse_decode(const uint8_t *b, size_t len, enum hvt_mode mode, struct defus
     from_detail(d, in);
     segment_side_effects(d);
     flags_traffic(d, in, mode);
-    if (d->is_int && !strcmp(d->mnemonic, "int3"))
+    if (d->is_int && same(d->mnemonic, "int3"))
         d->vector = 3;
-    else if (d->is_int && !strcmp(d->mnemonic, "into"))
+    else if (d->is_int && same(d->mnemonic, "into"))
         d->vector = 4;
     return 0;
 }
