@@ -678,11 +678,12 @@ static int value_read(struct walk *w, size_t at, uint64_t a, uint64_t len, uint6
     return 0;
 }
 
-/* The out before step k (the guest's request to the device): its step and
- * words for the note; 0 if none within DMA_SCAN steps. */
-static int dma_request(struct walk *w, uint64_t k, struct chain_link *lk, char *req, size_t n)
+/* The out in [lo, k) nearest k (the guest's request to the device): its
+ * step and words for the note; 0 if none within DMA_SCAN steps. */
+static int dma_request(struct walk *w, uint64_t lo, uint64_t k, struct chain_link *lk,
+                       char *req, size_t n)
 {
-    for (uint64_t i = k; i-- > 0 && k - i < DMA_SCAN;) {
+    for (uint64_t i = k; i-- > lo && k - i < DMA_SCAN;) {
         const struct hvt_step *st = get(&w->s, i);
         if (!st)
             return 0;
@@ -700,20 +701,23 @@ static int dma_request(struct walk *w, uint64_t k, struct chain_link *lk, char *
     return 0;
 }
 
-/* A load read memory that held another value when the trace began, and no
- * instruction of the trace wrote it in between: a device did, by DMA (QEMU's
- * fw_cfg DMA interface, a disk's bus master), not "the start".  Whatever
- * instruction read it (value_read: mov of any width, rep movs, lods, push
- * from memory, pop to memory), and for just the bytes no instruction wrote
- * (a read spanning a DMA'd and an instruction-written part is walked as its
- * parts).  The link becomes that: the device named from the last `out`
- * before the read (the guest's request), when there is one.  1 if so. */
-static int dma_link(struct walk *w, struct chain_link *lk)
+/* The bytes w->loc held `when` (at the start, or as the instruction at step
+ * lo - 1 stored them) differ from what the guest later read there, and no
+ * instruction wrote them in between: a device did, by DMA (QEMU's fw_cfg DMA
+ * interface, a disk's bus master).  Whatever instruction read them
+ * (value_read: mov of any width, rep movs, lods, push from memory, pop to
+ * memory; a recorded read), and for just the bytes no instruction wrote (a
+ * read spanning a DMA'd and an instruction-written part is walked as its
+ * parts).  The link becomes that: the device named from the last `out` at
+ * or after lo before the read (the guest's request), when there is one.  1
+ * if so. */
+static int dma_differs(struct walk *w, struct chain_link *lk, uint64_t held, const char *when,
+                       uint64_t lo)
 {
     size_t at = (size_t)(lk - w->out->link);
     uint64_t mask = width_mask(w->loc.len), v, reader = 0;
-    if (w->loc.kind != CHAIN_LOC_MEM || !lk->has_value || w->loc.len > 8 ||
-        !value_read(w, at, w->loc.addr, w->loc.len, &v) || v == (lk->value & mask))
+    if (w->loc.kind != CHAIN_LOC_MEM || w->loc.len > 8 ||
+        !value_read(w, at, w->loc.addr, w->loc.len, &v) || v == (held & mask))
         return 0;
     for (size_t j = at; j-- > 0;)
         if (inside(&w->out->link[j].from, w->loc.addr, 1) >= 0) {
@@ -723,12 +727,45 @@ static int dma_link(struct walk *w, struct chain_link *lk)
     char req[CHAIN_NOTE / 2] = "";
     lk->kind = CHAIN_OUTSIDE;
     lk->cause = CHAIN_C_DMA;
-    dma_request(w, reader, lk, req, sizeof req);
-    snprintf(lk->note, sizeof lk->note, "held 0x%" PRIx64 " at the start, 0x%" PRIx64
-             " when read at #%" PRIu64 "; no instruction wrote it: a device did (DMA)%s",
-             lk->value & mask, v, reader, req);
+    lk->from = (struct chain_loc){ 0 };
+    dma_request(w, lo, reader, lk, req, sizeof req);
+    snprintf(lk->note, sizeof lk->note, "held 0x%" PRIx64 " %s, 0x%" PRIx64 " when read at #%"
+             PRIu64 "; no instruction wrote it%s: a device did (DMA)%s", held & mask, when, v,
+             reader, lo ? " in between" : "", req);
     lk->value = v;
+    lk->has_value = 1;
     return 1;
+}
+
+/* Memory that held another value at the start than the guest read. */
+static int dma_link(struct walk *w, struct chain_link *lk)
+{
+    return lk->has_value && dma_differs(w, lk, lk->value, "at the start", 0);
+}
+
+/* An instruction stored a register into memory (mov, stos, push: the
+ * register's value before it, SDM vol 2) and the guest later read another
+ * value there: a device wrote it after the store (a buffer cleared, then
+ * filled by DMA). */
+static int dma_after_store(struct walk *w, struct chain_link *lk)
+{
+    const struct def *d = &w->d;
+    const struct defuse *du = &d->du;
+    const char *m = du->mnemonic;
+    if (!strncmp(m, "rep", 3) && strchr(m, ' '))
+        m = strchr(m, ' ') + 1;
+    struct view v = { &d->st, &d->after, du, CHAIN_C_NONE, 0 };
+    uint64_t lo, len;
+    if (d->kind != CHAIN_STORED || w->loc.kind != CHAIN_LOC_MEM || !w->ncand ||
+        w->cand[0].kind != CHAIN_LOC_REG || du->origin != DEFUSE_FROM_OPERANDS ||
+        (strncmp(m, "mov", 3) && strncmp(m, "stos", 4) && strncmp(m, "push", 4)) ||
+        !store_range(&v, &w->loc, &lo, &len) || w->loc.addr < lo ||
+        (w->loc.addr - lo + w->loc.len) * 8 > w->cand[0].reg.bits)
+        return 0;
+    uint64_t held = defuse_reg_value(&w->cand[0].reg, &d->st.st) >> ((w->loc.addr - lo) * 8);
+    char when[80];
+    snprintf(when, sizeof when, "as %s stored it at #%" PRIu64, du->mnemonic, d->k);
+    return dma_differs(w, lk, held, when, d->k + 1);
 }
 
 /* A register link names the register the instruction wrote, at the width of
@@ -808,6 +845,8 @@ static int walk_step(struct walk *w)
     struct chain_loc none = { 0 };
     insn_note(lk, &w->d, &w->loc, w->ncand ? &w->cand[0] : &none);
     w->n = w->d.k;
+    if (dma_after_store(w, lk))
+        return 0;
     return w->ncand > 0 && lk->kind != CHAIN_OUTSIDE;
 }
 

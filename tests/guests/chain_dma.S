@@ -10,10 +10,21 @@
  * at `load` ("MU": 0x554d), prints it ("DMA WORD 554d") and branches on it
  * at `planted`.  `hvtrace why RUN STEP zf` at the branch must end at the
  * device: the out to 518h at `asked`, cause dma.
+ *
+ * Assembled with CLEAR set (chain_dmaclr.S), the guest first clears dmabuf
+ * with `rep stosw` (AX 0) at `cleared`: the device then writes over the
+ * guest's own store, and the chain must still end at the device.
  */
 	.include "guest.inc"
 	GUEST_START chain_dma
-	.globl asked, copyit, load, planted, dmabuf, copy
+	.globl asked, copyit, load, planted, dmabuf, copy, cleared
+	.ifdef CLEAR
+	xor %ax, %ax
+	mov $dmabuf, %di
+	mov $2, %cx
+cleared:
+	rep stosw
+	.endif
 	movl $0x0a000000, desc          /* be32 control: select item 0, read */
 	movl $0x04000000, desc + 4      /* be32 length 4 */
 	movl $0, desc + 8               /* be64 address: dmabuf (high half 0) */

@@ -12,6 +12,10 @@
 #                                      that copied dmabuf+2, then the device
 #                                      (cause dma) at the out to 518h, with
 #                                      the value the guest printed
+#   why_dma_ends_at_the_device_ENGINEclr  the same with dmabuf cleared by the
+#                                      guest's `rep stosw` before the DMA
+#                                      (chain_dmaclr): the device wrote over
+#                                      that store, and the link says so
 #   why_ide_pio_is_the_port_read       the disk guest's stage 2 (int 13h AH=42h
 #                                      to 0x7e00): SeaBIOS reads the IDE disk by
 #                                      PIO, `rep insw` (bytes f3 6d, SDM vol 2
@@ -28,37 +32,43 @@ hvt_need qemu-system-x86_64 python3 nm sqlite3
 HVT=$HVT_BUILD/hvtrace
 t=$(hvt_tmpdir)
 img=$(hvt_guest_img chain_dma) || exit 0
-sym() { printf '%d' "0x$(nm "$HVT_BUILD/guests/chain_dma.elf" | awk -v s="$1" '$3 == s { print $1 }')"; }
+g=chain_dma
+sym() { printf '%d' "0x$(nm "$HVT_BUILD/guests/$g.elf" | awk -v s="$1" '$3 == s { print $1 }')"; }
 
+for g in chain_dma chain_dmaclr; do
 for engine in log rsp; do
-    name=why_dma_ends_at_the_device_$engine
-    if ! "$HVT" record --engine "$engine" --from 0000:7c00 --timeout 120 -o "$t/$engine.db" \
-        "$img" > "$t/$engine.out" 2>&1; then
-        hvt_fail "$name" "recording failed: $(tail -1 "$t/$engine.out")"
+    name=why_dma_ends_at_the_device_$engine${g#chain_dma}
+    gimg=$(hvt_guest_img "$g") || exit 0
+    if ! "$HVT" record --engine "$engine" --from 0000:7c00 --timeout 120 -o "$t/$g-$engine.db" \
+        "$gimg" > "$t/$g-$engine.out" 2>&1; then
+        hvt_fail "$name" "recording failed: $(tail -1 "$t/$g-$engine.out")"
         continue
     fi
-    printed=$(sqlite3 "$t/$engine.db" "SELECT line FROM serial_lines WHERE line LIKE 'DMA WORD %'")
-    step=$(sqlite3 "$t/$engine.db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" \
+    printed=$(sqlite3 "$t/$g-$engine.db" "SELECT line FROM serial_lines WHERE line LIKE 'DMA WORD %'")
+    step=$(sqlite3 "$t/$g-$engine.db" -cmd ".load $HVT_BUILD/hvtrace-sqlite" \
            "SELECT min(step) FROM hvt_steps WHERE pc = $(sym planted)")
-    "$HVT" why --json "$t/$engine.db" "$step" zf > "$t/$engine.json" 2> "$t/$engine.err"; rc=$?
+    "$HVT" why --json "$t/$g-$engine.db" "$step" zf > "$t/$g-$engine.json" 2> "$t/$g-$engine.err"; rc=$?
     if [ $rc = 0 ] && [ "$printed" = "DMA WORD 554d" ] &&
-       python3 - "$t/$engine.json" "${printed#DMA WORD }" "$(sym asked)" "$(sym copyit)" \
-           "$(sym load)" "$(sym dmabuf)" > "$t/$engine.check" 2>&1 <<'PY'
+       python3 - "$t/$g-$engine.json" "${printed#DMA WORD }" "$(sym asked)" "$(sym copyit)" \
+           "$(sym load)" "$(sym dmabuf)" "$g" > "$t/$g-$engine.check" 2>&1 <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["chain"]
 word = int(sys.argv[2], 16)
 asked, copyit, load, dmabuf = (int(x) for x in sys.argv[3:7])
+held = "as rep stosw stored it" if sys.argv[7] == "chain_dmaclr" else "at the start"
 kinds = [(l["kind"], l["insn"]["pc"]) for l in c]
 ok = ("loaded", load) in kinds and ("stored", copyit) in kinds
 last = c[-1]
 ok = ok and last["kind"] == "outside" and last["cause"] == "dma" and \
      last["insn"]["pc"] == asked and last["addr"] == dmabuf + 2 and last["len"] == 2 and \
-     last["value"] == word and "port 0x518" in last["note"]
+     last["value"] == word and "port 0x518" in last["note"] and held in last["note"]
 print(kinds, last); sys.exit(0 if ok else 1)
 PY
     then hvt_ok "$name"
-    else hvt_fail "$name" "exit $rc, guest printed '$printed': $(tail -c 400 "$t/$engine.check") $(cat "$t/$engine.err")"; fi
+    else hvt_fail "$name" "exit $rc, guest printed '$printed': $(tail -c 400 "$t/$g-$engine.check") $(cat "$t/$g-$engine.err")"; fi
 done
+done
+g=chain_dma
 
 # IDE PIO under QEMU 7.2's SeaBIOS: the guest's own rep insw, not DMA.
 name=why_ide_pio_is_the_port_read

@@ -739,6 +739,40 @@ UNIT_TEST(dma_read_by_a_compare_needs_recorded_reads)
     CHECK_EQ_U64(c.link[1].value, 0x1234);
 }
 
+/* A buffer the guest cleared (`rep stosw` with AX 0, SDM vol 2 STOS) and a
+ * device then filled (the out to 518h after the clearing): the load reads
+ * another value than the store left, so the link is the device, not the
+ * store.  A load that reads what the store left keeps the store. */
+static void cleared_then_dma(struct trace *t, uint64_t loaded)
+{
+    start(t);
+    step(t, "31c0", HVT_RAX, 0, -1);                           /* xor ax, ax */
+    step(t, "bf0007", HVT_RDI, 0x700, -1);                     /* mov di, 0x700 */
+    step(t, "b90200", HVT_RCX, 2, -1);                         /* mov cx, 2 */
+    for (int i = 0; i < 2; i++) {                              /* rep stosw */
+        t->ip = 0x7c08;
+        step(t, "f3ab", HVT_RDI, 0x702 + 2 * i, HVT_RCX, 1 - i, -1);
+    }
+    step(t, "ba1805", HVT_RDX, 0x518, -1);                     /* mov dx, 0x518 */
+    step(t, "66ef", -1);                                       /* out dx, eax */
+    step(t, "8b1e0207", HVT_RBX, loaded, -1);                  /* mov bx, [0x702] */
+    step(t, "90", -1);
+}
+
+UNIT_TEST(dma_over_a_cleared_buffer_ends_at_the_device)
+{
+    cleared_then_dma(&ta, 0x554d);
+    struct chain_run r = run_of(&ta);
+    struct chain_loc bx = reg("bx");
+    CHECK(chain_why(&r, 8, &bx, &c, &(hvt_error){ "" }) == 0);
+    CHECK_EQ_U64(c.n, 2);
+    CHECK(c.link[1].cause == CHAIN_C_DMA && c.link[1].step == 6 && c.link[1].value == 0x554d);
+    CHECK(strstr(c.link[1].note, "held 0x0 as rep stosw stored it at #4, 0x554d when read at #7"));
+    cleared_then_dma(&ta, 0);
+    CHECK(chain_why(&r, 8, &bx, &c, &(hvt_error){ "" }) == 0);
+    CHECK(c.n >= 2 && c.link[1].kind == CHAIN_STORED && c.link[1].step == 4);
+}
+
 UNIT_TEST(names)
 {
     struct chain_loc l;
