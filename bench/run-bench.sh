@@ -156,7 +156,8 @@ if cc -O2 -I"$root" -o "$tmp/diff_bench" "$root/bench/diff_bench.c" "$B/libhvtra
 fi
 
 # hvtrace diff itself on a real pair you recorded (issue 10's 35M against 67M
-# steps: a Linux boot without and with hv), when BENCH_DIFF_REAL names the two
+# steps, e.g. grub.img's Linux entry from reset without and with hv, recorded
+# with --steps 35000000 / 67000000), when BENCH_DIFF_REAL names the two
 # run files: "A.db B.db".  Wall and CPU time, peak RSS and the load it ran at.
 if [ -n "${BENCH_DIFF_REAL:-}" ]; then
     read -r real_a real_b <<< "$BENCH_DIFF_REAL"
