@@ -58,6 +58,20 @@ static int near_call_default_size(const cs_insn *insn)
     return 0;
 }
 
+/* F3 90 is PAUSE (Intel SDM vol 2B, PAUSE: "F3 90"), the spin-loop hint
+ * SeaBIOS and Linux poll with; Capstone 4 decodes it as a nop with a swallowed
+ * rep prefix and prints "nop".  Nonzero when insn is that: a nop ending in 90
+ * with an F3 among its prefixes. */
+static int is_pause(const cs_insn *insn)
+{
+    if (insn->id != X86_INS_NOP || insn->size < 2 || insn->bytes[insn->size - 1] != 0x90)
+        return 0;
+    for (int i = 0; i < insn->size - 1; i++)
+        if (insn->bytes[i] == 0xf3)
+            return 1;
+    return 0;
+}
+
 size_t hvt_disasm(const uint8_t *bytes, size_t len, uint64_t pc, enum hvt_mode mode,
                   char *out, size_t cap)
 {
@@ -73,7 +87,7 @@ size_t hvt_disasm(const uint8_t *bytes, size_t len, uint64_t pc, enum hvt_mode m
         snprintf(out, cap, "%s %s", near_call_default_size(&insn[0]) ? "call" :
                  insn[0].mnemonic, insn[0].op_str);
     else
-        snprintf(out, cap, "%s", insn[0].mnemonic);
+        snprintf(out, cap, "%s", is_pause(&insn[0]) ? "pause" : insn[0].mnemonic);
     cs_free(insn, n);
     return ilen;
 }

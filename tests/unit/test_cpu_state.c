@@ -76,6 +76,20 @@ UNIT_TEST(disasm_decodes_in_the_given_mode)
     CHECK_STR(text, "movl $0x1234, %eax");
 }
 
+UNIT_TEST(disasm_names_pause)
+{
+    /* F3 90 is PAUSE (SDM vol 2B; objdump -m i8086 prints "pause"), which
+     * Capstone 4 calls "nop"; 90 alone stays nop. */
+    const uint8_t pause[] = { 0xf3, 0x90 }, nop[] = { 0x90 };
+    char text[64];
+    CHECK_EQ_U64(hvt_disasm(pause, sizeof pause, 0x7c00, HVT_MODE_16, text, sizeof text), 2);
+    CHECK_STR(text, "pause");
+    CHECK_EQ_U64(hvt_disasm(pause, sizeof pause, 0x1000, HVT_MODE_64, text, sizeof text), 2);
+    CHECK_STR(text, "pause");
+    CHECK_EQ_U64(hvt_disasm(nop, sizeof nop, 0x7c00, HVT_MODE_16, text, sizeof text), 1);
+    CHECK_STR(text, "nop");
+}
+
 /* A near call at 1fe0:7c4e (e8 4e 00, the shared csseg case): the target is IP
  * 0x7c4e + 3 + 0x4e = 0x7c9f in segment 1fe0 (SDM vol 2A CALL: EIP-relative,
  * masked to the operand size); `objdump -m i8086` prints "call 7c9f".  Taking
