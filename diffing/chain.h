@@ -71,7 +71,7 @@ enum chain_cause {
     CHAIN_C_NCAUSES
 };
 
-#define CHAIN_NOTE 200
+#define CHAIN_NOTE 320     /* a DMA link names the value, the store before it and the request */
 
 struct chain_link {
     uint8_t kind;               /* enum chain_link_kind */

@@ -61,7 +61,8 @@ ok = ("loaded", load) in kinds and ("stored", copyit) in kinds
 last = c[-1]
 ok = ok and last["kind"] == "outside" and last["cause"] == "dma" and \
      last["insn"]["pc"] == asked and last["addr"] == dmabuf + 2 and last["len"] == 2 and \
-     last["value"] == word and "port 0x518" in last["note"] and held in last["note"]
+     last["value"] == word and "port 0x518" in last["note"] and held in last["note"] and \
+     last["note"].endswith("-smbios...)")   # whole: the port's name not cut off
 print(kinds, last); sys.exit(0 if ok else 1)
 PY
     then hvt_ok "$name"
