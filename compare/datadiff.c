@@ -3,8 +3,8 @@
  * streams match.  Two runs can execute the same instructions and still differ
  * in what they read and wrote (a byte of data, a BIOS call's answer): the
  * alignment sees no hunk there, so this pass looks at what the guest made of
- * it, in the run files: its own serial lines (hv's, "hv: ...", are not the
- * guest's), from the anchor on, and the BIOS calls paired by alignment whose
+ * it, in the run files: its own serial lines (hv's are not the guest's: those
+ * starting "hv: " and those hv's code sent), from the anchor on, and the BIOS calls paired by alignment whose
  * answers differ and are not noise (both answered).  A recording that ends early has fewer
  * lines: only the lines both runs have are compared, the shorter run's last
  * one as a prefix (it may be cut where the recording stopped).
@@ -16,8 +16,15 @@
 
 #include "compare/compare.h"
 
+#define HV_RANGES_MAX 8
+
 struct guest_lines {
     uint64_t from;              /* the anchor step: lines up to it are not compared */
+    struct align_range hv[HV_RANGES_MAX];   /* hv's code (report_hv_ranges) */
+    size_t nhv;
+    rundb_cursor *states;       /* to see who sent a line, when hv ran */
+    int bad;                    /* a state could not be read (err says why) */
+    hvt_error *err;
     uint64_t *step;
     char **text;
     size_t *len;                /* bytes of each line (a guest's NUL included) */
@@ -43,6 +50,24 @@ static int lines_grow(struct guest_lines *g)
     return 0;
 }
 
+/* Nonzero when the line stamped at step was sent by hv's code: the step
+ * before it (record/serial stamps a line with the step after its last byte's
+ * out) ran in hv's range.  hv's XMHF-style log lines ("CPU(0x00): Intercept
+ * ...") carry no "hv: " prefix. */
+static int sent_by_hv(struct guest_lines *g, uint64_t step)
+{
+    if (!g->nhv || step == 0)
+        return 0;
+    const struct hvt_state *st = rundb_cursor_state(g->states, step - 1, g->err);
+    if (!st)
+        return g->bad = 1;
+    uint64_t pc = hvt_state_pc(st);
+    for (size_t i = 0; i < g->nhv; i++)
+        if (pc >= g->hv[i].lo && pc <= g->hv[i].hi)
+            return 1;
+    return 0;
+}
+
 static int on_line(void *ctx, uint64_t step, const char *kind, const char *text, size_t len)
 {
     struct guest_lines *g = ctx;
@@ -50,8 +75,8 @@ static int on_line(void *ctx, uint64_t step, const char *kind, const char *text,
     /* A line is stamped with the step after the one that sent its last byte
      * (record/serial): one stamped at the anchor or earlier was printed
      * before the anchor ran, e.g. by GRUB loading hv under Bochs (stamped 0). */
-    if (step <= g->from || strncmp(text, "hv: ", 4) == 0)
-        return 0;
+    if (step <= g->from || strncmp(text, "hv: ", 4) == 0 || sent_by_hv(g, step))
+        return g->bad;
     if (g->n == g->cap && lines_grow(g))
         return 1;
     if (!(g->text[g->n] = malloc(len + 1)))
@@ -117,12 +142,25 @@ static size_t calls_answered_differently(const struct report_diff *d)
     return n;
 }
 
+/* The guest's lines of one run, from its anchor on. */
+static int read_guest_lines(rundb *db, struct guest_lines *g, hvt_error *err)
+{
+    g->err = err;
+    g->nhv = report_hv_ranges(db, g->hv, HV_RANGES_MAX);
+    if (g->nhv && rundb_cursor_open(db, &g->states, err))
+        return -1;
+    int rc = rundb_read_serial(db, on_line, g, err) || g->bad;
+    if (g->states)
+        rundb_cursor_close(g->states);
+    if (rc == 0 && g->oom)
+        rc = hvt_error_set(err, "out of memory reading serial lines");
+    return rc ? -1 : 0;
+}
+
 int report_data_diff(struct report_diff *d, rundb *a, rundb *b, hvt_error *err)
 {
     struct guest_lines g[2] = { { .from = d->side[0].anchor }, { .from = d->side[1].anchor } };
-    int rc = rundb_read_serial(a, on_line, &g[0], err) || rundb_read_serial(b, on_line, &g[1], err);
-    if (rc == 0 && (g[0].oom || g[1].oom))
-        rc = hvt_error_set(err, "out of memory reading serial lines");
+    int rc = read_guest_lines(a, &g[0], err) || read_guest_lines(b, &g[1], err);
     if (rc == 0)
         first_serial_difference(&d->data, g);
     lines_free(&g[0]);

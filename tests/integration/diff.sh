@@ -181,6 +181,26 @@ if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d[
 then hvt_ok json_parses_and_agrees
 else hvt_fail json_parses_and_agrees "$(head -c 200 "$t/r.json")"; fi
 
+# The first differing guest line the report names is the guest's: under hv,
+# COM1 also carries hv's XMHF-style log ("CPU(0x00): Intercept 129 @ ..."),
+# sent by hv's code, with no "hv: " prefix.  Truth: the guest's own E820 lines
+# (its format, e820.S), the first pair that differs.
+python3 - "$t" > "$t/dataline.txt" 2>&1 <<'PY' || true
+import json, sqlite3, sys
+t = sys.argv[1]
+d = json.load(open(t + "/r.json"))
+def lines(r):
+    return [x[0] for x in sqlite3.connect(f"{t}/{r}.db").execute(
+        "SELECT line FROM serial_lines WHERE line LIKE 'E820 %' ORDER BY step")]
+a, b = lines("a1"), lines("b")
+first = next(((x, y) for x, y in zip(a, b) if x != y), None)
+got = d.get("data", {}).get("serial")
+ok = first is not None and got is not None and (got["a"], got["b"]) == first
+print("ok" if ok else "bad", "want", first, "got", got)
+PY
+if grep -q '^ok' "$t/dataline.txt"; then hvt_ok first_differing_line_is_the_guests
+else hvt_fail first_differing_line_is_the_guests "$(head -c 400 "$t/dataline.txt")"; fi
+
 # B goes round the guest's E820 loop more often than A (hv's map has more
 # entries: the guest's own serial output says how many each run got).  The
 # stretch B runs alone making those calls prints each entry with a putc that
