@@ -560,6 +560,14 @@ UNIT_TEST(index_skips_only_blocks_without_the_writer)
     }
 }
 
+/* The request that starts a fw_cfg DMA transfer (QEMU fw_cfg.txt: the
+ * descriptor's address, low half, written to 518h): mov dx, 0x518; out dx, eax. */
+static void dma_asked(struct trace *t)
+{
+    step(t, "ba1805", HVT_RDX, 0x518, -1);
+    step(t, "66ef", -1);
+}
+
 /* SeaBIOS reads QEMU's fw_cfg by DMA (QEMU fw_cfg.txt: the descriptor's
  * address written to 514h/518h, QEMU writes guest memory): a load then reads
  * memory no instruction wrote, holding another value than at the start.  The
@@ -568,8 +576,7 @@ UNIT_TEST(index_skips_only_blocks_without_the_writer)
 UNIT_TEST(dma_written_memory_ends_at_the_device)
 {
     start(&ta);
-    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                    /* mov dx, 0x518 */
-    step(&ta, "66ef", -1);                                      /* out dx, eax */
+    dma_asked(&ta);
     step(&ta, "66a10007", HVT_RAX, 0xc000000, -1);              /* mov eax, [0x700] */
     step(&ta, "90", -1);
     struct chain_run r = run_of(&ta);
@@ -595,8 +602,7 @@ UNIT_TEST(dma_written_memory_ends_at_the_device)
 static void dma_rep_movsw(struct trace *t, uint64_t loaded)
 {
     start(t);
-    step(t, "ba1805", HVT_RDX, 0x518, -1);                     /* mov dx, 0x518 */
-    step(t, "66ef", -1);                                       /* out dx, eax */
+    dma_asked(t);
     step(t, "be0007", HVT_RSI, 0x700, -1);                     /* mov si, 0x700 */
     step(t, "bf0008", HVT_RDI, 0x800, -1);                     /* mov di, 0x800 */
     step(t, "b90200", HVT_RCX, 2, -1);                         /* mov cx, 2 */
@@ -635,8 +641,7 @@ UNIT_TEST(dma_read_by_rep_movsw_ends_at_the_device)
 UNIT_TEST(dma_read_at_another_width_ends_at_the_device)
 {
     start(&ta);
-    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
-    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    dma_asked(&ta);
     step(&ta, "a00107", HVT_RAX, 0x12, -1);                    /* mov al, [0x701] */
     step(&ta, "90", -1);
     struct chain_run r = run_of(&ta);
@@ -644,8 +649,7 @@ UNIT_TEST(dma_read_at_another_width_ends_at_the_device)
     CHECK(chain_why(&r, 3, &al, &c, &(hvt_error){ "" }) == 0);
     CHECK(c.n == 2 && c.link[1].cause == CHAIN_C_DMA && c.link[1].value == 0x12);
     start(&ta);
-    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
-    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    dma_asked(&ta);
     step(&ta, "b377", HVT_RBX, 0x77, -1);                      /* mov bl, 0x77 */
     step(&ta, "881e0007", -1);                                 /* mov [0x700], bl */
     step(&ta, "a10007", HVT_RAX, 0xab77, -1);                  /* mov ax, [0x700] */
@@ -693,8 +697,7 @@ UNIT_TEST(rep_insw_is_a_port_read_by_the_guest)
 UNIT_TEST(dma_read_by_push_and_pop_to_memory_ends_at_the_device)
 {
     start(&ta);
-    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
-    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    dma_asked(&ta);
     step(&ta, "ff360007", HVT_RSP, 0x6ffe, -1);                /* push word [0x700] */
     step(&ta, "8f060008", HVT_RSP, 0x7000, -1);                /* pop word [0x800] */
     step(&ta, "8b1e0008", HVT_RBX, 0x4d51, -1);                /* mov bx, [0x800] */
@@ -725,8 +728,7 @@ static int read_value(void *priv, uint64_t step, uint64_t addr, uint32_t len, ui
 UNIT_TEST(dma_read_by_a_compare_needs_recorded_reads)
 {
     start(&ta);
-    step(&ta, "ba1805", HVT_RDX, 0x518, -1);                   /* mov dx, 0x518 */
-    step(&ta, "66ef", -1);                                     /* out dx, eax */
+    dma_asked(&ta);
     step(&ta, "813e00073412", HVT_EFLAGS, 0x46, -1);           /* cmp word [0x700], 0x1234 */
     step(&ta, "7402", -1);                                     /* je */
     struct chain_run r = run_of(&ta);
@@ -753,8 +755,7 @@ static void cleared_then_dma(struct trace *t, uint64_t loaded)
         t->ip = 0x7c08;
         step(t, "f3ab", HVT_RDI, 0x702 + 2 * i, HVT_RCX, 1 - i, -1);
     }
-    step(t, "ba1805", HVT_RDX, 0x518, -1);                     /* mov dx, 0x518 */
-    step(t, "66ef", -1);                                       /* out dx, eax */
+    dma_asked(t);
     step(t, "8b1e0207", HVT_RBX, loaded, -1);                  /* mov bx, [0x702] */
     step(t, "90", -1);
 }
