@@ -61,11 +61,7 @@ static int sent_by_hv(struct guest_lines *g, uint64_t step)
     const struct hvt_state *st = rundb_cursor_state(g->states, step - 1, g->err);
     if (!st)
         return g->bad = 1;
-    uint64_t pc = hvt_state_pc(st);
-    for (size_t i = 0; i < g->nhv; i++)
-        if (pc >= g->hv[i].lo && pc <= g->hv[i].hi)
-            return 1;
-    return 0;
+    return align_ranges_hold(g->hv, g->nhv, hvt_state_pc(st));
 }
 
 static int on_line(void *ctx, uint64_t step, const char *kind, const char *text, size_t len)

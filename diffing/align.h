@@ -92,6 +92,15 @@ struct align_range {
     uint64_t lo, hi;
 };
 
+/* Nonzero when pc lies in one of the n ranges r (the step loop's test: inline). */
+static inline int align_ranges_hold(const struct align_range *r, size_t n, uint64_t pc)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pc >= r[i].lo && pc <= r[i].hi)
+            return 1;
+    return 0;
+}
+
 typedef struct align_builder align_builder;
 
 /* Tokens are written to arr[0..cap), their instructions interned in itab

@@ -184,10 +184,7 @@ static const struct cache_ent *lookup(align_builder *b, const struct hvt_step *s
 
 static int excluded(const align_builder *b, uint64_t pc)
 {
-    for (size_t i = 0; i < b->nexcl; i++)
-        if (pc >= b->excl[i].lo && pc <= b->excl[i].hi)
-            return 1;
-    return 0;
+    return align_ranges_hold(b->excl, b->nexcl, pc);
 }
 
 /* Where the step after this one may be, if the bytes tell (see the header). */

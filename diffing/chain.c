@@ -81,10 +81,7 @@ static const struct defuse *decode(struct side *s, const struct hvt_step *st)
 
 static int excluded(const struct chain_run *r, uint64_t pc)
 {
-    for (size_t i = 0; i < r->nexcl; i++)
-        if (pc >= r->excl[i].lo && pc <= r->excl[i].hi)
-            return 1;
-    return 0;
+    return align_ranges_hold(r->excl, r->nexcl, pc);
 }
 
 /* ---- locations ---- */
